@@ -1,0 +1,171 @@
+//! What the `provsim` commands do, as library calls: load and check every scenario
+//! first (so a bad file stops the run before anything is written), then simulate, write
+//! the outputs atomically and print the summary.
+
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::engine::SECOND;
+use crate::report::{self, OutputError, WriteOptions};
+use crate::scenario::{self, Scenario, ScenarioError};
+use crate::simulation;
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+impl Error {
+    /// 2 for bad input (scenario files, arguments, an output path that is a file);
+    /// 1 when a valid run could not write its results.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Output(OutputError::NotADirectory(_)) => 2,
+            Error::Output(_) => 1,
+            Error::Scenario(_) | Error::Usage(_) => 2,
+        }
+    }
+}
+
+/// `provsim run`.
+#[derive(Debug, Clone, Default)]
+pub struct RunRequest {
+    /// Scenario files; empty = the built-in default scenario.
+    pub scenarios: Vec<PathBuf>,
+    /// Output folder (one scenario) or parent of one folder per scenario (several).
+    pub out: Option<PathBuf>,
+    pub seed: Option<u64>,
+    pub charts: bool,
+    /// Print the summary table on stdout.
+    pub print: bool,
+}
+
+/// A scenario loaded from a file (or the built-in one), with its source text.
+pub struct Loaded {
+    pub scenario: Scenario,
+    pub text: String,
+}
+
+/// Loads and validates scenario files; with none, the built-in default.
+pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
+    if paths.is_empty() {
+        let scenario = scenario::parse(
+            scenario::DEFAULT_SCENARIO,
+            scenario::DEFAULT_SCENARIO_FILE,
+            "flash-crowd",
+        )?;
+        return Ok(vec![Loaded {
+            scenario,
+            text: scenario::DEFAULT_SCENARIO.to_string(),
+        }]);
+    }
+    paths
+        .iter()
+        .map(|p| {
+            let scenario = scenario::load(p)?;
+            // `load` already read it as UTF-8; read again only to keep a copy of the text.
+            let text = std::fs::read_to_string(p).unwrap_or_default();
+            Ok(Loaded { scenario, text })
+        })
+        .collect()
+}
+
+/// Where each scenario's results go.
+fn output_dirs(loaded: &[Loaded], out: Option<&Path>) -> Result<Vec<PathBuf>, Error> {
+    let dirs: Vec<PathBuf> = match out {
+        Some(dir) if loaded.len() == 1 => vec![dir.to_path_buf()],
+        Some(dir) => loaded.iter().map(|l| dir.join(&l.scenario.name)).collect(),
+        None => loaded
+            .iter()
+            .map(|l| Path::new("output").join(&l.scenario.name))
+            .collect(),
+    };
+    for (i, d) in dirs.iter().enumerate() {
+        if dirs[..i].contains(d) {
+            return Err(Error::Usage(format!(
+                "two scenarios are named {:?} and would write to the same folder {}; give them different `name`s",
+                loaded[i].scenario.name,
+                d.display()
+            )));
+        }
+        report::check_output_dir(d)?;
+    }
+    if let Some(dir) = out
+        && loaded.len() > 1
+    {
+        report::check_output_dir(dir)?;
+    }
+    Ok(dirs)
+}
+
+/// `provsim run`: simulate each scenario and write its outputs.
+pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
+    let mut loaded = load_all(&request.scenarios)?;
+    if let Some(seed) = request.seed {
+        for l in &mut loaded {
+            l.scenario.seed = seed;
+        }
+    }
+    let dirs = output_dirs(&loaded, request.out.as_deref())?;
+    for (l, dir) in loaded.iter().zip(&dirs) {
+        let s = &l.scenario;
+        let progress = progress_bar(s);
+        let outcome = simulation::run(s, &|advanced| progress.inc(advanced / SECOND));
+        progress.finish_and_clear();
+        let files = report::write_outputs(
+            dir,
+            s,
+            &l.text,
+            &outcome,
+            WriteOptions {
+                charts: request.charts,
+            },
+        )?;
+        if request.print {
+            println!("{}", report::summary_table(s, &outcome));
+            println!(
+                "wrote {} files to {}/ ({})",
+                files.len(),
+                dir.display(),
+                files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .filter(|f| !f.starts_with("charts/"))
+                    .chain(
+                        files
+                            .iter()
+                            .any(|f| f.starts_with("charts"))
+                            .then(|| "charts/*.png".to_string())
+                    )
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    Ok(dirs)
+}
+
+/// `provsim validate`: check files without running them.
+pub fn validate(paths: &[PathBuf]) -> Result<Vec<Scenario>, Error> {
+    Ok(load_all(paths)?.into_iter().map(|l| l.scenario).collect())
+}
+
+/// A bar over simulated seconds × policies, drawn only when stderr is a terminal.
+fn progress_bar(s: &Scenario) -> ProgressBar {
+    let total = s.horizon / SECOND * s.policies.len() as u64;
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{prefix} [{bar:30}] {percent:>3}% simulated, {elapsed} elapsed, ~{eta} left",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(s.name.clone());
+    bar
+}

@@ -1,0 +1,175 @@
+//! Billing rules: what one server costs for a stretch of time, per policy kind.
+//!
+//! All three rules attribute cost to the simulated window per second, so policies compare
+//! on the same footing (DESIGN.md §2):
+//! - own servers: capex spread over the amortisation period, plus power and operations,
+//!   paid whether the server is busy or idle;
+//! - IDC leases: the term fee spread over the term, the setup fee over the first term;
+//!   whole terms started in the window are *committed*;
+//! - cloud instances: per second of life (boot included), rounded up to the billing
+//!   granularity, with a minimum per launch for instances terminated in the window.
+
+use crate::engine::{Time, to_seconds};
+use crate::scenario::{CloudBilling, FixedSpec, LeaseSpec};
+
+/// Seconds in a calendar month (30.44 days, as `humantime` defines it).
+pub const MONTH_SECONDS: f64 = 2_630_016.0;
+
+/// How one policy's servers are paid for.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Tariff {
+    /// Own servers: a constant cost per server-second.
+    Owned { per_server_second: f64 },
+    /// An IDC lease.
+    Leased {
+        per_server_term: f64,
+        setup_per_server: f64,
+        term: Time,
+    },
+    /// Metered cloud instances.
+    Metered {
+        per_server_second: f64,
+        minimum: Time,
+        granularity: Time,
+    },
+}
+
+impl Tariff {
+    pub(crate) fn owned(spec: &FixedSpec) -> Tariff {
+        let capex = spec.capex_per_server / spec.amortization;
+        let power_kw = spec.watts * spec.pue / 1000.0;
+        let power = power_kw * spec.price_per_kwh / 3600.0;
+        let ops = spec.ops_per_server_month / MONTH_SECONDS;
+        Tariff::Owned {
+            per_server_second: capex + power + ops,
+        }
+    }
+
+    pub(crate) fn leased(spec: &LeaseSpec) -> Tariff {
+        Tariff::Leased {
+            per_server_term: spec.price_per_server_term,
+            setup_per_server: spec.setup_fee_per_server,
+            term: spec.term,
+        }
+    }
+
+    pub(crate) fn metered(billing: &CloudBilling) -> Tariff {
+        Tariff::Metered {
+            per_server_second: billing.price_per_hour / 3600.0,
+            minimum: billing.minimum,
+            granularity: billing.granularity,
+        }
+    }
+
+    /// Billed length of a server life that ended inside the window: for metered
+    /// instances, rounded up to the granularity and at least the minimum.
+    pub(crate) fn billed_life(&self, life: Time) -> Time {
+        match *self {
+            Tariff::Metered {
+                minimum,
+                granularity,
+                ..
+            } => life
+                .div_ceil(granularity)
+                .saturating_mul(granularity)
+                .max(minimum),
+            _ => life,
+        }
+    }
+
+    /// Cost attributable to the window of one server alive over `[from, to)`, launched
+    /// (or leased) at `launched`. `extra` is billed time beyond the life (minimum tail).
+    pub(crate) fn cost(&self, launched: Time, from: Time, to: Time, extra: Time) -> f64 {
+        let span = to_seconds(to.saturating_sub(from));
+        match *self {
+            Tariff::Owned { per_server_second } => per_server_second * span,
+            Tariff::Leased {
+                per_server_term,
+                setup_per_server,
+                term,
+            } => {
+                let term_s = to_seconds(term);
+                let first_term_end = launched.saturating_add(term);
+                let setup_span = to_seconds(to.min(first_term_end).saturating_sub(from));
+                (per_server_term * span + setup_per_server * setup_span) / term_s
+            }
+            Tariff::Metered {
+                per_server_second, ..
+            } => per_server_second * (span + to_seconds(extra)),
+        }
+    }
+
+    /// Cash committed by one server leased at `launched` and held until `until`: every
+    /// term started before `until`, plus the setup fee. Other tariffs commit what they
+    /// are charged (`charged`).
+    pub(crate) fn committed(&self, launched: Time, until: Time, charged: f64) -> f64 {
+        match *self {
+            Tariff::Leased {
+                per_server_term,
+                setup_per_server,
+                term,
+            } => {
+                let terms = until.saturating_sub(launched).div_ceil(term).max(1);
+                terms as f64 * per_server_term + setup_per_server
+            }
+            _ => charged,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::SECOND;
+
+    fn aws() -> Tariff {
+        Tariff::metered(&CloudBilling {
+            price_per_hour: 0.36,
+            minimum: 60 * SECOND,
+            granularity: SECOND,
+        })
+    }
+
+    #[test]
+    fn per_second_billing_rounds_up_and_has_a_minimum() {
+        let t = aws();
+        assert_eq!(t.billed_life(30 * SECOND), 60 * SECOND);
+        assert_eq!(t.billed_life(61_200_000), 62 * SECOND);
+        assert_eq!(t.billed_life(3600 * SECOND), 3600 * SECOND);
+        // 62 s at $0.36/h = $0.0062.
+        let cost = t.cost(0, 0, 61_200_000, 62 * SECOND - 61_200_000);
+        assert!((cost - 0.0062).abs() < 1e-12, "{cost}");
+    }
+
+    #[test]
+    fn lease_charges_a_share_of_the_term_and_commits_whole_terms() {
+        let t = Tariff::leased(&LeaseSpec {
+            servers: 1,
+            term: 30 * 86_400 * SECOND,
+            price_per_server_term: 300.0,
+            setup_fee_per_server: 60.0,
+        });
+        let six_h = 6 * 3600 * SECOND;
+        let charged = t.cost(0, 0, six_h, 0);
+        assert!((charged - 360.0 * 6.0 / 720.0).abs() < 1e-9, "{charged}");
+        assert_eq!(t.committed(0, six_h, charged), 360.0);
+        // 45 days: two terms started, setup once.
+        assert_eq!(t.committed(0, 45 * 86_400 * SECOND, 0.0), 660.0);
+    }
+
+    #[test]
+    fn own_servers_cost_capex_power_and_ops_per_second() {
+        let t = Tariff::owned(&FixedSpec {
+            servers: 1,
+            capex_per_server: 8766.0,
+            amortization: 31_557_600.0,
+            watts: 1000.0,
+            pue: 1.5,
+            price_per_kwh: 0.10,
+            ops_per_server_month: 2630.016,
+        });
+        let hour = t.cost(0, 0, 3600 * SECOND, 0);
+        // capex 8766 / 8766 h = 1.0; power 1.5 kWh × 0.10 = 0.15; ops 2630.016/730.56 h = 3.6.
+        assert!((hour - (1.0 + 0.15 + 3.6)).abs() < 1e-9, "{hour}");
+    }
+}

@@ -1,0 +1,394 @@
+//! Servers and their life cycle, their slots, and the running totals billing needs.
+//!
+//! A server goes `booting → ready → draining → terminated`. Booting servers cost money
+//! but serve nothing; draining servers finish the work they hold but take no more. Every
+//! ready server contributes `slots_per_server` slots; a free slot is kept as a token in a
+//! pool so dispatch is O(1). Time-weighted totals (busy slots, serving slots, paid
+//! servers) are integrated exactly at every change.
+
+use crate::billing::Tariff;
+use crate::engine::{Time, to_seconds};
+
+/// Where a server is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ServerState {
+    Booting,
+    Ready,
+    Draining,
+    Terminated,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Server {
+    pub state: ServerState,
+    pub launched: Time,
+    pub ready_at: Option<Time>,
+    pub busy: u32,
+}
+
+/// A piecewise-constant quantity and its exact time integral (value × microseconds).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Level {
+    value: u64,
+    since: Time,
+    area: u128,
+}
+
+impl Level {
+    #[inline]
+    pub(crate) fn set(&mut self, now: Time, value: u64) {
+        self.area += self.value as u128 * (now - self.since) as u128;
+        self.since = now;
+        self.value = value;
+    }
+
+    #[inline]
+    pub(crate) fn add(&mut self, now: Time, delta: i64) {
+        self.set(now, self.value.wrapping_add_signed(delta));
+    }
+
+    #[inline]
+    pub(crate) fn value(&self) -> u64 {
+        self.value
+    }
+
+    /// ∫ value dt from 0 to `now`, in value-seconds.
+    pub(crate) fn integral(&self, now: Time) -> f64 {
+        let area = self.area + self.value as u128 * now.saturating_sub(self.since) as u128;
+        area as f64 / 1e6
+    }
+}
+
+/// How many servers are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FleetCounts {
+    pub booting: u32,
+    pub ready: u32,
+    pub draining: u32,
+}
+
+/// What a policy asks the fleet to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decision {
+    Hold,
+    Launch(u32),
+    Remove(u32),
+}
+
+/// Result of asking the fleet to shed servers.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Removal {
+    pub cancelled_booting: u32,
+    pub terminated_idle: u32,
+    pub draining: u32,
+}
+
+pub(crate) struct Fleet {
+    servers: Vec<Server>,
+    /// Servers not yet terminated, in launch order.
+    alive: Vec<u32>,
+    slots_per_server: u32,
+    tariff: Tariff,
+    counts: FleetCounts,
+    /// One token (server id) per free slot on a ready server.
+    free: Vec<u32>,
+    pub(crate) busy_slots: Level,
+    /// Slots of ready and draining servers: the capacity utilisation is measured against.
+    pub(crate) serving_slots: Level,
+    /// Servers being paid for (booting, ready, draining).
+    pub(crate) paid_servers: Level,
+    launches: u64,
+    /// Billed time beyond lives (minimum and rounding), microseconds.
+    extra_billed: Time,
+    closed_cost: f64,
+    closed_committed: f64,
+}
+
+impl Fleet {
+    pub(crate) fn new(slots_per_server: u32, tariff: Tariff) -> Fleet {
+        Fleet {
+            servers: Vec::new(),
+            alive: Vec::new(),
+            slots_per_server,
+            tariff,
+            counts: FleetCounts::default(),
+            free: Vec::new(),
+            busy_slots: Level::default(),
+            serving_slots: Level::default(),
+            paid_servers: Level::default(),
+            launches: 0,
+            extra_billed: 0,
+            closed_cost: 0.0,
+            closed_committed: 0.0,
+        }
+    }
+
+    pub(crate) fn counts(&self) -> FleetCounts {
+        self.counts
+    }
+
+    pub(crate) fn slots_per_server(&self) -> u32 {
+        self.slots_per_server
+    }
+
+    pub(crate) fn launches(&self) -> u64 {
+        self.launches
+    }
+
+    /// Ready servers that became ready at or before `cutoff` (past their warmup).
+    pub(crate) fn ready_since(&self, cutoff: Time) -> u32 {
+        self.alive_servers()
+            .filter(|s| s.state == ServerState::Ready && s.ready_at.is_some_and(|r| r <= cutoff))
+            .count() as u32
+    }
+
+    fn alive_servers(&self) -> impl Iterator<Item = &Server> {
+        self.alive.iter().map(|&id| &self.servers[id as usize])
+    }
+
+    /// Starts a server booting; returns its id.
+    pub(crate) fn launch(&mut self, now: Time) -> u32 {
+        let id = self.servers.len() as u32;
+        self.servers.push(Server {
+            state: ServerState::Booting,
+            launched: now,
+            ready_at: None,
+            busy: 0,
+        });
+        self.alive.push(id);
+        self.launches += 1;
+        self.counts.booting += 1;
+        self.paid_servers.add(now, 1);
+        id
+    }
+
+    /// A booting server finished booting. Returns false if it was cancelled meanwhile.
+    pub(crate) fn mark_ready(&mut self, id: u32, now: Time) -> bool {
+        let server = &mut self.servers[id as usize];
+        if server.state != ServerState::Booting {
+            return false;
+        }
+        server.state = ServerState::Ready;
+        server.ready_at = Some(now);
+        self.counts.booting -= 1;
+        self.counts.ready += 1;
+        self.serving_slots.add(now, self.slots_per_server as i64);
+        self.free
+            .extend(std::iter::repeat_n(id, self.slots_per_server as usize));
+        true
+    }
+
+    /// Takes a free slot for a new request, if any ready server has one.
+    #[inline]
+    pub(crate) fn take_free_slot(&mut self) -> Option<u32> {
+        self.free.pop()
+    }
+
+    #[inline]
+    pub(crate) fn has_free_slot(&self) -> bool {
+        !self.free.is_empty()
+    }
+
+    /// A request starts service on server `id` (whose slot the caller holds).
+    #[inline]
+    pub(crate) fn start_service(&mut self, id: u32, now: Time) {
+        self.servers[id as usize].busy += 1;
+        self.busy_slots.add(now, 1);
+    }
+
+    /// A request finished on server `id`. Returns true if the slot stays usable (the
+    /// server is ready): the caller may start the next request on it or call
+    /// [`Fleet::return_slot`]. A draining server that empties terminates here.
+    #[inline]
+    pub(crate) fn end_service(&mut self, id: u32, now: Time) -> bool {
+        self.busy_slots.add(now, -1);
+        let server = &mut self.servers[id as usize];
+        server.busy -= 1;
+        match server.state {
+            ServerState::Ready => true,
+            _ => {
+                if server.busy == 0 && server.state == ServerState::Draining {
+                    self.terminate(id, now);
+                }
+                false
+            }
+        }
+    }
+
+    /// Puts a free slot of ready server `id` back in the pool.
+    #[inline]
+    pub(crate) fn return_slot(&mut self, id: u32) {
+        self.free.push(id);
+    }
+
+    /// Sheds `n` servers: booting ones first (newest first), then idle ready ones (newest
+    /// first), then the least busy ready ones, which drain.
+    pub(crate) fn remove(&mut self, n: u32, now: Time) -> Removal {
+        let mut out = Removal::default();
+        let mut left = n;
+        let pick = |fleet: &Fleet, want: &dyn Fn(&Server) -> bool| -> Vec<u32> {
+            fleet
+                .alive
+                .iter()
+                .rev()
+                .copied()
+                .filter(|&id| want(&fleet.servers[id as usize]))
+                .collect()
+        };
+        for id in pick(self, &|s| s.state == ServerState::Booting) {
+            if left == 0 {
+                break;
+            }
+            self.terminate(id, now);
+            out.cancelled_booting += 1;
+            left -= 1;
+        }
+        for id in pick(self, &|s| s.state == ServerState::Ready && s.busy == 0) {
+            if left == 0 {
+                break;
+            }
+            self.free.retain(|&f| f != id);
+            self.terminate(id, now);
+            out.terminated_idle += 1;
+            left -= 1;
+        }
+        if left > 0 {
+            let mut busy = pick(self, &|s| s.state == ServerState::Ready);
+            // Stable sort keeps newest-first among equally busy servers.
+            busy.sort_by_key(|&id| self.servers[id as usize].busy);
+            for id in busy.into_iter().take(left as usize) {
+                self.free.retain(|&f| f != id);
+                self.servers[id as usize].state = ServerState::Draining;
+                self.counts.ready -= 1;
+                self.counts.draining += 1;
+                out.draining += 1;
+            }
+        }
+        out
+    }
+
+    fn terminate(&mut self, id: u32, now: Time) {
+        let server = &mut self.servers[id as usize];
+        match server.state {
+            ServerState::Booting => self.counts.booting -= 1,
+            ServerState::Ready => {
+                self.counts.ready -= 1;
+                self.serving_slots.add(now, -(self.slots_per_server as i64));
+            }
+            ServerState::Draining => {
+                self.counts.draining -= 1;
+                self.serving_slots.add(now, -(self.slots_per_server as i64));
+            }
+            ServerState::Terminated => return,
+        }
+        server.state = ServerState::Terminated;
+        let launched = server.launched;
+        let life = now - launched;
+        let extra = self.tariff.billed_life(life) - life;
+        self.extra_billed += extra;
+        let cost = self.tariff.cost(launched, launched, now, extra);
+        self.closed_cost += cost;
+        self.closed_committed += self.tariff.committed(launched, now, cost);
+        self.paid_servers.add(now, -1);
+        if let Some(pos) = self.alive.iter().position(|&a| a == id) {
+            self.alive.remove(pos);
+        }
+    }
+
+    /// Cost attributable to `[0, now)`: closed lives plus running servers up to now.
+    pub(crate) fn cost(&self, now: Time) -> f64 {
+        self.closed_cost
+            + self
+                .alive_servers()
+                .map(|s| self.tariff.cost(s.launched, s.launched, now, 0))
+                .sum::<f64>()
+    }
+
+    /// Cash committed by `now`: whole lease terms started, setup fees, metered bills.
+    pub(crate) fn committed(&self, now: Time) -> f64 {
+        self.closed_committed
+            + self
+                .alive_servers()
+                .map(|s| {
+                    let charged = self.tariff.cost(s.launched, s.launched, now, 0);
+                    self.tariff.committed(s.launched, now, charged)
+                })
+                .sum::<f64>()
+    }
+
+    /// Server-seconds billed up to `now`: every life so far plus minimum/rounding tails.
+    pub(crate) fn billed_server_seconds(&self, now: Time) -> f64 {
+        self.paid_servers.integral(now) + to_seconds(self.extra_billed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::SECOND;
+
+    fn cloud() -> Fleet {
+        Fleet::new(
+            2,
+            Tariff::Metered {
+                per_server_second: 1.0,
+                minimum: 60 * SECOND,
+                granularity: SECOND,
+            },
+        )
+    }
+
+    #[test]
+    fn life_cycle_and_billing_minimum() {
+        let mut f = cloud();
+        let a = f.launch(0);
+        assert_eq!(f.counts().booting, 1);
+        assert!(f.mark_ready(a, 10 * SECOND));
+        assert_eq!(f.counts().ready, 1);
+        let slot = f.take_free_slot().unwrap();
+        f.start_service(slot, 10 * SECOND);
+        assert_eq!(f.remove(1, 20 * SECOND).draining, 1);
+        assert!(!f.end_service(slot, 30 * SECOND)); // drained: terminates
+        assert_eq!(f.counts(), FleetCounts::default());
+        // Lived 30 s, billed the 60 s minimum.
+        assert_eq!(f.billed_server_seconds(100 * SECOND), 60.0);
+        assert_eq!(f.cost(100 * SECOND), 60.0);
+        assert_eq!(f.busy_slots.integral(100 * SECOND), 20.0);
+    }
+
+    #[test]
+    fn removal_prefers_booting_then_idle_newest_first_then_least_busy() {
+        let mut f = cloud();
+        let ids: Vec<u32> = (0..4).map(|_| f.launch(0)).collect();
+        for &id in &ids[..3] {
+            f.mark_ready(id, 0);
+        }
+        // Server 0 busy with 2, server 1 busy with 1, server 2 idle, server 3 booting.
+        f.free.clear();
+        for (id, n) in [(0, 2), (1, 1)] {
+            for _ in 0..n {
+                f.start_service(id, 0);
+            }
+        }
+        let r = f.remove(3, SECOND);
+        assert_eq!(
+            r,
+            Removal {
+                cancelled_booting: 1,
+                terminated_idle: 1,
+                draining: 1
+            }
+        );
+        assert_eq!(f.servers[1].state, ServerState::Draining);
+        assert_eq!(f.servers[0].state, ServerState::Ready);
+    }
+
+    #[test]
+    fn cancelled_boot_is_ignored_when_it_completes() {
+        let mut f = cloud();
+        let a = f.launch(0);
+        f.remove(1, SECOND);
+        assert!(!f.mark_ready(a, 90 * SECOND));
+        assert_eq!(f.counts(), FleetCounts::default());
+    }
+}

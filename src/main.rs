@@ -1,0 +1,79 @@
+//! The `provsim` command line: parses arguments, calls the library, reports errors.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+const EXAMPLES: &str = "\
+Examples:
+  provsim run                                  run the built-in flash-crowd scenario
+  provsim run scenarios/diurnal-week.toml      write output/diurnal-week/
+  provsim run scenarios/*.toml --no-charts     several scenarios, CSV only
+  provsim run scenarios/steady.toml --seed 7 --out /tmp/steady-7
+  provsim validate scenarios/*.toml            check files without running them";
+
+/// Own servers, an IDC lease, or cloud autoscaling? Plays the same traffic against each
+/// and reports cost, idle capacity and latency.
+#[derive(Parser)]
+#[command(name = "provsim", version, about, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate scenario files and write summary.csv, timeseries.csv and charts.
+    #[command(after_help = EXAMPLES)]
+    Run {
+        /// Scenario files (TOML). With none, runs the built-in flash-crowd scenario.
+        scenarios: Vec<PathBuf>,
+        /// Output folder [default: output/<scenario name>]. With several scenarios, each
+        /// goes to DIR/<scenario name>.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Overrides the scenario's seed.
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        /// Write the CSV files only.
+        #[arg(long)]
+        no_charts: bool,
+    },
+    /// Check scenario files and report the first problem in each.
+    Validate {
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run {
+            scenarios,
+            out,
+            seed,
+            no_charts,
+        } => provsim::app::run(&provsim::app::RunRequest {
+            scenarios,
+            out,
+            seed,
+            charts: !no_charts,
+            print: true,
+        })
+        .map(|_| ()),
+        Command::Validate { scenarios } => provsim::app::validate(&scenarios).map(|all| {
+            for s in all {
+                println!("ok: {} ({} policies)", s.name, s.policies.len());
+            }
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}

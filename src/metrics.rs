@@ -1,0 +1,304 @@
+//! What a run measured, per policy: counters, latency histograms and the time series.
+//!
+//! The [`Recorder`] is fed by the model as requests arrive and finish; at each sample it
+//! closes an interval row, and at the end it becomes a [`Summary`]. Latency percentiles
+//! come from HDR histograms (3 significant digits overall, 2 per interval), so memory does
+//! not grow with the number of requests.
+
+use hdrhistogram::Histogram;
+
+use crate::engine::{Time, to_seconds};
+
+/// One row of the summary: every metric of DESIGN.md §3 for one policy.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Summary {
+    pub policy: String,
+    pub policy_type: String,
+    pub arrived: u64,
+    pub served: u64,
+    pub dropped: u64,
+    pub in_system_at_end: u64,
+    pub slo_misses: u64,
+    pub wait_mean_s: f64,
+    pub waited_fraction: f64,
+    pub response_mean_s: f64,
+    pub response_p50_s: f64,
+    pub response_p95_s: f64,
+    pub response_p99_s: f64,
+    pub response_max_s: f64,
+    pub paid_slot_seconds: f64,
+    pub busy_slot_seconds: f64,
+    pub idle_slot_seconds: f64,
+    pub idle_fraction: f64,
+    pub billed_server_seconds: f64,
+    pub total_cost: f64,
+    pub committed_cost: f64,
+    pub idle_cost: f64,
+    pub cost_per_million_requests: f64,
+    /// Time-average number of requests in the system (waiting or in service).
+    pub mean_in_system: f64,
+    /// Time-average number of servers paid for.
+    pub mean_servers: f64,
+    pub peak_servers: u64,
+    pub launches: u64,
+    pub drop_fraction: f64,
+    pub slo_miss_fraction: f64,
+}
+
+/// One row of the time series: one policy over one sample interval ending at `time_s`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Sample {
+    pub policy: String,
+    /// End of the interval, seconds since the start.
+    pub time_s: f64,
+    /// Mean of λ(t) over the interval (requests/s).
+    pub offered_rate: f64,
+    /// Requests that arrived in the interval, per second.
+    pub arrival_rate: f64,
+    /// Server counts at the end of the interval.
+    pub servers_booting: u32,
+    pub servers_ready: u32,
+    pub servers_draining: u32,
+    /// Mean busy slots over the interval.
+    pub busy_slots: f64,
+    /// Mean paid-but-idle slots over the interval (booting servers' slots included).
+    pub idle_slots: f64,
+    /// Mean serving capacity over the interval, in requests/s (ready+draining slots ÷
+    /// mean service time).
+    pub capacity_rate: f64,
+    /// Requests waiting at the end of the interval.
+    pub queue_length: u64,
+    pub served: u64,
+    pub dropped: u64,
+    pub slo_misses: u64,
+    /// p99 of the responses completed in the interval (empty if none).
+    pub response_p99_s: Option<f64>,
+    pub cost_cumulative: f64,
+}
+
+/// Counts and histograms, fed request by request.
+pub(crate) struct Recorder {
+    slo: Time,
+    pub arrived: u64,
+    pub served: u64,
+    pub dropped: u64,
+    pub slo_misses: u64,
+    pub started: u64,
+    pub waited: u64,
+    wait_sum: u128,
+    response_sum: u128,
+    response: Histogram<u64>,
+    interval: Interval,
+}
+
+#[derive(Default)]
+struct Interval {
+    arrived: u64,
+    served: u64,
+    dropped: u64,
+    slo_misses: u64,
+    response: Option<Histogram<u64>>,
+}
+
+fn histogram(max: Time, sigfig: u8) -> Histogram<u64> {
+    // Fails only for bounds never passed here: low 1, high ≥ 2, sigfig ≤ 5.
+    Histogram::new_with_bounds(1, max.max(2), sigfig).expect("valid histogram bounds")
+}
+
+impl Recorder {
+    pub(crate) fn new(slo: Time, horizon: Time) -> Recorder {
+        // A response can last at most the horizon; saturate beyond it.
+        let max = horizon.saturating_mul(2).max(1_000_000);
+        Recorder {
+            slo,
+            arrived: 0,
+            served: 0,
+            dropped: 0,
+            slo_misses: 0,
+            started: 0,
+            waited: 0,
+            wait_sum: 0,
+            response_sum: 0,
+            response: histogram(max, 3),
+            interval: Interval {
+                response: Some(histogram(max, 2)),
+                ..Interval::default()
+            },
+        }
+    }
+
+    #[inline]
+    pub(crate) fn arrival(&mut self) {
+        self.arrived += 1;
+        self.interval.arrived += 1;
+    }
+
+    #[inline]
+    pub(crate) fn drop_request(&mut self) {
+        self.dropped += 1;
+        self.interval.dropped += 1;
+    }
+
+    #[inline]
+    pub(crate) fn service_start(&mut self, wait: Time) {
+        self.started += 1;
+        if wait > 0 {
+            self.waited += 1;
+            self.wait_sum += wait as u128;
+        }
+    }
+
+    #[inline]
+    pub(crate) fn completion(&mut self, response: Time) {
+        self.served += 1;
+        self.interval.served += 1;
+        self.response_sum += response as u128;
+        self.response.saturating_record(response.max(1));
+        if let Some(h) = &mut self.interval.response {
+            h.saturating_record(response.max(1));
+        }
+        if response > self.slo {
+            self.slo_misses += 1;
+            self.interval.slo_misses += 1;
+        }
+    }
+
+    /// Closes the current interval: (arrived, served, dropped, slo misses, p99 seconds).
+    pub(crate) fn take_interval(&mut self) -> (u64, u64, u64, u64, Option<f64>) {
+        let i = &mut self.interval;
+        let p99 = i.response.as_mut().and_then(|h| {
+            let v = (!h.is_empty()).then(|| to_seconds(h.value_at_quantile(0.99)));
+            h.reset();
+            v
+        });
+        let out = (i.arrived, i.served, i.dropped, i.slo_misses, p99);
+        i.arrived = 0;
+        i.served = 0;
+        i.dropped = 0;
+        i.slo_misses = 0;
+        out
+    }
+
+    pub(crate) fn wait_mean_s(&self) -> f64 {
+        if self.started == 0 {
+            0.0
+        } else {
+            self.wait_sum as f64 / self.started as f64 / 1e6
+        }
+    }
+
+    pub(crate) fn waited_fraction(&self) -> f64 {
+        ratio(self.waited as f64, self.started as f64)
+    }
+
+    pub(crate) fn response_mean_s(&self) -> f64 {
+        ratio(self.response_sum as f64 / 1e6, self.served as f64)
+    }
+
+    /// Response-time quantile in seconds (0 when nothing was served).
+    pub(crate) fn response_quantile_s(&self, q: f64) -> f64 {
+        if self.response.is_empty() {
+            0.0
+        } else {
+            to_seconds(self.response.value_at_quantile(q))
+        }
+    }
+
+    pub(crate) fn response_max_s(&self) -> f64 {
+        if self.response.is_empty() {
+            0.0
+        } else {
+            to_seconds(self.response.max())
+        }
+    }
+}
+
+/// Fleet and money totals at the end of a run, from whichever fidelity ran it.
+pub(crate) struct PolicyStats {
+    pub horizon: Time,
+    pub slots_per_server: u32,
+    pub billed_server_seconds: f64,
+    pub busy_slot_seconds: f64,
+    pub total_cost: f64,
+    pub committed_cost: f64,
+    pub in_system_at_end: u64,
+    /// ∫ requests in system dt.
+    pub in_system_seconds: f64,
+    /// ∫ servers paid for dt (lives only, without minimum tails).
+    pub paid_server_seconds: f64,
+    pub peak_servers: u64,
+    pub launches: u64,
+}
+
+impl PolicyStats {
+    /// The summary row: DESIGN.md §3's definitions in one place.
+    pub(crate) fn summary(&self, policy: &str, policy_type: &str, r: &Recorder) -> Summary {
+        let horizon_s = to_seconds(self.horizon);
+        let paid = self.billed_server_seconds * self.slots_per_server as f64;
+        let idle = (paid - self.busy_slot_seconds).max(0.0);
+        let idle_fraction = ratio(idle, paid);
+        Summary {
+            policy: policy.to_string(),
+            policy_type: policy_type.to_string(),
+            arrived: r.arrived,
+            served: r.served,
+            dropped: r.dropped,
+            in_system_at_end: self.in_system_at_end,
+            slo_misses: r.slo_misses,
+            wait_mean_s: r.wait_mean_s(),
+            waited_fraction: r.waited_fraction(),
+            response_mean_s: r.response_mean_s(),
+            response_p50_s: r.response_quantile_s(0.50),
+            response_p95_s: r.response_quantile_s(0.95),
+            response_p99_s: r.response_quantile_s(0.99),
+            response_max_s: r.response_max_s(),
+            paid_slot_seconds: paid,
+            busy_slot_seconds: self.busy_slot_seconds,
+            idle_slot_seconds: idle,
+            idle_fraction,
+            billed_server_seconds: self.billed_server_seconds,
+            total_cost: self.total_cost,
+            committed_cost: self.committed_cost,
+            idle_cost: self.total_cost * idle_fraction,
+            cost_per_million_requests: ratio(self.total_cost * 1e6, r.served as f64),
+            mean_in_system: ratio(self.in_system_seconds, horizon_s),
+            mean_servers: ratio(self.paid_server_seconds, horizon_s),
+            peak_servers: self.peak_servers,
+            launches: self.launches,
+            drop_fraction: ratio(r.dropped as f64, r.arrived as f64),
+            slo_miss_fraction: ratio(r.slo_misses as f64, r.served as f64),
+        }
+    }
+}
+
+/// `a / b`, or 0 when `b` is 0.
+pub(crate) fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { 0.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::SECOND;
+
+    #[test]
+    fn recorder_counts_and_quantiles() {
+        let mut r = Recorder::new(SECOND / 2, 3600 * SECOND);
+        for ms in 1..=100u64 {
+            r.arrival();
+            r.service_start(if ms % 2 == 0 { 1000 } else { 0 });
+            r.completion(ms * 10_000);
+        }
+        r.arrival();
+        r.drop_request();
+        assert_eq!((r.arrived, r.served, r.dropped), (101, 100, 1));
+        assert_eq!(r.slo_misses, 50); // 0.51 s .. 1.0 s
+        assert!((r.response_quantile_s(0.5) - 0.5).abs() < 0.001);
+        assert!((r.response_max_s() - 1.0).abs() < 0.001);
+        assert_eq!(r.waited_fraction(), 0.5);
+        let (arrived, served, dropped, slo, p99) = r.take_interval();
+        assert_eq!((arrived, served, dropped, slo), (101, 100, 1, 50));
+        assert!((p99.unwrap() - 0.99).abs() < 0.01);
+        assert_eq!(r.take_interval().4, None);
+    }
+}

@@ -1,0 +1,49 @@
+//! Provisioning policies: one file per kind, all behind [`Policy`].
+//!
+//! A policy sees only the fleet, what was measured, and the clock — never which fidelity
+//! produced them — and answers with a [`Decision`]. Its billing rule comes with it.
+
+mod autoscale;
+mod fixed;
+mod lease;
+
+use crate::billing::Tariff;
+use crate::engine::Time;
+use crate::fleet::{Decision, Fleet};
+use crate::scenario::{PolicyKind, PolicySpec};
+
+/// What the model measured over the last control period.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Observation {
+    /// Busy slot-seconds ÷ slot-seconds of ready and draining servers over the period
+    /// (0 when no server could serve).
+    pub utilization: f64,
+}
+
+pub(crate) trait Policy: Send {
+    /// Servers ready at t = 0.
+    fn initial_servers(&self) -> u32;
+    /// Time from launch to serving, for servers this policy launches.
+    fn boot_time(&self) -> Time {
+        0
+    }
+    /// How often [`Policy::control`] runs, if the policy ever changes the fleet.
+    fn control_period(&self) -> Option<Time> {
+        None
+    }
+    /// Decides, at the end of a control period, whether to grow or shrink the fleet.
+    fn control(&mut self, _now: Time, _fleet: &Fleet, _seen: Observation) -> Decision {
+        Decision::Hold
+    }
+    /// How this policy's servers are paid for.
+    fn tariff(&self) -> Tariff;
+}
+
+/// Builds the policy a scenario names.
+pub(crate) fn build(spec: &PolicySpec) -> Box<dyn Policy> {
+    match &spec.kind {
+        PolicyKind::Fixed(f) => Box::new(fixed::OwnServers::new(f.clone())),
+        PolicyKind::Lease(l) => Box::new(lease::IdcLease::new(l.clone())),
+        PolicyKind::Autoscale(a) => Box::new(autoscale::Autoscaler::new(a.clone())),
+    }
+}

@@ -1,0 +1,140 @@
+//! Outputs: `summary.csv`, `timeseries.csv`, PNG charts and the stdout table.
+//!
+//! Everything is written into a temporary folder beside the target and renamed into place
+//! only when every file is complete, so a failed run never leaves half-written results and
+//! never destroys the previous ones.
+
+mod charts;
+mod csv;
+mod table;
+
+use std::path::{Path, PathBuf};
+
+pub use table::summary_table;
+
+use crate::scenario::Scenario;
+use crate::simulation::Outcome;
+
+/// Writing results failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The output path exists and is not a folder.
+    #[error("output path {0} exists and is not a directory; choose another --out")]
+    NotADirectory(PathBuf),
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {message}")]
+    Csv { path: PathBuf, message: String },
+    #[error("cannot draw chart {path}: {message}")]
+    Chart { path: PathBuf, message: String },
+}
+
+impl OutputError {
+    pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+        move |source| OutputError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// What to write.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteOptions {
+    pub charts: bool,
+}
+
+/// Checks that `dir` can be used as an output folder before anything is simulated.
+pub fn check_output_dir(dir: &Path) -> Result<(), OutputError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(OutputError::NotADirectory(dir.to_path_buf()));
+    }
+    Ok(())
+}
+
+/// Writes every output of one run into `dir`, atomically. Returns the files written
+/// (relative to `dir`).
+pub fn write_outputs(
+    dir: &Path,
+    scenario: &Scenario,
+    scenario_text: &str,
+    outcome: &Outcome,
+    options: WriteOptions,
+) -> Result<Vec<PathBuf>, OutputError> {
+    check_output_dir(dir)?;
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(OutputError::io(&parent))?;
+    let base = dir
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    let staging = parent.join(format!(".{base}.partial-{}", std::process::id()));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(OutputError::io(&staging))?;
+    }
+    std::fs::create_dir(&staging).map_err(OutputError::io(&staging))?;
+
+    let written = write_all(&staging, scenario, scenario_text, outcome, options);
+    let written = match written {
+        Ok(w) => w,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    if let Err(e) = swap_into_place(&staging, dir, &parent, &base) {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    Ok(written)
+}
+
+fn write_all(
+    staging: &Path,
+    scenario: &Scenario,
+    scenario_text: &str,
+    outcome: &Outcome,
+    options: WriteOptions,
+) -> Result<Vec<PathBuf>, OutputError> {
+    let mut written = vec![
+        csv::write_summary(staging, outcome)?,
+        csv::write_timeseries(staging, outcome)?,
+    ];
+    let copy = staging.join("scenario.toml");
+    std::fs::write(&copy, scenario_text).map_err(OutputError::io(&copy))?;
+    written.push(PathBuf::from("scenario.toml"));
+    if options.charts {
+        written.extend(charts::draw_all(staging, scenario, outcome)?);
+    }
+    Ok(written)
+}
+
+/// Replaces `dir` by `staging`: the old results are moved aside first and deleted only
+/// once the new ones are in place; if the swap fails they are put back.
+fn swap_into_place(
+    staging: &Path,
+    dir: &Path,
+    parent: &Path,
+    base: &str,
+) -> Result<(), OutputError> {
+    if !dir.exists() {
+        return std::fs::rename(staging, dir).map_err(OutputError::io(dir));
+    }
+    let old = parent.join(format!(".{base}.previous-{}", std::process::id()));
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(OutputError::io(&old))?;
+    }
+    std::fs::rename(dir, &old).map_err(OutputError::io(dir))?;
+    if let Err(e) = std::fs::rename(staging, dir) {
+        let _ = std::fs::rename(&old, dir);
+        return Err(OutputError::io(dir)(e));
+    }
+    // The new results are in place; failing to delete the old copy loses nothing.
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
+}

@@ -1,0 +1,1092 @@
+//! Scenario files: the serde types that mirror the TOML, and the validation that turns
+//! them into a checked, typed [`Scenario`] the simulator can trust.
+//!
+//! Every error names the file, the field (as a path like `policy[2].max`), the line and
+//! column where the file has them, and what was expected. Unknown fields are errors.
+
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::engine::{SECOND, Time};
+
+/// The scenario used when `provsim run` is given no file.
+pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/flash-crowd.toml");
+/// The name shown for the built-in default scenario in messages.
+pub const DEFAULT_SCENARIO_FILE: &str = "<built-in flash-crowd>";
+
+/// Longest horizon accepted: request-level time is `u64` microseconds, and a century is
+/// already far past any planning question.
+const MAX_HORIZON: Time = 100 * 31_557_600 * SECOND;
+/// Most time-series samples per policy: keeps memory bounded whatever the file says.
+const MAX_SAMPLES: u64 = 2_000_000;
+const MAX_SERVERS: u64 = 1_000_000;
+const MAX_SLOTS: u64 = 100_000;
+
+/// A scenario file that cannot be used, with where and why.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("{file}: cannot read scenario file: {reason}")]
+    Read { file: String, reason: String },
+    /// The file is not valid TOML or does not match the scenario's shape.
+    #[error("{file}{at}: {message}")]
+    Syntax {
+        file: String,
+        at: LineCol,
+        message: String,
+    },
+    /// A field has a value the model cannot use.
+    #[error("{file}{at}: field `{field}`: {message}")]
+    Invalid {
+        file: String,
+        at: LineCol,
+        field: String,
+        message: String,
+    },
+}
+
+/// `:line:column` when known, empty otherwise.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LineCol(pub Option<(usize, usize)>);
+
+impl fmt::Display for LineCol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some((line, col)) => write!(f, ":{line}:{col}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl LineCol {
+    fn of_offset(src: &str, offset: usize) -> LineCol {
+        let offset = offset.min(src.len());
+        let before = &src.as_bytes()[..offset];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let col = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
+        LineCol(Some((line, col)))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The checked model
+// ---------------------------------------------------------------------------------------
+
+/// A validated scenario: every value is in range and in simulator units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Output folder name.
+    pub name: String,
+    pub description: String,
+    /// Length of the simulated window.
+    pub horizon: Time,
+    pub seed: u64,
+    /// Time-series resolution.
+    pub sample_every: Time,
+    pub service: Service,
+    pub workload: Workload,
+    pub policies: Vec<PolicySpec>,
+}
+
+/// What a request needs from a server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    pub service_time: ServiceTime,
+    pub slots_per_server: u32,
+    /// Most requests waiting (not in service); an arrival beyond it is dropped.
+    pub queue_limit: u64,
+    /// A response slower than this is an SLO miss.
+    pub slo: Time,
+}
+
+/// Service-time distribution, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ServiceTime {
+    Exponential { mean: f64 },
+    Constant { value: f64 },
+    LogNormal { mean: f64, cv: f64 },
+}
+
+impl ServiceTime {
+    /// Mean service time in seconds.
+    pub fn mean(&self) -> f64 {
+        match *self {
+            ServiceTime::Exponential { mean } | ServiceTime::LogNormal { mean, .. } => mean,
+            ServiceTime::Constant { value } => value,
+        }
+    }
+
+    /// Squared coefficient of variation (1 for exponential, 0 for constant).
+    pub fn scv(&self) -> f64 {
+        match *self {
+            ServiceTime::Exponential { .. } => 1.0,
+            ServiceTime::Constant { .. } => 0.0,
+            ServiceTime::LogNormal { cv, .. } => cv * cv,
+        }
+    }
+}
+
+/// Traffic: a base rate shaped by multiplicative shapes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    /// Requests per second before shapes.
+    pub base_rate: f64,
+    pub shapes: Vec<Shape>,
+}
+
+/// A multiplier on the base rate, as a function of time. See `workload::rate`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape {
+    /// Rises linearly from 1 to `factor` over `ramp_up`, holds, then falls back to 1
+    /// linearly over `ramp_down` or exponentially with time constant `decay`.
+    Spike {
+        start: Time,
+        ramp_up: Time,
+        hold: Time,
+        ramp_down: Time,
+        decay: Option<Time>,
+        factor: f64,
+    },
+    /// `factor` from `at` (until `until`, if given).
+    Step {
+        at: Time,
+        until: Option<Time>,
+        factor: f64,
+    },
+    /// `1 + amplitude × cos(2π (t − peak_at) / period)`.
+    Diurnal {
+        amplitude: f64,
+        period: Time,
+        peak_at: Time,
+    },
+    /// A cyclic profile of equally spaced points, scaled to mean 1.
+    Profile {
+        period: Time,
+        /// Already divided by their mean.
+        points: Vec<f64>,
+        interpolate: Interpolate,
+        offset: Time,
+    },
+    /// Compound growth: `factor^(t / per)`.
+    Growth { factor: f64, per: Time },
+}
+
+/// How a profile goes from one point to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Interpolate {
+    Linear,
+    Step,
+}
+
+/// One provisioning policy to play the traffic against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicySpec {
+    pub name: String,
+    pub kind: PolicyKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PolicyKind {
+    Fixed(FixedSpec),
+    Lease(LeaseSpec),
+    Autoscale(AutoscaleSpec),
+}
+
+impl PolicyKind {
+    /// The `type` string of the scenario file.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            PolicyKind::Fixed(_) => "fixed",
+            PolicyKind::Lease(_) => "lease",
+            PolicyKind::Autoscale(_) => "autoscale",
+        }
+    }
+}
+
+/// Own servers, bought up front.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FixedSpec {
+    pub servers: u32,
+    pub capex_per_server: f64,
+    /// Seconds over which capex is spread.
+    pub amortization: f64,
+    pub watts: f64,
+    pub pue: f64,
+    pub price_per_kwh: f64,
+    pub ops_per_server_month: f64,
+}
+
+/// An IDC lease: a fixed fleet paid per term.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeaseSpec {
+    pub servers: u32,
+    pub term: Time,
+    pub price_per_server_term: f64,
+    pub setup_fee_per_server: f64,
+}
+
+/// Cloud on-demand instances under an autoscaler.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoscaleSpec {
+    pub min: u32,
+    pub max: u32,
+    pub initial: u32,
+    pub boot_time: Time,
+    pub scaling: Scaling,
+    pub billing: CloudBilling,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scaling {
+    TargetTracking(TargetTracking),
+}
+
+/// AWS-style target tracking on utilisation (DESIGN.md §1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetTracking {
+    pub target: f64,
+    pub period: Time,
+    pub scale_out_periods: u32,
+    pub scale_in_periods: u32,
+    pub warmup: Time,
+}
+
+/// Per-instance metered billing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloudBilling {
+    pub price_per_hour: f64,
+    /// Minimum billed per launch.
+    pub minimum: Time,
+    /// Billing unit: lifetimes are rounded up to a multiple of it (1 s = per second).
+    pub granularity: Time,
+}
+
+// ---------------------------------------------------------------------------------------
+// Loading
+// ---------------------------------------------------------------------------------------
+
+/// Reads and validates a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let file = path.display().to_string();
+    if path.is_dir() {
+        return Err(ScenarioError::Read {
+            file,
+            reason: "is a directory, expected a .toml scenario file".into(),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|e| ScenarioError::Read {
+        file: file.clone(),
+        reason: e.to_string(),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| ScenarioError::Syntax {
+        at: LineCol::of_offset(
+            &String::from_utf8_lossy(e.as_bytes()),
+            e.utf8_error().valid_up_to(),
+        ),
+        file: file.clone(),
+        message: "not UTF-8 text; a scenario file is TOML".into(),
+    })?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    parse(&text, &file, &stem)
+}
+
+/// Parses and validates scenario text. `file` names it in errors; `default_name` is used
+/// when the file has no `name`.
+pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, ScenarioError> {
+    let raw: RawScenario = toml::from_str(text).map_err(|e| ScenarioError::Syntax {
+        file: file.to_string(),
+        at: e
+            .span()
+            .map_or(LineCol::default(), |s| LineCol::of_offset(text, s.start)),
+        message: e.message().trim().replace('\n', " "),
+    })?;
+    let mut checker = Checker {
+        text,
+        file,
+        doc: None,
+    };
+    raw.check(&mut checker, default_name)
+}
+
+/// Builds errors that point into the file.
+struct Checker<'a> {
+    text: &'a str,
+    file: &'a str,
+    doc: Option<Option<toml_edit::Document<&'a str>>>,
+}
+
+impl Checker<'_> {
+    fn error(&mut self, field: &str, message: impl Into<String>) -> ScenarioError {
+        ScenarioError::Invalid {
+            file: self.file.to_string(),
+            at: self.locate(field),
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// Finds the line of a field path like `policy[1].scaling.target`.
+    fn locate(&mut self, field: &str) -> LineCol {
+        let text = self.text;
+        let doc = self
+            .doc
+            .get_or_insert_with(|| toml_edit::Document::parse(text).ok());
+        let Some(doc) = doc else {
+            return LineCol::default();
+        };
+        let mut item = doc.as_item();
+        let mut best: Option<usize> = item.span().map(|s| s.start);
+        for part in field.split('.') {
+            let (key, index) = match part.split_once('[') {
+                Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
+                None => (part, None),
+            };
+            let Some((k, next)) = item.as_table_like().and_then(|t| t.get_key_value(key)) else {
+                break;
+            };
+            best = k.span().or_else(|| next.span()).map(|s| s.start).or(best);
+            item = next;
+            if let Some(i) = index {
+                let Some(next) = item.get(i) else { break };
+                best = next.span().map(|s| s.start).or(best);
+                item = next;
+            }
+        }
+        best.map_or(LineCol::default(), |o| LineCol::of_offset(text, o))
+    }
+
+    fn time(&mut self, field: &str, d: Duration) -> Result<Time, ScenarioError> {
+        let us = d.as_micros();
+        if us > MAX_HORIZON as u128 {
+            return Err(self.error(
+                field,
+                format!("{} is too long (at most 100 years)", fmt_duration(d)),
+            ));
+        }
+        Ok(us as Time)
+    }
+
+    fn positive_time(&mut self, field: &str, d: Duration) -> Result<Time, ScenarioError> {
+        let t = self.time(field, d)?;
+        if t == 0 {
+            return Err(self.error(field, "must be longer than zero"));
+        }
+        Ok(t)
+    }
+
+    fn finite(&mut self, field: &str, v: f64, what: &str, ok: bool) -> Result<f64, ScenarioError> {
+        if !v.is_finite() || !ok {
+            return Err(self.error(field, format!("expected {what}, got {v}")));
+        }
+        Ok(v)
+    }
+
+    fn non_negative(&mut self, field: &str, v: f64) -> Result<f64, ScenarioError> {
+        self.finite(field, v, "a finite number ≥ 0", v >= 0.0)
+    }
+
+    fn count(&mut self, field: &str, v: u64, min: u64, max: u64) -> Result<u32, ScenarioError> {
+        if v < min || v > max {
+            return Err(self.error(
+                field,
+                format!("expected a whole number from {min} to {max}, got {v}"),
+            ));
+        }
+        Ok(v as u32)
+    }
+}
+
+fn fmt_duration(d: Duration) -> String {
+    humantime::format_duration(d).to_string()
+}
+
+// ---------------------------------------------------------------------------------------
+// Raw (serde) types: exactly the file's shape
+// ---------------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: Option<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(with = "humantime_serde")]
+    horizon: Duration,
+    #[serde(default = "default_seed")]
+    seed: u64,
+    #[serde(with = "humantime_serde", default = "default_sample_every")]
+    sample_every: Duration,
+    service: RawService,
+    workload: RawWorkload,
+    policy: Vec<RawPolicy>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+fn default_sample_every() -> Duration {
+    Duration::from_secs(60)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawService {
+    service_time: RawServiceTime,
+    slots_per_server: u64,
+    #[serde(default = "default_queue_limit")]
+    queue_limit: u64,
+    #[serde(with = "humantime_serde", default = "default_slo")]
+    slo: Duration,
+}
+
+fn default_queue_limit() -> u64 {
+    10_000
+}
+fn default_slo() -> Duration {
+    Duration::from_secs(1)
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "distribution", rename_all = "kebab-case", deny_unknown_fields)]
+enum RawServiceTime {
+    Exponential {
+        #[serde(with = "humantime_serde")]
+        mean: Duration,
+    },
+    Constant {
+        #[serde(with = "humantime_serde")]
+        value: Duration,
+    },
+    Lognormal {
+        #[serde(with = "humantime_serde")]
+        mean: Duration,
+        cv: f64,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWorkload {
+    base_rate: f64,
+    #[serde(default)]
+    shape: Vec<RawShape>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+enum RawShape {
+    Spike {
+        #[serde(with = "humantime_serde")]
+        start: Duration,
+        #[serde(with = "humantime_serde", default)]
+        ramp_up: Duration,
+        #[serde(with = "humantime_serde", default)]
+        hold: Duration,
+        #[serde(with = "humantime_serde", default)]
+        ramp_down: Duration,
+        #[serde(with = "humantime_serde", default)]
+        decay: Option<Duration>,
+        factor: f64,
+    },
+    Step {
+        #[serde(with = "humantime_serde")]
+        at: Duration,
+        #[serde(with = "humantime_serde", default)]
+        until: Option<Duration>,
+        factor: f64,
+    },
+    Diurnal {
+        amplitude: f64,
+        #[serde(with = "humantime_serde", default = "default_day")]
+        period: Duration,
+        #[serde(with = "humantime_serde", default = "default_peak_at")]
+        peak_at: Duration,
+    },
+    Profile {
+        #[serde(with = "humantime_serde", default = "default_day")]
+        period: Duration,
+        points: Vec<f64>,
+        #[serde(default = "default_interpolate")]
+        interpolate: Interpolate,
+        #[serde(with = "humantime_serde", default)]
+        offset: Duration,
+    },
+    Growth {
+        factor: f64,
+        #[serde(with = "humantime_serde")]
+        per: Duration,
+    },
+}
+
+fn default_day() -> Duration {
+    Duration::from_secs(86_400)
+}
+fn default_peak_at() -> Duration {
+    Duration::from_secs(14 * 3600)
+}
+fn default_interpolate() -> Interpolate {
+    Interpolate::Linear
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+enum RawPolicy {
+    Fixed {
+        name: String,
+        servers: u64,
+        cost: RawFixedCost,
+    },
+    Lease {
+        name: String,
+        servers: u64,
+        #[serde(with = "humantime_serde")]
+        term: Duration,
+        price_per_server_term: f64,
+        #[serde(default)]
+        setup_fee_per_server: f64,
+    },
+    Autoscale {
+        name: String,
+        min: u64,
+        max: u64,
+        initial: Option<u64>,
+        #[serde(with = "humantime_serde")]
+        boot_time: Duration,
+        scaling: RawScaling,
+        billing: RawCloudBilling,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFixedCost {
+    capex_per_server: f64,
+    #[serde(with = "humantime_serde")]
+    amortization: Duration,
+    #[serde(default)]
+    watts: f64,
+    #[serde(default = "default_pue")]
+    pue: f64,
+    #[serde(default)]
+    price_per_kwh: f64,
+    #[serde(default)]
+    ops_per_server_month: f64,
+}
+
+fn default_pue() -> f64 {
+    1.58
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+enum RawScaling {
+    TargetTracking {
+        target: f64,
+        #[serde(with = "humantime_serde", default = "default_period")]
+        period: Duration,
+        #[serde(default = "default_out_periods")]
+        scale_out_periods: u64,
+        #[serde(default = "default_in_periods")]
+        scale_in_periods: u64,
+        #[serde(with = "humantime_serde", default = "default_warmup")]
+        warmup: Duration,
+    },
+}
+
+fn default_period() -> Duration {
+    Duration::from_secs(60)
+}
+fn default_out_periods() -> u64 {
+    3
+}
+fn default_in_periods() -> u64 {
+    15
+}
+fn default_warmup() -> Duration {
+    Duration::from_secs(300)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCloudBilling {
+    price_per_hour: f64,
+    #[serde(with = "humantime_serde", default = "default_minimum")]
+    minimum: Duration,
+    #[serde(with = "humantime_serde", default = "default_granularity")]
+    granularity: Duration,
+}
+
+fn default_minimum() -> Duration {
+    Duration::from_secs(60)
+}
+fn default_granularity() -> Duration {
+    Duration::from_secs(1)
+}
+
+// ---------------------------------------------------------------------------------------
+// Validation
+// ---------------------------------------------------------------------------------------
+
+impl RawScenario {
+    fn check(self, c: &mut Checker<'_>, default_name: &str) -> Result<Scenario, ScenarioError> {
+        let name = self.name.unwrap_or_else(|| default_name.to_string());
+        if name.is_empty()
+            || name == "."
+            || name == ".."
+            || name.len() > 100
+            || !name
+                .chars()
+                .all(|ch| ch.is_alphanumeric() || matches!(ch, '-' | '_' | '.'))
+        {
+            return Err(c.error(
+                "name",
+                format!(
+                    "expected a folder name of letters, digits, '-', '_' or '.' (at most 100), got {name:?}"
+                ),
+            ));
+        }
+        let horizon = c.positive_time("horizon", self.horizon)?;
+        let sample_every = c.positive_time("sample_every", self.sample_every)?;
+        if sample_every > horizon {
+            return Err(c.error(
+                "sample_every",
+                format!(
+                    "must not be longer than the horizon ({}), got {}",
+                    fmt_duration(self.horizon),
+                    fmt_duration(self.sample_every)
+                ),
+            ));
+        }
+        if horizon / sample_every > MAX_SAMPLES {
+            return Err(c.error(
+                "sample_every",
+                format!(
+                    "{} samples over the horizon; at most {MAX_SAMPLES} are kept, so sample less often",
+                    horizon / sample_every
+                ),
+            ));
+        }
+        let service = self.service.check(c)?;
+        let workload = self.workload.check(c, horizon)?;
+        if self.policy.is_empty() {
+            return Err(c.error("policy", "expected at least one [[policy]]"));
+        }
+        let mut policies = Vec::with_capacity(self.policy.len());
+        for (i, p) in self.policy.into_iter().enumerate() {
+            let spec = p.check(c, i)?;
+            if policies.iter().any(|q: &PolicySpec| q.name == spec.name) {
+                return Err(c.error(
+                    &format!("policy[{i}].name"),
+                    format!("policy names must be unique; {:?} is used twice", spec.name),
+                ));
+            }
+            policies.push(spec);
+        }
+        Ok(Scenario {
+            name,
+            description: self.description,
+            horizon,
+            seed: self.seed,
+            sample_every,
+            service,
+            workload,
+            policies,
+        })
+    }
+}
+
+impl RawService {
+    fn check(self, c: &mut Checker<'_>) -> Result<Service, ScenarioError> {
+        let f = "service.service_time";
+        let service_time = match self.service_time {
+            RawServiceTime::Exponential { mean } => ServiceTime::Exponential {
+                mean: c.positive_time(&format!("{f}.mean"), mean)? as f64 / SECOND as f64,
+            },
+            RawServiceTime::Constant { value } => ServiceTime::Constant {
+                value: c.positive_time(&format!("{f}.value"), value)? as f64 / SECOND as f64,
+            },
+            RawServiceTime::Lognormal { mean, cv } => ServiceTime::LogNormal {
+                mean: c.positive_time(&format!("{f}.mean"), mean)? as f64 / SECOND as f64,
+                cv: c.finite(
+                    &format!("{f}.cv"),
+                    cv,
+                    "a coefficient of variation in (0, 20]",
+                    cv > 0.0 && cv <= 20.0,
+                )?,
+            },
+        };
+        Ok(Service {
+            service_time,
+            slots_per_server: c.count(
+                "service.slots_per_server",
+                self.slots_per_server,
+                1,
+                MAX_SLOTS,
+            )?,
+            queue_limit: {
+                if self.queue_limit > 100_000_000 {
+                    return Err(c.error(
+                        "service.queue_limit",
+                        format!("expected at most 100000000, got {}", self.queue_limit),
+                    ));
+                }
+                self.queue_limit
+            },
+            slo: c.positive_time("service.slo", self.slo)?,
+        })
+    }
+}
+
+impl RawWorkload {
+    fn check(self, c: &mut Checker<'_>, horizon: Time) -> Result<Workload, ScenarioError> {
+        let base_rate = c.finite(
+            "workload.base_rate",
+            self.base_rate,
+            "requests per second > 0 and at most 10000000",
+            self.base_rate > 0.0 && self.base_rate <= 1e7,
+        )?;
+        let mut shapes = Vec::with_capacity(self.shape.len());
+        for (i, s) in self.shape.into_iter().enumerate() {
+            let f = format!("workload.shape[{i}]");
+            shapes.push(s.check(c, &f)?);
+        }
+        let workload = Workload { base_rate, shapes };
+        let peak = crate::workload::RateFunction::new(&workload).max_over(0, horizon);
+        if !(peak.is_finite() && peak <= 1e8) {
+            return Err(c.error(
+                "workload.shape",
+                format!("the shapes multiply the rate to {peak:.3e} requests/s; at most 1e8 is supported"),
+            ));
+        }
+        Ok(workload)
+    }
+}
+
+impl RawShape {
+    fn check(self, c: &mut Checker<'_>, f: &str) -> Result<Shape, ScenarioError> {
+        let factor_ok = |c: &mut Checker<'_>, v: f64| {
+            c.finite(
+                &format!("{f}.factor"),
+                v,
+                "a finite factor ≥ 0 and at most 10000",
+                (0.0..=1e4).contains(&v),
+            )
+        };
+        Ok(match self {
+            RawShape::Spike {
+                start,
+                ramp_up,
+                hold,
+                ramp_down,
+                decay,
+                factor,
+            } => {
+                if decay.is_some() && !ramp_down.is_zero() {
+                    return Err(c.error(
+                        &format!("{f}.decay"),
+                        "give either ramp_down (linear) or decay (exponential), not both",
+                    ));
+                }
+                Shape::Spike {
+                    start: c.time(&format!("{f}.start"), start)?,
+                    ramp_up: c.time(&format!("{f}.ramp_up"), ramp_up)?,
+                    hold: c.time(&format!("{f}.hold"), hold)?,
+                    ramp_down: c.time(&format!("{f}.ramp_down"), ramp_down)?,
+                    decay: match decay {
+                        Some(d) => Some(c.positive_time(&format!("{f}.decay"), d)?),
+                        None => None,
+                    },
+                    factor: factor_ok(c, factor)?,
+                }
+            }
+            RawShape::Step { at, until, factor } => {
+                let at = c.time(&format!("{f}.at"), at)?;
+                let until = match until {
+                    Some(u) => Some(c.time(&format!("{f}.until"), u)?),
+                    None => None,
+                };
+                if until.is_some_and(|u| u <= at) {
+                    return Err(c.error(&format!("{f}.until"), "must be later than `at`"));
+                }
+                Shape::Step {
+                    at,
+                    until,
+                    factor: factor_ok(c, factor)?,
+                }
+            }
+            RawShape::Diurnal {
+                amplitude,
+                period,
+                peak_at,
+            } => Shape::Diurnal {
+                amplitude: c.finite(
+                    &format!("{f}.amplitude"),
+                    amplitude,
+                    "an amplitude from 0 to 1",
+                    (0.0..=1.0).contains(&amplitude),
+                )?,
+                period: c.positive_time(&format!("{f}.period"), period)?,
+                peak_at: c.time(&format!("{f}.peak_at"), peak_at)?,
+            },
+            RawShape::Profile {
+                period,
+                points,
+                interpolate,
+                offset,
+            } => {
+                let pf = format!("{f}.points");
+                if points.is_empty() || points.len() > 100_000 {
+                    return Err(c.error(&pf, "expected 1 to 100000 points"));
+                }
+                for &p in &points {
+                    c.finite(&pf, p, "finite values ≥ 0", p >= 0.0)?;
+                }
+                let mean = points.iter().sum::<f64>() / points.len() as f64;
+                if !(mean > 0.0 && mean.is_finite()) {
+                    return Err(c.error(&pf, "at least one point must be > 0"));
+                }
+                Shape::Profile {
+                    period: c.positive_time(&format!("{f}.period"), period)?,
+                    points: points.iter().map(|p| p / mean).collect(),
+                    interpolate,
+                    offset: c.time(&format!("{f}.offset"), offset)?,
+                }
+            }
+            RawShape::Growth { factor, per } => Shape::Growth {
+                factor: c.finite(
+                    &format!("{f}.factor"),
+                    factor,
+                    "a growth factor > 0 and at most 1000",
+                    factor > 0.0 && factor <= 1e3,
+                )?,
+                per: c.positive_time(&format!("{f}.per"), per)?,
+            },
+        })
+    }
+}
+
+impl RawPolicy {
+    fn check(self, c: &mut Checker<'_>, i: usize) -> Result<PolicySpec, ScenarioError> {
+        let f = format!("policy[{i}]");
+        let (name, kind) = match self {
+            RawPolicy::Fixed {
+                name,
+                servers,
+                cost,
+            } => {
+                let k = &format!("{f}.cost");
+                let spec = FixedSpec {
+                    servers: c.count(&format!("{f}.servers"), servers, 1, MAX_SERVERS)?,
+                    capex_per_server: c
+                        .non_negative(&format!("{k}.capex_per_server"), cost.capex_per_server)?,
+                    amortization: c
+                        .positive_time(&format!("{k}.amortization"), cost.amortization)?
+                        as f64
+                        / SECOND as f64,
+                    watts: c.non_negative(&format!("{k}.watts"), cost.watts)?,
+                    pue: c.finite(
+                        &format!("{k}.pue"),
+                        cost.pue,
+                        "a PUE from 1 to 5",
+                        (1.0..=5.0).contains(&cost.pue),
+                    )?,
+                    price_per_kwh: c
+                        .non_negative(&format!("{k}.price_per_kwh"), cost.price_per_kwh)?,
+                    ops_per_server_month: c.non_negative(
+                        &format!("{k}.ops_per_server_month"),
+                        cost.ops_per_server_month,
+                    )?,
+                };
+                (name, PolicyKind::Fixed(spec))
+            }
+            RawPolicy::Lease {
+                name,
+                servers,
+                term,
+                price_per_server_term,
+                setup_fee_per_server,
+            } => {
+                let spec = LeaseSpec {
+                    servers: c.count(&format!("{f}.servers"), servers, 1, MAX_SERVERS)?,
+                    term: c.positive_time(&format!("{f}.term"), term)?,
+                    price_per_server_term: c.non_negative(
+                        &format!("{f}.price_per_server_term"),
+                        price_per_server_term,
+                    )?,
+                    setup_fee_per_server: c
+                        .non_negative(&format!("{f}.setup_fee_per_server"), setup_fee_per_server)?,
+                };
+                (name, PolicyKind::Lease(spec))
+            }
+            RawPolicy::Autoscale {
+                name,
+                min,
+                max,
+                initial,
+                boot_time,
+                scaling,
+                billing,
+            } => {
+                let max = c.count(&format!("{f}.max"), max, 1, MAX_SERVERS)?;
+                let min = c.count(&format!("{f}.min"), min, 0, MAX_SERVERS)?;
+                if min > max {
+                    return Err(c.error(
+                        &format!("{f}.min"),
+                        format!("must not exceed max ({max}), got {min}"),
+                    ));
+                }
+                let initial = initial.unwrap_or(min as u64);
+                if initial < min as u64 || initial > max as u64 {
+                    return Err(c.error(
+                        &format!("{f}.initial"),
+                        format!(
+                            "expected a whole number from min ({min}) to max ({max}), got {initial}"
+                        ),
+                    ));
+                }
+                let scaling = match scaling {
+                    RawScaling::TargetTracking {
+                        target,
+                        period,
+                        scale_out_periods,
+                        scale_in_periods,
+                        warmup,
+                    } => {
+                        let s = format!("{f}.scaling");
+                        Scaling::TargetTracking(TargetTracking {
+                            target: c.finite(
+                                &format!("{s}.target"),
+                                target,
+                                "a utilisation target in (0, 1]",
+                                target > 0.0 && target <= 1.0,
+                            )?,
+                            period: c.positive_time(&format!("{s}.period"), period)?,
+                            scale_out_periods: c.count(
+                                &format!("{s}.scale_out_periods"),
+                                scale_out_periods,
+                                1,
+                                10_000,
+                            )?,
+                            scale_in_periods: c.count(
+                                &format!("{s}.scale_in_periods"),
+                                scale_in_periods,
+                                1,
+                                10_000,
+                            )?,
+                            warmup: c.time(&format!("{s}.warmup"), warmup)?,
+                        })
+                    }
+                };
+                let b = format!("{f}.billing");
+                let billing = CloudBilling {
+                    price_per_hour: c
+                        .non_negative(&format!("{b}.price_per_hour"), billing.price_per_hour)?,
+                    minimum: c.time(&format!("{b}.minimum"), billing.minimum)?,
+                    granularity: c
+                        .positive_time(&format!("{b}.granularity"), billing.granularity)?,
+                };
+                let spec = AutoscaleSpec {
+                    min,
+                    max,
+                    initial: initial as u32,
+                    boot_time: c.time(&format!("{f}.boot_time"), boot_time)?,
+                    scaling,
+                    billing,
+                };
+                (name, PolicyKind::Autoscale(spec))
+            }
+        };
+        if name.trim().is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+            return Err(c.error(
+                &format!("{f}.name"),
+                format!("expected a short printable name, got {name:?}"),
+            ));
+        }
+        Ok(PolicySpec { name, kind })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+horizon = "1h"
+[service]
+service_time = { distribution = "exponential", mean = "100ms" }
+slots_per_server = 4
+[workload]
+base_rate = 10.0
+[[policy]]
+name = "own"
+type = "fixed"
+servers = 2
+cost = { capex_per_server = 1000.0, amortization = "4y" }
+"#;
+
+    #[test]
+    fn the_default_scenario_is_valid() {
+        let s = parse(DEFAULT_SCENARIO, DEFAULT_SCENARIO_FILE, "flash-crowd").unwrap();
+        assert_eq!(s.name, "flash-crowd");
+        assert_eq!(s.policies.len(), 3);
+    }
+
+    #[test]
+    fn defaults_fill_in() {
+        let s = parse(MINIMAL, "m.toml", "minimal").unwrap();
+        assert_eq!(s.name, "minimal");
+        assert_eq!(s.seed, 1);
+        assert_eq!(s.sample_every, 60 * SECOND);
+        assert_eq!(s.service.queue_limit, 10_000);
+        let PolicyKind::Fixed(f) = &s.policies[0].kind else {
+            panic!()
+        };
+        assert_eq!(f.pue, 1.58);
+        assert_eq!(f.amortization, 4.0 * 31_557_600.0);
+    }
+
+    #[test]
+    fn unknown_field_is_an_error_with_its_line() {
+        let text = MINIMAL.replace("slots_per_server = 4", "slots_per_server = 4\nslots = 3");
+        let e = parse(&text, "m.toml", "m").unwrap_err().to_string();
+        assert!(e.starts_with("m.toml:6:"), "{e}");
+        assert!(e.contains("unknown field `slots`"), "{e}");
+    }
+
+    #[test]
+    fn semantic_error_names_field_and_line() {
+        let text = MINIMAL.replace("servers = 2", "servers = 0");
+        let e = parse(&text, "m.toml", "m").unwrap_err().to_string();
+        assert!(
+            e.starts_with("m.toml:11:1: field `policy[0].servers`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn profile_points_are_scaled_to_mean_one() {
+        let text = MINIMAL.replace(
+            "base_rate = 10.0",
+            "base_rate = 10.0\n[[workload.shape]]\ntype = \"profile\"\npoints = [1.0, 3.0]",
+        );
+        let s = parse(&text, "m.toml", "m").unwrap();
+        let Shape::Profile { points, .. } = &s.workload.shapes[0] else {
+            panic!()
+        };
+        assert_eq!(points, &vec![0.5, 1.5]);
+    }
+}

@@ -1,0 +1,349 @@
+//! The rate function λ(t) and exact upper bounds on it over an interval.
+
+use std::f64::consts::TAU;
+
+use crate::engine::{Time, to_seconds};
+use crate::scenario::{Interpolate, Shape, Workload};
+
+/// λ(t) in requests per second.
+#[derive(Debug, Clone)]
+pub struct RateFunction {
+    base: f64,
+    shapes: Vec<ShapeFn>,
+}
+
+/// A shape in seconds, ready to evaluate.
+#[derive(Debug, Clone)]
+enum ShapeFn {
+    Spike {
+        start: f64,
+        peak_from: f64,
+        peak_until: f64,
+        end: f64,
+        decay: Option<f64>,
+        factor: f64,
+    },
+    Step {
+        at: f64,
+        until: f64,
+        factor: f64,
+    },
+    Diurnal {
+        amplitude: f64,
+        period: f64,
+        peak_at: f64,
+    },
+    Profile {
+        period: f64,
+        points: Vec<f64>,
+        interpolate: Interpolate,
+        offset: f64,
+    },
+    Growth {
+        log_factor_per_s: f64,
+    },
+}
+
+impl RateFunction {
+    /// Builds λ(t) from a checked workload.
+    pub fn new(workload: &Workload) -> RateFunction {
+        let shapes = workload.shapes.iter().map(ShapeFn::new).collect();
+        RateFunction {
+            base: workload.base_rate,
+            shapes,
+        }
+    }
+
+    /// λ at `t` seconds.
+    #[inline]
+    pub fn at(&self, t: f64) -> f64 {
+        let mut r = self.base;
+        for s in &self.shapes {
+            r *= s.at(t);
+        }
+        r
+    }
+
+    /// An upper bound on λ over `[from, to]` (microseconds). Exact when each shape peaks
+    /// inside the interval at the same point; never below the true maximum, because each
+    /// shape is monotone between the knots it lists.
+    pub fn max_over(&self, from: Time, to: Time) -> f64 {
+        let (a, b) = (to_seconds(from), to_seconds(to));
+        let mut bound = self.base;
+        let mut knots = Vec::new();
+        for s in &self.shapes {
+            knots.clear();
+            s.knots(a, b, &mut knots);
+            let m = knots
+                .iter()
+                .map(|&k| s.at(k))
+                .fold(s.at(a).max(s.at(b)), f64::max);
+            bound *= m;
+        }
+        bound
+    }
+
+    /// Mean of λ over `[from, to]` by the midpoint rule at 1 s steps (for reports).
+    pub fn mean_over(&self, from: Time, to: Time) -> f64 {
+        let (a, b) = (to_seconds(from), to_seconds(to));
+        if b <= a {
+            return self.at(a);
+        }
+        let n = ((b - a).ceil() as usize).clamp(1, 100_000);
+        let h = (b - a) / n as f64;
+        (0..n)
+            .map(|i| self.at(a + (i as f64 + 0.5) * h))
+            .sum::<f64>()
+            / n as f64
+    }
+}
+
+impl ShapeFn {
+    fn new(shape: &Shape) -> ShapeFn {
+        match *shape {
+            Shape::Spike {
+                start,
+                ramp_up,
+                hold,
+                ramp_down,
+                decay,
+                factor,
+            } => {
+                let start = to_seconds(start);
+                let peak_from = start + to_seconds(ramp_up);
+                let peak_until = peak_from + to_seconds(hold);
+                ShapeFn::Spike {
+                    start,
+                    peak_from,
+                    peak_until,
+                    end: peak_until + to_seconds(ramp_down),
+                    decay: decay.map(to_seconds),
+                    factor,
+                }
+            }
+            Shape::Step { at, until, factor } => ShapeFn::Step {
+                at: to_seconds(at),
+                until: until.map_or(f64::INFINITY, to_seconds),
+                factor,
+            },
+            Shape::Diurnal {
+                amplitude,
+                period,
+                peak_at,
+            } => ShapeFn::Diurnal {
+                amplitude,
+                period: to_seconds(period),
+                peak_at: to_seconds(peak_at),
+            },
+            Shape::Profile {
+                period,
+                ref points,
+                interpolate,
+                offset,
+            } => ShapeFn::Profile {
+                period: to_seconds(period),
+                points: points.clone(),
+                interpolate,
+                offset: to_seconds(offset),
+            },
+            Shape::Growth { factor, per } => ShapeFn::Growth {
+                log_factor_per_s: factor.ln() / to_seconds(per),
+            },
+        }
+    }
+
+    #[inline]
+    fn at(&self, t: f64) -> f64 {
+        match *self {
+            ShapeFn::Spike {
+                start,
+                peak_from,
+                peak_until,
+                end,
+                decay,
+                factor,
+            } => {
+                if t < start {
+                    1.0
+                } else if t < peak_from {
+                    1.0 + (factor - 1.0) * (t - start) / (peak_from - start)
+                } else if t < peak_until {
+                    factor
+                } else if let Some(tau) = decay {
+                    1.0 + (factor - 1.0) * (-(t - peak_until) / tau).exp()
+                } else if t < end {
+                    factor + (1.0 - factor) * (t - peak_until) / (end - peak_until)
+                } else {
+                    1.0
+                }
+            }
+            ShapeFn::Step { at, until, factor } => {
+                if t >= at && t < until {
+                    factor
+                } else {
+                    1.0
+                }
+            }
+            ShapeFn::Diurnal {
+                amplitude,
+                period,
+                peak_at,
+            } => 1.0 + amplitude * (TAU * (t - peak_at) / period).cos(),
+            ShapeFn::Profile {
+                period,
+                ref points,
+                interpolate,
+                offset,
+            } => {
+                let n = points.len();
+                let pos = ((t - offset) / period).rem_euclid(1.0) * n as f64;
+                let i = (pos.floor() as usize).min(n - 1);
+                match interpolate {
+                    Interpolate::Step => points[i],
+                    Interpolate::Linear => {
+                        let frac = pos - i as f64;
+                        points[i] + (points[(i + 1) % n] - points[i]) * frac
+                    }
+                }
+            }
+            ShapeFn::Growth { log_factor_per_s } => (log_factor_per_s * t).exp(),
+        }
+    }
+
+    /// Points inside `(a, b)` between which the shape is monotone (or constant).
+    fn knots(&self, a: f64, b: f64, out: &mut Vec<f64>) {
+        let mut push = |k: f64| {
+            if k > a && k < b {
+                out.push(k);
+            }
+        };
+        match *self {
+            ShapeFn::Spike {
+                start,
+                peak_from,
+                peak_until,
+                end,
+                ..
+            } => {
+                for k in [start, peak_from, peak_until, end] {
+                    push(k);
+                }
+            }
+            ShapeFn::Step { at, until, .. } => {
+                push(at);
+                push(until);
+            }
+            ShapeFn::Diurnal {
+                period, peak_at, ..
+            } => periodic_knots(a, b, peak_at, period / 2.0, push),
+            ShapeFn::Profile {
+                period,
+                ref points,
+                offset,
+                ..
+            } => periodic_knots(a, b, offset, period / points.len() as f64, push),
+            ShapeFn::Growth { .. } => {}
+        }
+    }
+}
+
+/// Calls `push` for every `origin + k × step` inside `(a, b)` (capped for safety).
+fn periodic_knots(a: f64, b: f64, origin: f64, step: f64, mut push: impl FnMut(f64)) {
+    let first = ((a - origin) / step).floor();
+    let mut k = origin + first * step;
+    let mut n = 0;
+    while k < b && n < 100_000 {
+        push(k);
+        k += step;
+        n += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::SECOND;
+
+    fn rate(shapes: Vec<Shape>) -> RateFunction {
+        RateFunction::new(&Workload {
+            base_rate: 100.0,
+            shapes,
+        })
+    }
+
+    #[test]
+    fn spike_ramps_holds_and_returns() {
+        let r = rate(vec![Shape::Spike {
+            start: 100 * SECOND,
+            ramp_up: 100 * SECOND,
+            hold: 100 * SECOND,
+            ramp_down: 100 * SECOND,
+            decay: None,
+            factor: 3.0,
+        }]);
+        assert_eq!(r.at(50.0), 100.0);
+        assert!((r.at(150.0) - 200.0).abs() < 1e-9);
+        assert_eq!(r.at(250.0), 300.0);
+        assert!((r.at(350.0) - 200.0).abs() < 1e-9);
+        assert_eq!(r.at(450.0), 100.0);
+        assert_eq!(r.max_over(0, 120 * SECOND), r.at(120.0));
+        assert_eq!(r.max_over(0, 1000 * SECOND), 300.0);
+    }
+
+    #[test]
+    fn diurnal_bound_finds_interior_peak() {
+        let r = rate(vec![Shape::Diurnal {
+            amplitude: 0.5,
+            period: 86_400 * SECOND,
+            peak_at: 14 * 3600 * SECOND,
+        }]);
+        assert!((r.at(14.0 * 3600.0) - 150.0).abs() < 1e-9);
+        assert!((r.at(2.0 * 3600.0) - 50.0).abs() < 1e-9);
+        let b = r.max_over(13 * 3600 * SECOND, 15 * 3600 * SECOND);
+        assert!((b - 150.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn bound_is_never_below_the_rate() {
+        let r = rate(vec![
+            Shape::Diurnal {
+                amplitude: 0.3,
+                period: 3600 * SECOND,
+                peak_at: 0,
+            },
+            Shape::Profile {
+                period: 7 * 86_400 * SECOND,
+                points: vec![1.2, 1.2, 1.2, 1.2, 1.2, 0.5, 0.5],
+                interpolate: Interpolate::Step,
+                offset: 0,
+            },
+            Shape::Step {
+                at: 500 * SECOND,
+                until: Some(900 * SECOND),
+                factor: 2.0,
+            },
+        ]);
+        for seg in 0..2000u64 {
+            let (a, b) = (seg * 97 * SECOND, (seg + 1) * 97 * SECOND);
+            let bound = r.max_over(a, b);
+            for i in 0..=20 {
+                let t = to_seconds(a) + (to_seconds(b) - to_seconds(a)) * i as f64 / 20.0;
+                assert!(r.at(t) <= bound * (1.0 + 1e-12), "t={t}");
+            }
+        }
+    }
+
+    #[test]
+    fn profile_interpolates_cyclically() {
+        let r = rate(vec![Shape::Profile {
+            period: 4 * SECOND,
+            points: vec![0.5, 1.5],
+            interpolate: Interpolate::Linear,
+            offset: 0,
+        }]);
+        assert!((r.at(1.0) - 100.0).abs() < 1e-9);
+        assert!((r.at(3.0) - 100.0).abs() < 1e-9);
+        assert!((r.at(4.0) - 50.0).abs() < 1e-9);
+        assert!((r.mean_over(0, 400 * SECOND) - 100.0).abs() < 1e-6);
+    }
+}
