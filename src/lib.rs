@@ -47,6 +47,7 @@
 //! assert!(arrived.windows(2).all(|w| w[0] == w[1]));
 //! ```
 
+pub mod analytic;
 pub mod app;
 pub(crate) mod billing;
 pub mod engine;
