@@ -1,1 +1,87 @@
-fn main() {}
+//! Engine and request-level throughput.
+//!
+//! - `engine/hold`: the classic hold model: ~100 pending events, pop one, push one at a
+//!   random later time. Reports events/s.
+//! - `request-level/mmc`: an M/M/c run (c = 10 slots, 80 % load) through the whole
+//!   request-level model, one policy. Reports requests/s.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use provsim::engine::Engine;
+
+const PENDING: usize = 100;
+const HOLD_OPS: u64 = 1_000_000;
+
+/// Exponential-ish increments from a fixed table so the bench measures the queue, not
+/// the random number generator.
+fn increments() -> Vec<u64> {
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    (0..4096)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+            (-(1.0 - u).ln() * 1000.0) as u64 + 1
+        })
+        .collect()
+}
+
+fn hold_model(c: &mut Criterion) {
+    let inc = increments();
+    let mut group = c.benchmark_group("engine");
+    group.throughput(Throughput::Elements(HOLD_OPS));
+    group.bench_function("hold/100-pending", |b| {
+        b.iter(|| {
+            let mut engine: Engine<u32> = Engine::with_capacity(PENDING + 1);
+            for i in 0..PENDING {
+                engine.schedule(inc[i], i as u32);
+            }
+            let mut k = PENDING;
+            for _ in 0..HOLD_OPS {
+                let (t, ev) = engine.pop().unwrap_or((0, 0));
+                engine.schedule(t + inc[k & 4095], ev);
+                k += 1;
+            }
+            black_box(engine.now())
+        })
+    });
+    group.finish();
+}
+
+const MMC: &str = r#"
+name = "mmc-bench"
+horizon = "1h"
+seed = 1
+sample_every = "1m"
+[service]
+service_time = { distribution = "exponential", mean = "100ms" }
+slots_per_server = 10
+queue_limit = 1000000
+[workload]
+base_rate = 80.0
+[[policy]]
+name = "c10"
+type = "fixed"
+servers = 1
+cost = { capex_per_server = 1000.0, amortization = "4y" }
+"#;
+
+fn request_level(c: &mut Criterion) {
+    let scenario =
+        provsim::scenario::parse(MMC, "mmc.toml", "mmc").expect("bench scenario is valid");
+    let requests = provsim::simulation::run_quiet(&scenario).policies[0]
+        .summary
+        .arrived;
+    let mut group = c.benchmark_group("request-level");
+    group.throughput(Throughput::Elements(requests));
+    group.sample_size(20);
+    group.bench_function("mmc/c10-rho0.8", |b| {
+        b.iter(|| black_box(provsim::simulation::run_quiet(&scenario)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, hold_model, request_level);
+criterion_main!(benches);

@@ -2,6 +2,7 @@
 //! first (so a bad file stops the run before anything is written), then simulate, write
 //! the outputs atomically and print the summary.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -129,8 +130,12 @@ pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
             },
         )?;
         if request.print {
-            println!("{}", report::summary_table(s, &outcome));
-            println!(
+            // A closed stdout (`provsim run | head`) must not turn a finished run into a
+            // failure: the results are already on disk.
+            let mut stdout = std::io::stdout().lock();
+            let _ = writeln!(stdout, "{}", report::summary_table(s, &outcome));
+            let _ = writeln!(
+                stdout,
                 "wrote {} files to {}/ ({})",
                 files.len(),
                 dir.display(),

@@ -1,5 +1,6 @@
 //! The `provsim` command line: parses arguments, calls the library, reports errors.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -64,8 +65,9 @@ fn main() -> ExitCode {
         })
         .map(|_| ()),
         Command::Validate { scenarios } => provsim::app::validate(&scenarios).map(|all| {
+            let mut stdout = std::io::stdout().lock();
             for s in all {
-                println!("ok: {} ({} policies)", s.name, s.policies.len());
+                let _ = writeln!(stdout, "ok: {} ({} policies)", s.name, s.policies.len());
             }
         }),
     };
