@@ -134,6 +134,9 @@ pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
             // failure: the results are already on disk.
             let mut stdout = std::io::stdout().lock();
             let _ = writeln!(stdout, "{}", report::summary_table(s, &outcome));
+            if let Some(theory) = report::theory_table(s, &outcome) {
+                let _ = writeln!(stdout, "{theory}");
+            }
             let _ = writeln!(
                 stdout,
                 "wrote {} files to {}/ ({})",

@@ -135,10 +135,15 @@ impl Fleet {
         self.launches
     }
 
-    /// Ready servers that became ready at or before `cutoff` (past their warmup).
-    pub(crate) fn ready_since(&self, cutoff: Time) -> u32 {
+    /// Ready servers past their warmup at `now`: ready for at least `warmup`, or ready
+    /// since t = 0 (the initial fleet was serving before the window opened).
+    pub(crate) fn ready_past_warmup(&self, now: Time, warmup: Time) -> u32 {
         self.alive_servers()
-            .filter(|s| s.state == ServerState::Ready && s.ready_at.is_some_and(|r| r <= cutoff))
+            .filter(|s| {
+                s.state == ServerState::Ready
+                    && s.ready_at
+                        .is_some_and(|r| r == 0 || r.saturating_add(warmup) <= now)
+            })
             .count() as u32
     }
 

@@ -60,12 +60,7 @@ impl Policy for Autoscaler {
     fn control(&mut self, now: Time, fleet: &Fleet, seen: Observation) -> Decision {
         let tt = self.tracking().clone();
         let counts = fleet.counts();
-        let cutoff = now.saturating_sub(tt.warmup);
-        let past_warmup = if now >= tt.warmup {
-            fleet.ready_since(cutoff)
-        } else {
-            0
-        };
+        let past_warmup = fleet.ready_past_warmup(now, tt.warmup);
         let warming = counts.ready - past_warmup;
         let raw = desired_capacity(past_warmup, seen.utilization, tt.target);
         let desired = (raw.min(u32::MAX as f64) as u32).clamp(self.spec.min, self.spec.max);

@@ -7,10 +7,12 @@
 mod charts;
 mod csv;
 mod table;
+mod theory;
 
 use std::path::{Path, PathBuf};
 
 pub use table::summary_table;
+pub use theory::theory_table;
 
 use crate::scenario::Scenario;
 use crate::simulation::Outcome;

@@ -10,11 +10,16 @@ pub fn summary_table(scenario: &Scenario, outcome: &Outcome) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{}  (horizon {}, seed {}, {} policies)",
+        "{}  (horizon {}, seed {}, {} {})",
         scenario.name,
         humantime::format_duration(std::time::Duration::from_micros(scenario.horizon)),
         scenario.seed,
-        scenario.policies.len()
+        scenario.policies.len(),
+        if scenario.policies.len() == 1 {
+            "policy"
+        } else {
+            "policies"
+        }
     );
     let header = [
         "policy",
