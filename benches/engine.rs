@@ -35,14 +35,12 @@ fn hold_model(c: &mut Criterion) {
     group.bench_function("hold/100-pending", |b| {
         b.iter(|| {
             let mut engine: Engine<u32> = Engine::with_capacity(PENDING + 1);
-            for i in 0..PENDING {
-                engine.schedule(inc[i], i as u32);
+            for (i, &t) in inc.iter().take(PENDING).enumerate() {
+                engine.schedule(t, i as u32);
             }
-            let mut k = PENDING;
-            for _ in 0..HOLD_OPS {
+            for k in PENDING..PENDING + HOLD_OPS as usize {
                 let (t, ev) = engine.pop().unwrap_or((0, 0));
                 engine.schedule(t + inc[k & 4095], ev);
-                k += 1;
             }
             black_box(engine.now())
         })
