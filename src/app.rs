@@ -28,7 +28,7 @@ impl Error {
     /// 1 when a valid run could not write its results.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Output(OutputError::NotADirectory(_)) => 2,
+            Error::Output(OutputError::NotADirectory(_) | OutputError::ForeignDirectory(_)) => 2,
             Error::Output(_) => 1,
             Error::Scenario(_) | Error::Usage(_) => 2,
         }

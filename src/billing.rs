@@ -61,6 +61,18 @@ impl Tariff {
         }
     }
 
+    /// The cost per billed server-second, for tariffs where cost is just that times
+    /// billed time (own servers, metered instances); `None` for leases.
+    pub(crate) fn linear_rate(&self) -> Option<f64> {
+        match *self {
+            Tariff::Owned { per_server_second }
+            | Tariff::Metered {
+                per_server_second, ..
+            } => Some(per_server_second),
+            Tariff::Leased { .. } => None,
+        }
+    }
+
     /// Billed length of a server life that ended inside the window: for metered
     /// instances, rounded up to the granularity and at least the minimum.
     pub(crate) fn billed_life(&self, life: Time) -> Time {

@@ -9,8 +9,11 @@
 //! [`Engine::schedule_ordered`] lane instead of the heap: a FIFO is cheaper than a heap,
 //! and the merge keeps the exact `(time, sequence)` order.
 
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+mod heap;
+
+use std::collections::VecDeque;
+
+use heap::{Entry, QuadHeap, pack, time_of};
 
 /// Simulated time in microseconds since the start of the run.
 pub type Time = u64;
@@ -38,64 +41,32 @@ pub fn from_seconds(s: f64) -> Time {
     }
 }
 
-struct Entry<E> {
-    time: Time,
-    seq: u64,
-    event: E,
-}
-
-impl<E> Entry<E> {
-    #[inline]
-    fn key(&self) -> (Time, u64) {
-        (self.time, self.seq)
-    }
-}
-
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    // Reversed: `BinaryHeap` is a max-heap and we want the earliest event on top.
-    #[inline]
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key().cmp(&self.key())
-    }
-}
-
 /// Identifies an ordered lane created by [`Engine::add_lane`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Lane(usize);
 
 /// Event queue plus clock.
-pub struct Engine<E> {
+pub struct Engine<E: Copy> {
     now: Time,
     next_seq: u64,
-    heap: BinaryHeap<Entry<E>>,
+    heap: QuadHeap<E>,
     lanes: Vec<VecDeque<Entry<E>>>,
     popped: u64,
 }
 
-impl<E> Default for Engine<E> {
+impl<E: Copy> Default for Engine<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> Engine<E> {
+impl<E: Copy> Engine<E> {
     /// An empty engine at time 0.
     pub fn new() -> Self {
         Engine {
             now: 0,
             next_seq: 0,
-            heap: BinaryHeap::new(),
+            heap: QuadHeap::with_capacity(0),
             lanes: Vec::new(),
             popped: 0,
         }
@@ -104,7 +75,7 @@ impl<E> Engine<E> {
     /// An empty engine with room for `capacity` heap events.
     pub fn with_capacity(capacity: usize) -> Self {
         Engine {
-            heap: BinaryHeap::with_capacity(capacity),
+            heap: QuadHeap::with_capacity(capacity),
             ..Self::new()
         }
     }
@@ -131,8 +102,7 @@ impl<E> Engine<E> {
     pub fn schedule(&mut self, at: Time, event: E) {
         let seq = self.take_seq();
         self.heap.push(Entry {
-            time: at.max(self.now),
-            seq,
+            key: pack(at.max(self.now), seq),
             event,
         });
     }
@@ -156,18 +126,19 @@ impl<E> Engine<E> {
     pub fn schedule_ordered(&mut self, lane: Lane, at: Time, event: E) {
         let seq = self.take_seq();
         let queue = &mut self.lanes[lane.0];
-        let floor = queue.back().map_or(self.now, |e| e.time.max(self.now));
+        let floor = queue
+            .back()
+            .map_or(self.now, |e| time_of(e.key).max(self.now));
         debug_assert!(at >= floor, "ordered lane scheduled out of order");
         queue.push_back(Entry {
-            time: at.max(floor),
-            seq,
+            key: pack(at.max(floor), seq),
             event,
         });
     }
 
     /// Time of the next event, if any.
     pub fn peek_time(&self) -> Option<Time> {
-        self.next_source().map(|(key, _)| key.0)
+        self.next_source().map(|(key, _)| time_of(key))
     }
 
     /// Removes and returns the next event, advancing the clock to its time.
@@ -177,18 +148,19 @@ impl<E> Engine<E> {
             (_, None) => self.heap.pop()?,
             (_, Some(lane)) => self.lanes[lane].pop_front()?,
         };
-        self.now = entry.time;
+        let time = time_of(entry.key);
+        self.now = time;
         self.popped += 1;
-        Some((entry.time, entry.event))
+        Some((time, entry.event))
     }
 
     /// Which source holds the earliest event: `None` = heap, `Some(i)` = lane i.
     #[inline]
-    fn next_source(&self) -> Option<((Time, u64), Option<usize>)> {
-        let mut best = self.heap.peek().map(|e| (e.key(), None));
+    fn next_source(&self) -> Option<(u128, Option<usize>)> {
+        let mut best = self.heap.peek_key().map(|k| (k, None));
         for (i, lane) in self.lanes.iter().enumerate() {
             if let Some(front) = lane.front() {
-                let key = front.key();
+                let key = front.key;
                 if best.is_none_or(|(b, _)| key < b) {
                     best = Some((key, Some(i)));
                 }

@@ -302,6 +302,10 @@ impl Fleet {
 
     /// Cost attributable to `[0, now)`: closed lives plus running servers up to now.
     pub(crate) fn cost(&self, now: Time) -> f64 {
+        // Linear tariffs: the paid integral already holds every life, so O(1).
+        if let Some(rate) = self.tariff.linear_rate() {
+            return rate * self.billed_server_seconds(now);
+        }
         self.closed_cost
             + self
                 .alive_servers()
@@ -311,6 +315,10 @@ impl Fleet {
 
     /// Cash committed by `now`: whole lease terms started, setup fees, metered bills.
     pub(crate) fn committed(&self, now: Time) -> f64 {
+        if self.tariff.linear_rate().is_some() {
+            // Pay-as-you-go and sunk capex: the commitment is what was charged.
+            return self.cost(now);
+        }
         self.closed_committed
             + self
                 .alive_servers()

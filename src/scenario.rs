@@ -24,6 +24,9 @@ const MAX_HORIZON: Time = 100 * 31_557_600 * SECOND;
 const MAX_SAMPLES: u64 = 2_000_000;
 const MAX_SERVERS: u64 = 1_000_000;
 const MAX_SLOTS: u64 = 100_000;
+/// Most slots one policy may have (servers × slots per server): every slot is simulated,
+/// so this bounds memory (a few bytes per slot) whatever the file says.
+const MAX_POLICY_SLOTS: u64 = 10_000_000;
 
 /// A scenario file that cannot be used, with where and why.
 #[derive(Debug, thiserror::Error)]
@@ -307,12 +310,31 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 /// Parses and validates scenario text. `file` names it in errors; `default_name` is used
 /// when the file has no `name`.
 pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, ScenarioError> {
-    let raw: RawScenario = toml::from_str(text).map_err(|e| ScenarioError::Syntax {
-        file: file.to_string(),
-        at: e
-            .span()
-            .map_or(LineCol::default(), |s| LineCol::of_offset(text, s.start)),
-        message: e.message().trim().replace('\n', " "),
+    let raw: RawScenario = toml::from_str(text).map_err(|e| {
+        let message = e.message().trim().replace('\n', " ");
+        let Some(span) = e.span() else {
+            return ScenarioError::Syntax {
+                file: file.to_string(),
+                at: LineCol::default(),
+                message,
+            };
+        };
+        let at = LineCol::of_offset(text, span.start);
+        match field_at(text, span.start) {
+            // serde's message says what was wrong ("invalid type: string, expected u64");
+            // the path says where.
+            Some(field) if !message.contains(&format!("`{field}`")) => ScenarioError::Invalid {
+                file: file.to_string(),
+                at,
+                field,
+                message,
+            },
+            _ => ScenarioError::Syntax {
+                file: file.to_string(),
+                at,
+                message,
+            },
+        }
     })?;
     let mut checker = Checker {
         text,
@@ -320,6 +342,126 @@ pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, Sce
         doc: None,
     };
     raw.check(&mut checker, default_name)
+}
+
+/// The field path (like `policy[1].scaling.target`) whose key or value covers byte
+/// `offset`, for errors the TOML deserializer reports only by position.
+fn field_at(text: &str, offset: usize) -> Option<String> {
+    let from_document = toml_edit::Document::parse(text).ok().and_then(|doc| {
+        let root = doc.as_item().as_table_like()?;
+        let mut path = Vec::new();
+        field_in_table(root, offset, &mut path).then(|| path.concat())
+    });
+    // Not valid TOML (a duplicate key, an integer too large), or a table header: read the
+    // key or header on that line, inside the table header above it.
+    from_document.or_else(|| field_on_line(text, offset))
+}
+
+fn field_on_line(text: &str, offset: usize) -> Option<String> {
+    let before = &text[..offset.min(text.len())];
+    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+    let line = text[line_start..].lines().next()?.trim();
+    let is_key = |k: &str| {
+        !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    };
+    let header = |l: &str| -> Option<(String, bool)> {
+        let l = l.split('#').next()?.trim();
+        if let Some(name) = l.strip_prefix("[[").and_then(|r| r.strip_suffix("]]")) {
+            Some((name.trim().to_string(), true))
+        } else {
+            let name = l.strip_prefix('[').and_then(|r| r.strip_suffix(']'))?;
+            Some((name.trim().to_string(), false))
+        }
+    };
+    if let Some((name, _)) = header(line) {
+        return is_key(&name).then_some(name);
+    }
+    let key = line.split_once('=')?.0.trim();
+    if !is_key(key) {
+        return None;
+    }
+    // The enclosing table: the nearest header above, indexed if it is an array of tables.
+    let lines_above: Vec<&str> = text[..line_start].lines().collect();
+    let Some((pos, (name, array))) = lines_above
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(i, l)| header(l.trim()).map(|h| (i, h)))
+    else {
+        return Some(key.to_string());
+    };
+    let prefix = if array {
+        let index = lines_above[..pos]
+            .iter()
+            .filter(|l| header(l.trim()).is_some_and(|(n, a)| a && n == name))
+            .count();
+        format!("{name}[{index}]")
+    } else {
+        name
+    };
+    Some(format!("{prefix}.{key}"))
+}
+
+fn covers(span: Option<std::ops::Range<usize>>, offset: usize) -> bool {
+    span.is_some_and(|s| s.start <= offset && offset < s.end.max(s.start + 1))
+}
+
+fn push_key(path: &mut Vec<String>, key: &str) {
+    if path.is_empty() {
+        path.push(key.to_string());
+    } else {
+        path.push(format!(".{key}"));
+    }
+}
+
+fn field_in_table(table: &dyn toml_edit::TableLike, offset: usize, path: &mut Vec<String>) -> bool {
+    for (key, item) in table.iter() {
+        let depth = path.len();
+        push_key(path, key);
+        if covers(table.key(key).and_then(|k| k.span()), offset) {
+            return true;
+        }
+        let found = match item {
+            toml_edit::Item::Value(v) => {
+                covers(v.span(), offset) && {
+                    field_in_value(v, offset, path);
+                    true
+                }
+            }
+            toml_edit::Item::Table(t) => field_in_table(t, offset, path),
+            toml_edit::Item::ArrayOfTables(a) => a.iter().enumerate().any(|(i, t)| {
+                path.push(format!("[{i}]"));
+                field_in_table(t, offset, path) || {
+                    path.pop();
+                    false
+                }
+            }),
+            toml_edit::Item::None => false,
+        };
+        if found {
+            return true;
+        }
+        path.truncate(depth);
+    }
+    false
+}
+
+/// Refines `path` inside an inline table or array value that covers `offset`.
+fn field_in_value(value: &toml_edit::Value, offset: usize, path: &mut Vec<String>) {
+    match value {
+        toml_edit::Value::InlineTable(t) => {
+            field_in_table(t, offset, path);
+        }
+        toml_edit::Value::Array(a) => {
+            if let Some((i, v)) = a.iter().enumerate().find(|(_, v)| covers(v.span(), offset)) {
+                path.push(format!("[{i}]"));
+                field_in_value(v, offset, path);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Builds errors that point into the file.
@@ -367,6 +509,26 @@ impl Checker<'_> {
             }
         }
         best.map_or(LineCol::default(), |o| LineCol::of_offset(text, o))
+    }
+
+    /// A server count whose slots stay within [`MAX_POLICY_SLOTS`].
+    fn fleet_size(
+        &mut self,
+        field: &str,
+        v: u64,
+        min: u64,
+        slots: u32,
+    ) -> Result<u32, ScenarioError> {
+        let most = (MAX_POLICY_SLOTS / slots.max(1) as u64).min(MAX_SERVERS);
+        if v > most && v <= MAX_SERVERS {
+            return Err(self.error(
+                field,
+                format!(
+                    "{v} servers × {slots} slots is more than the {MAX_POLICY_SLOTS} slots a policy may have; at most {most} servers at this slots_per_server"
+                ),
+            ));
+        }
+        self.count(field, v, min, MAX_SERVERS)
     }
 
     fn time(&mut self, field: &str, d: Duration) -> Result<Time, ScenarioError> {
@@ -687,7 +849,7 @@ impl RawScenario {
         }
         let mut policies = Vec::with_capacity(self.policy.len());
         for (i, p) in self.policy.into_iter().enumerate() {
-            let spec = p.check(c, i)?;
+            let spec = p.check(c, i, service.slots_per_server)?;
             if policies.iter().any(|q: &PolicySpec| q.name == spec.name) {
                 return Err(c.error(
                     &format!("policy[{i}].name"),
@@ -880,7 +1042,7 @@ impl RawShape {
 }
 
 impl RawPolicy {
-    fn check(self, c: &mut Checker<'_>, i: usize) -> Result<PolicySpec, ScenarioError> {
+    fn check(self, c: &mut Checker<'_>, i: usize, slots: u32) -> Result<PolicySpec, ScenarioError> {
         let f = format!("policy[{i}]");
         let (name, kind) = match self {
             RawPolicy::Fixed {
@@ -890,7 +1052,7 @@ impl RawPolicy {
             } => {
                 let k = &format!("{f}.cost");
                 let spec = FixedSpec {
-                    servers: c.count(&format!("{f}.servers"), servers, 1, MAX_SERVERS)?,
+                    servers: c.fleet_size(&format!("{f}.servers"), servers, 1, slots)?,
                     capex_per_server: c
                         .non_negative(&format!("{k}.capex_per_server"), cost.capex_per_server)?,
                     amortization: c
@@ -921,7 +1083,7 @@ impl RawPolicy {
                 setup_fee_per_server,
             } => {
                 let spec = LeaseSpec {
-                    servers: c.count(&format!("{f}.servers"), servers, 1, MAX_SERVERS)?,
+                    servers: c.fleet_size(&format!("{f}.servers"), servers, 1, slots)?,
                     term: c.positive_time(&format!("{f}.term"), term)?,
                     price_per_server_term: c.non_negative(
                         &format!("{f}.price_per_server_term"),
@@ -941,7 +1103,7 @@ impl RawPolicy {
                 scaling,
                 billing,
             } => {
-                let max = c.count(&format!("{f}.max"), max, 1, MAX_SERVERS)?;
+                let max = c.fleet_size(&format!("{f}.max"), max, 1, slots)?;
                 let min = c.count(&format!("{f}.min"), min, 0, MAX_SERVERS)?;
                 if min > max {
                     return Err(c.error(

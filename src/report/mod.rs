@@ -23,6 +23,12 @@ pub enum OutputError {
     /// The output path exists and is not a folder.
     #[error("output path {0} exists and is not a directory; choose another --out")]
     NotADirectory(PathBuf),
+    /// The output path is a folder provsim did not write: replacing it would delete the
+    /// user's files.
+    #[error(
+        "output folder {0} already exists and holds files provsim did not write (no {MARKER} in it); choose another --out or empty it"
+    )]
+    ForeignDirectory(PathBuf),
     #[error("cannot write {path}: {source}")]
     Io {
         path: PathBuf,
@@ -43,6 +49,9 @@ impl OutputError {
     }
 }
 
+/// Marks a folder as provsim's results, which a later run may replace whole.
+pub const MARKER: &str = ".provsim-output";
+
 /// What to write.
 #[derive(Debug, Clone, Copy)]
 pub struct WriteOptions {
@@ -50,11 +59,24 @@ pub struct WriteOptions {
 }
 
 /// Checks that `dir` can be used as an output folder before anything is simulated.
+/// A run replaces its output folder whole, so the folder must be absent, empty, or one
+/// that provsim wrote (it holds the [`MARKER`] file).
 pub fn check_output_dir(dir: &Path) -> Result<(), OutputError> {
-    if dir.exists() && !dir.is_dir() {
+    if !dir.exists() {
+        return Ok(());
+    }
+    if !dir.is_dir() {
         return Err(OutputError::NotADirectory(dir.to_path_buf()));
     }
-    Ok(())
+    let empty = std::fs::read_dir(dir)
+        .map_err(OutputError::io(dir))?
+        .next()
+        .is_none();
+    if empty || dir.join(MARKER).is_file() {
+        Ok(())
+    } else {
+        Err(OutputError::ForeignDirectory(dir.to_path_buf()))
+    }
 }
 
 /// Writes every output of one run into `dir`, atomically. Returns the files written
@@ -107,6 +129,12 @@ fn write_all(
         csv::write_summary(staging, outcome)?,
         csv::write_timeseries(staging, outcome)?,
     ];
+    let marker = staging.join(MARKER);
+    std::fs::write(
+        &marker,
+        "This folder was written by provsim; the next run of the same scenario replaces it whole.\n",
+    )
+    .map_err(OutputError::io(&marker))?;
     let copy = staging.join("scenario.toml");
     std::fs::write(&copy, scenario_text).map_err(OutputError::io(&copy))?;
     written.push(PathBuf::from("scenario.toml"));

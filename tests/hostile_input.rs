@@ -1,0 +1,743 @@
+//! Hostile input: broken, absurd and random scenario files must be refused with one clear
+//! line on stderr and exit code 2, never a panic, and never leave anything on disk.
+//!
+//! - Every file in `tests/bad_scenarios/` holds one defect. Its first line may be
+//!   `# expect: <substring>`: the error message (after `error: <file>`) must contain it,
+//!   so the message names the problem (usually the field).
+//! - A directory, an unreadable file and a missing file as the scenario.
+//! - Property tests: random bytes, random TOML-ish text and random mutations of valid
+//!   scenarios go through `scenario::parse`, which must return `Ok` or `Err`, never panic;
+//!   what parses and is small enough is simulated too.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use proptest::prelude::*;
+use proptest::sample::Index;
+
+use provsim::engine::Time;
+use provsim::scenario::{PolicyKind, Scaling, Scenario};
+
+const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
+
+/// Generous: a bad scenario must fail in milliseconds; this only stops a runaway run.
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The scenario files of one folder, sorted.
+fn files_in(dir: &str, ext: Option<&str>) -> Vec<PathBuf> {
+    let dir = Path::new(MANIFEST_DIR).join(dir);
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && ext.is_none_or(|x| p.extension().is_some_and(|e| e == x)))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The `# expect: ...` of a bad scenario's first line, if it has one.
+fn expectation(bytes: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let first = text.lines().next()?;
+    let expect = first.strip_prefix("# expect:")?.trim();
+    (!expect.is_empty()).then(|| expect.to_string())
+}
+
+/// `provsim ARGS` in `cwd`. On Unix the address space is capped at 1 GB, so a hostile
+/// file that slips through validation and asks for absurd memory fails (and is reported)
+/// instead of taking the machine down.
+fn provsim(cwd: &Path, args: &[&std::ffi::OsStr]) -> Command {
+    let bin = assert_cmd::cargo::cargo_bin("provsim");
+    let mut cmd = if cfg!(unix) {
+        let mut c = Command::new("sh");
+        c.arg("-c")
+            .arg("ulimit -v 1000000 2>/dev/null; exec \"$0\" \"$@\"")
+            .arg(bin);
+        c
+    } else {
+        Command::cargo_bin("provsim").unwrap()
+    };
+    cmd.args(args)
+        .current_dir(cwd)
+        .env_remove("RUST_BACKTRACE")
+        .timeout(TIMEOUT);
+    cmd
+}
+
+/// Runs `provsim run SCENARIO --out <cwd>/out` and `provsim validate SCENARIO` in a fresh
+/// temporary folder and lists every way they fail to refuse the input cleanly.
+fn refusal_problems(scenario: &Path, expect: &[&str]) -> Vec<String> {
+    let cwd = tempfile::tempdir().unwrap();
+    let out = cwd.path().join("out");
+    let run = provsim(
+        cwd.path(),
+        &[
+            "run".as_ref(),
+            scenario.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ],
+    )
+    .output()
+    .unwrap();
+    let mut problems = Vec::new();
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
+    match run.status.code() {
+        Some(2) => {}
+        Some(code) => problems.push(format!("exit code {code}, expected 2")),
+        None => problems.push(format!(
+            "killed by a signal ({:?}): crash or abort",
+            run.status
+        )),
+    }
+    if stderr.contains("panicked") {
+        problems.push("panicked".into());
+    }
+    if stderr.lines().count() != 1 || !stderr.ends_with('\n') {
+        problems.push(format!(
+            "stderr is {} lines, expected exactly one",
+            stderr.lines().count()
+        ));
+    }
+    let prefix = format!("error: {}", scenario.display());
+    match stderr.strip_prefix(&prefix) {
+        None => problems.push(format!("stderr does not start with {prefix:?}")),
+        Some(rest) => {
+            for e in expect {
+                if !rest.to_lowercase().contains(&e.to_lowercase()) {
+                    problems.push(format!("message does not contain {e:?}"));
+                }
+            }
+        }
+    }
+    if !stdout.is_empty() {
+        problems.push(format!("wrote to stdout: {:?}", first_chars(&stdout)));
+    }
+    let left: Vec<String> = fs::read_dir(cwd.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    if !left.is_empty() {
+        problems.push(format!("left files behind in the working folder: {left:?}"));
+    }
+    // `validate` must refuse it with the very same line.
+    let validate = provsim(cwd.path(), &["validate".as_ref(), scenario.as_os_str()])
+        .output()
+        .unwrap();
+    if validate.status.code() != Some(2) || validate.stderr != run.stderr {
+        problems.push(format!(
+            "`validate` disagrees: exit {:?}, stderr {:?}",
+            validate.status.code(),
+            first_chars(&String::from_utf8_lossy(&validate.stderr))
+        ));
+    }
+    if !problems.is_empty() {
+        problems.push(format!("stderr was: {:?}", first_chars(&stderr)));
+    }
+    problems
+}
+
+fn first_chars(s: &str) -> String {
+    s.chars().take(400).collect()
+}
+
+fn assert_refused(scenario: &Path, expect: &[&str]) {
+    let problems = refusal_problems(scenario, expect);
+    assert!(
+        problems.is_empty(),
+        "{}:\n  {}",
+        scenario.display(),
+        problems.join("\n  ")
+    );
+}
+
+#[test]
+fn every_bad_scenario_is_refused_cleanly() {
+    let files = files_in("tests/bad_scenarios", None);
+    assert!(files.len() >= 35, "only {} bad scenarios", files.len());
+    let mut failures = Vec::new();
+    for file in &files {
+        let expect = expectation(&fs::read(file).unwrap());
+        let expect: Vec<&str> = expect.iter().map(String::as_str).collect();
+        let problems = refusal_problems(file, &expect);
+        if !problems.is_empty() {
+            let name = file.file_name().unwrap().to_string_lossy();
+            failures.push(format!("{name}:\n    {}", problems.join("\n    ")));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} bad scenarios were not refused cleanly:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn a_directory_is_not_a_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("looks-like.toml");
+    fs::create_dir(&scenario).unwrap();
+    assert_refused(&scenario, &["directory"]);
+}
+
+#[test]
+fn a_missing_file_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("no-such-scenario.toml");
+    assert_refused(&scenario, &["no such file"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_file_is_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("secret.toml");
+    fs::copy(
+        Path::new(MANIFEST_DIR).join("scenarios/flash-crowd.toml"),
+        &scenario,
+    )
+    .unwrap();
+    fs::set_permissions(&scenario, fs::Permissions::from_mode(0o000)).unwrap();
+    if fs::read(&scenario).is_ok() {
+        eprintln!(
+            "note: skipping the unreadable-file case: this user (root?) can read a chmod 000 file"
+        );
+        return;
+    }
+    assert_refused(&scenario, &["permission denied"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Property tests on the parser (and the simulator, for what parses and is small)
+// ---------------------------------------------------------------------------------------
+
+/// Valid scenarios that use every shape, distribution and policy type, short enough to
+/// simulate in a property test.
+const KITCHEN_SINK_A: &str = r#"
+name = "sink-a"
+horizon = "20m"
+seed = 3
+sample_every = "30s"
+
+[service]
+service_time = { distribution = "lognormal", mean = "200ms", cv = 1.5 }
+slots_per_server = 4
+queue_limit = 50
+slo = "400ms"
+
+[workload]
+base_rate = 2.0
+
+[[workload.shape]]
+type = "spike"
+start = "5m"
+ramp_up = "1m"
+hold = "2m"
+decay = "3m"
+factor = 4.0
+
+[[workload.shape]]
+type = "step"
+at = "12m"
+until = "15m"
+factor = 0.5
+
+[[workload.shape]]
+type = "diurnal"
+amplitude = 0.5
+period = "10m"
+peak_at = "2m"
+
+[[policy]]
+name = "own"
+type = "fixed"
+servers = 2
+cost = { capex_per_server = 6000.0, amortization = "4y", watts = 300.0, pue = 1.2, price_per_kwh = 0.1, ops_per_server_month = 50.0 }
+
+[[policy]]
+name = "lease"
+type = "lease"
+servers = 1
+term = "7m"
+price_per_server_term = 20.0
+setup_fee_per_server = 5.0
+
+[[policy]]
+name = "cloud"
+type = "autoscale"
+min = 0
+max = 5
+initial = 0
+boot_time = "30s"
+scaling = { type = "target-tracking", target = 0.5, period = "30s", scale_out_periods = 1, scale_in_periods = 2, warmup = "10s" }
+billing = { price_per_hour = 0.4, minimum = "60s", granularity = "10s" }
+"#;
+
+const KITCHEN_SINK_B: &str = r#"
+horizon = "15m"
+sample_every = "1m"
+
+[service]
+service_time = { distribution = "constant", value = "50ms" }
+slots_per_server = 1
+queue_limit = 0
+
+[workload]
+base_rate = 3.0
+
+[[workload.shape]]
+type = "profile"
+period = "5m"
+points = [0.0, 1.0, 4.0, 2.0]
+interpolate = "step"
+offset = "1m"
+
+[[workload.shape]]
+type = "growth"
+factor = 2.0
+per = "10m"
+
+[[workload.shape]]
+type = "spike"
+start = "3m"
+ramp_up = "0s"
+hold = "1m"
+ramp_down = "2m"
+factor = 0.0
+
+[[policy]]
+name = "cloud"
+type = "autoscale"
+min = 1
+max = 3
+boot_time = "0s"
+scaling = { type = "target-tracking", target = 1.0 }
+billing = { price_per_hour = 0.0 }
+"#;
+
+/// What the mutations start from: the shipped scenarios.
+fn shipped() -> &'static [String] {
+    static SHIPPED: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    SHIPPED.get_or_init(|| {
+        let texts: Vec<String> = files_in("scenarios", Some("toml"))
+            .iter()
+            .map(|p| fs::read_to_string(p).unwrap())
+            .collect();
+        assert!(!texts.is_empty(), "no scenarios/*.toml");
+        texts
+    })
+}
+
+#[test]
+fn kitchen_sinks_are_valid_and_run() {
+    for text in [KITCHEN_SINK_A, KITCHEN_SINK_B] {
+        let s = provsim::scenario::parse(text, "sink.toml", "sink").unwrap();
+        assert!(is_small(&s));
+        check_run(&s);
+    }
+}
+
+/// Few enough events that simulating it in a property test is quick.
+fn is_small(s: &Scenario) -> bool {
+    let horizon_s = s.horizon as f64 / 1e6;
+    let peak = provsim::workload::RateFunction::new(&s.workload).max_over(0, s.horizon);
+    let per = |t: Time| s.horizon / t.max(1);
+    let slots = u64::from(s.service.slots_per_server);
+    horizon_s * s.workload.base_rate <= 20_000.0
+        && horizon_s * peak <= 20_000.0
+        && per(s.sample_every) <= 10_000
+        && s.policies.iter().all(|p| match &p.kind {
+            PolicyKind::Fixed(f) => u64::from(f.servers) * slots <= 100_000,
+            PolicyKind::Lease(l) => u64::from(l.servers) * slots <= 100_000,
+            PolicyKind::Autoscale(a) => {
+                let Scaling::TargetTracking(t) = &a.scaling;
+                u64::from(a.max) * slots <= 100_000 && per(t.period) <= 10_000
+            }
+        })
+}
+
+fn check_run(s: &Scenario) {
+    let outcome = provsim::simulation::run_quiet(s);
+    assert_eq!(outcome.policies.len(), s.policies.len());
+    for p in &outcome.policies {
+        let m = &p.summary;
+        assert_eq!(
+            m.arrived,
+            m.served + m.dropped + m.in_system_at_end,
+            "conservation broken"
+        );
+    }
+}
+
+const NUMBERS: &[&str] = &[
+    "-1",
+    "0",
+    "1",
+    "2",
+    "0.5",
+    "0.999",
+    "-0.0",
+    "1e-9",
+    "1e308",
+    "-1e308",
+    "1e-320",
+    "nan",
+    "inf",
+    "-inf",
+    "100000",
+    "1000000",
+    "4294967296",
+    "9223372036854775807",
+    "18446744073709551616",
+    "1_000",
+    "0x10",
+    "007",
+];
+
+/// Values to put where a scenario has any value: the numbers above and durations.
+const VALUES: &[&str] = &[
+    "\"0s\"",
+    "\"1us\"",
+    "\"1ms\"",
+    "\"1s\"",
+    "\"90s\"",
+    "\"10m\"",
+    "\"7d\"",
+    "\"100years\"",
+    "\"101years\"",
+    "\"-1s\"",
+    "\"\"",
+    "0",
+    "1",
+    "0.5",
+    "-1",
+    "1e308",
+    "nan",
+    "18446744073709551616",
+];
+
+/// Horizons short enough that every shipped scenario becomes cheap to simulate.
+const SHORT_HORIZONS: &[&str] = &["1us", "1ms", "999ms", "1s", "59s", "1m", "2m"];
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    /// Delete `len` bytes at a position.
+    DeleteRange(Index, usize),
+    DuplicateLine(Index),
+    /// Replace the n-th number (a run of digits, maybe with `.`/`e`) by another.
+    ReplaceNumber(Index, &'static str),
+    /// Replace the value of the n-th `key = value` (inline tables included).
+    ReplaceValue(Index, &'static str),
+    SwapLines(Index, Index),
+    Truncate(Index),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        1 => (any::<Index>(), 1usize..40).prop_map(|(i, n)| Mutation::DeleteRange(i, n)),
+        1 => any::<Index>().prop_map(Mutation::DuplicateLine),
+        2 => (any::<Index>(), prop::sample::select(NUMBERS))
+            .prop_map(|(i, n)| Mutation::ReplaceNumber(i, n)),
+        3 => (any::<Index>(), prop::sample::select(VALUES))
+            .prop_map(|(i, v)| Mutation::ReplaceValue(i, v)),
+        1 => (any::<Index>(), any::<Index>()).prop_map(|(a, b)| Mutation::SwapLines(a, b)),
+        1 => any::<Index>().prop_map(Mutation::Truncate),
+    ]
+}
+
+/// Byte ranges of the numbers in `text` (digits, `.`, `_` and exponents).
+fn numbers(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() {
+            let start = i;
+            while i < b.len()
+                && (b[i].is_ascii_digit()
+                    || b[i] == b'.'
+                    || b[i] == b'_'
+                    || ((b[i] == b'e' || b[i] == b'E')
+                        && b.get(i + 1)
+                            .is_some_and(|c| c.is_ascii_digit() || *c == b'-')))
+            {
+                i += 1;
+            }
+            out.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Byte ranges of the values of `key = value` pairs outside comments: up to the end of
+/// the line, a `,` or a `}` (so inline-table entries count one by one).
+fn values(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let code = line.split('#').next().unwrap_or("");
+        let b = code.as_bytes();
+        let mut i = 0;
+        while let Some(eq) = code[i..].find(" = ").map(|p| p + i) {
+            let start = eq + 3;
+            if b.get(start) == Some(&b'{') {
+                i = start + 1;
+                continue;
+            }
+            let mut end = start;
+            let mut in_string = false;
+            while end < b.len() {
+                match b[end] {
+                    b'"' => in_string = !in_string,
+                    b',' | b'}' | b'\n' | b'\r' if !in_string => break,
+                    _ => {}
+                }
+                end += 1;
+            }
+            let trimmed = code[start..end].trim_end().len();
+            out.push((line_start + start, line_start + start + trimmed));
+            i = end;
+        }
+        line_start += line.len();
+    }
+    out
+}
+
+fn apply(text: &str, m: &Mutation) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    let lines = || -> Vec<String> { text.lines().map(str::to_string).collect() };
+    let mut replace = |found: Vec<(usize, usize)>, at: &Index, with: &str| {
+        if !found.is_empty() {
+            let (s, e) = found[at.index(found.len())];
+            bytes.splice(s..e, with.bytes());
+        }
+    };
+    match m {
+        Mutation::DeleteRange(at, len) => {
+            if !text.is_empty() {
+                let start = at.index(text.len());
+                let end = (start + len).min(text.len());
+                bytes.drain(start..end);
+            }
+        }
+        Mutation::Truncate(at) => {
+            if !text.is_empty() {
+                bytes.truncate(at.index(text.len()));
+            }
+        }
+        Mutation::DuplicateLine(at) => {
+            let mut l = lines();
+            if !l.is_empty() {
+                let i = at.index(l.len());
+                l.insert(i, l[i].clone());
+            }
+            return l.join("\n");
+        }
+        Mutation::SwapLines(a, b) => {
+            let mut l = lines();
+            if !l.is_empty() {
+                let (i, j) = (a.index(l.len()), b.index(l.len()));
+                l.swap(i, j);
+            }
+            return l.join("\n");
+        }
+        Mutation::ReplaceNumber(at, with) => replace(numbers(text), at, with),
+        Mutation::ReplaceValue(at, with) => replace(values(text), at, with),
+    }
+    // Byte surgery may split a multi-byte character (the scenarios have `×`, `≈`, `–`).
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[test]
+fn mutation_helpers_find_what_they_should() {
+    let text = "a = 1.5e3 # 7\nb = { c = \"9s\", d = [1, 2] }\n";
+    let nums: Vec<&str> = numbers(text).iter().map(|&(s, e)| &text[s..e]).collect();
+    assert_eq!(nums, ["1.5e3", "7", "9", "1", "2"]);
+    let vals: Vec<&str> = values(text).iter().map(|&(s, e)| &text[s..e]).collect();
+    assert_eq!(vals, ["1.5e3", "\"9s\"", "[1"]);
+    assert_eq!(values("horizon = \"6h\"  # six\n"), [(10, 14)]);
+}
+
+/// Keys, headers and values the scenario format uses, to build TOML-ish random text that
+/// gets past the TOML parser more often than random bytes do.
+fn tomlish_line() -> impl Strategy<Value = String> {
+    const HEADERS: &[&str] = &[
+        "[service]",
+        "[workload]",
+        "[[workload.shape]]",
+        "[[policy]]",
+        "[policy]",
+        "[service.service_time]",
+        "[[policy.cost]]",
+    ];
+    const KEYS: &[&str] = &[
+        "name",
+        "description",
+        "horizon",
+        "seed",
+        "sample_every",
+        "service_time",
+        "slots_per_server",
+        "queue_limit",
+        "slo",
+        "base_rate",
+        "type",
+        "start",
+        "ramp_up",
+        "hold",
+        "ramp_down",
+        "decay",
+        "factor",
+        "at",
+        "until",
+        "amplitude",
+        "period",
+        "peak_at",
+        "points",
+        "interpolate",
+        "offset",
+        "per",
+        "servers",
+        "cost",
+        "term",
+        "price_per_server_term",
+        "setup_fee_per_server",
+        "min",
+        "max",
+        "initial",
+        "boot_time",
+        "scaling",
+        "billing",
+        "policy",
+        "shape",
+    ];
+    const VALUES: &[&str] = &[
+        "\"1h\"",
+        "\"1s\"",
+        "\"1us\"",
+        "\"0s\"",
+        "\"100years\"",
+        "\"-5m\"",
+        "\"fixed\"",
+        "\"lease\"",
+        "\"autoscale\"",
+        "\"spike\"",
+        "\"step\"",
+        "\"diurnal\"",
+        "\"profile\"",
+        "\"growth\"",
+        "\"linear\"",
+        "\"x/../y\"",
+        "\"\"",
+        "0",
+        "1",
+        "-1",
+        "3.5",
+        "nan",
+        "inf",
+        "1e308",
+        "18446744073709551616",
+        "true",
+        "[]",
+        "[0.0, 1.0]",
+        "[nan]",
+        "{ distribution = \"exponential\", mean = \"100ms\" }",
+        "{ distribution = \"lognormal\", mean = \"1s\", cv = 20.0 }",
+        "{ type = \"target-tracking\", target = 0.6 }",
+        "{ price_per_hour = 1.0, minimum = \"0s\", granularity = \"1h\" }",
+        "{ capex_per_server = 1.0, amortization = \"1s\" }",
+        "{}",
+        "1979-05-27T07:32:00Z",
+    ];
+    prop_oneof![
+        prop::sample::select(HEADERS).prop_map(str::to_string),
+        (prop::sample::select(KEYS), prop::sample::select(VALUES))
+            .prop_map(|(k, v)| format!("{k} = {v}")),
+    ]
+}
+
+/// Property-test cases: `default`, or `PROVSIM_FUZZ_CASES` to fuzz longer.
+fn fuzz_cases(default: u32) -> u32 {
+    std::env::var("PROVSIM_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: fuzz_cases(512),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = provsim::scenario::parse(&text, "fuzz.toml", "fuzz");
+    }
+
+    #[test]
+    fn random_tomlish_text_never_panics(lines in prop::collection::vec(tomlish_line(), 0..40)) {
+        let text = lines.join("\n");
+        if let Ok(s) = provsim::scenario::parse(&text, "fuzz.toml", "fuzz")
+            && is_small(&s)
+        {
+            check_run(&s);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: fuzz_cases(1500),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Mutations of the shipped scenarios (optionally cut to a short horizon so they are
+    /// cheap to simulate) and of the kitchen sinks.
+    #[test]
+    fn mutated_scenarios_never_panic(
+        pick in any::<Index>(),
+        short in prop::option::of(prop::sample::select(SHORT_HORIZONS)),
+        mutations in prop::collection::vec(mutation(), 0..4),
+    ) {
+        let shipped = shipped();
+        let n = shipped.len() + 2;
+        let mut text = match pick.index(n) {
+            i if i < shipped.len() => shipped[i].clone(),
+            i if i == shipped.len() => KITCHEN_SINK_A.to_string(),
+            _ => KITCHEN_SINK_B.to_string(),
+        };
+        if let Some(h) = short {
+            let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+            doc["horizon"] = toml_edit::value(h);
+            doc["sample_every"] = toml_edit::value(h);
+            text = doc.to_string();
+        }
+        for m in &mutations {
+            text = apply(&text, m);
+        }
+        match provsim::scenario::parse(&text, "mutant.toml", "mutant") {
+            Ok(s) => {
+                if is_small(&s) {
+                    check_run(&s);
+                }
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                prop_assert!(msg.starts_with("mutant.toml"), "{msg}");
+                prop_assert!(!msg.contains('\n'), "multi-line message: {msg}");
+            }
+        }
+    }
+}
