@@ -23,6 +23,8 @@ const MAX_HORIZON: Time = 100 * 31_557_600 * SECOND;
 /// Most time-series samples per policy: keeps memory bounded whatever the file says.
 const MAX_SAMPLES: u64 = 2_000_000;
 const MAX_SERVERS: u64 = 1_000_000;
+/// Most fluid steps per policy: ten years of 1 s steps.
+const MAX_STEPS: u64 = 315_576_000;
 const MAX_SLOTS: u64 = 100_000;
 /// Most slots one policy may have (servers × slots per server): every slot is simulated,
 /// so this bounds memory (a few bytes per slot) whatever the file says.
@@ -99,6 +101,30 @@ pub struct Scenario {
     pub service: Service,
     pub workload: Workload,
     pub policies: Vec<PolicySpec>,
+    /// How the traffic is simulated.
+    pub fidelity: Fidelity,
+    /// Independent runs (seeds) to average; 1 = a single run.
+    pub replications: u32,
+}
+
+/// How finely traffic and service are simulated (DESIGN.md §2, "two fidelities").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fidelity {
+    /// Every request is an event: exact, for horizons of hours to weeks.
+    Request,
+    /// Traffic and service integrated in fixed steps, latency from queueing theory: for
+    /// months and years.
+    Fluid { step: Time },
+}
+
+impl Fidelity {
+    /// The name used in scenario files and on the command line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Fidelity::Request => "request",
+            Fidelity::Fluid { .. } => "fluid",
+        }
+    }
 }
 
 /// What a request needs from a server.
@@ -592,9 +618,30 @@ struct RawScenario {
     seed: u64,
     #[serde(with = "humantime_serde", default = "default_sample_every")]
     sample_every: Duration,
+    #[serde(default)]
+    fidelity: RawFidelity,
+    #[serde(with = "humantime_serde", default = "default_step")]
+    step: Duration,
+    #[serde(default = "default_replications")]
+    replications: u64,
     service: RawService,
     workload: RawWorkload,
     policy: Vec<RawPolicy>,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "kebab-case")]
+enum RawFidelity {
+    #[default]
+    Request,
+    Fluid,
+}
+
+fn default_step() -> Duration {
+    Duration::from_secs(1)
+}
+fn default_replications() -> u64 {
+    1
 }
 
 fn default_seed() -> u64 {
@@ -858,6 +905,30 @@ impl RawScenario {
             }
             policies.push(spec);
         }
+        let step = c.positive_time("step", self.step)?;
+        let fidelity = match self.fidelity {
+            RawFidelity::Request => Fidelity::Request,
+            RawFidelity::Fluid => {
+                if step > sample_every {
+                    return Err(c.error(
+                        "step",
+                        format!(
+                            "must not be longer than sample_every ({}), got {}",
+                            fmt_duration(self.sample_every),
+                            fmt_duration(self.step)
+                        ),
+                    ));
+                }
+                if horizon / step > MAX_STEPS {
+                    return Err(c.error(
+                        "step",
+                        format!("{} steps over the horizon; at most {MAX_STEPS}", horizon / step),
+                    ));
+                }
+                Fidelity::Fluid { step }
+            }
+        };
+        let replications = c.count("replications", self.replications, 1, 10_000)?;
         Ok(Scenario {
             name,
             description: self.description,
@@ -867,6 +938,8 @@ impl RawScenario {
             service,
             workload,
             policies,
+            fidelity,
+            replications,
         })
     }
 }

@@ -1369,6 +1369,7 @@ mod tests {
 
     fn outcome(policies: &[(&str, Vec<Sample>, f64)]) -> Outcome {
         Outcome {
+            seed: 1,
             policies: policies
                 .iter()
                 .map(|(name, series, scale)| PolicyOutcome {
@@ -1455,6 +1456,7 @@ mod tests {
             ),
             (
                 Outcome {
+                    seed: 1,
                     policies: vec![PolicyOutcome {
                         summary: bad,
                         series: Vec::new(),

@@ -1,8 +1,9 @@
 //! Runs a checked [`Scenario`]: one model per policy, all fed the same request stream,
-//! in parallel (one rayon task per policy).
+//! in parallel (one rayon task per policy, and per replication).
 //!
-//! `request.rs` simulates every request exactly. A second fidelity (stepped, for long
-//! horizons) will sit beside it behind the same [`run`] face.
+//! `request.rs` simulates every request exactly; `fluid.rs` integrates traffic and
+//! service in fixed steps for long horizons. Both produce the same [`PolicyOutcome`], so
+//! reports never know which fidelity ran.
 
 mod request;
 
@@ -10,35 +11,100 @@ use rayon::prelude::*;
 
 use crate::engine::Time;
 use crate::metrics::{Sample, Summary};
-use crate::scenario::Scenario;
+use crate::scenario::{Fidelity, PolicySpec, Scenario};
 
 /// What one policy did over the window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyOutcome {
     pub summary: Summary,
     pub series: Vec<Sample>,
-    /// Engine events processed (for throughput reports).
+    /// Engine events (request level) or steps (fluid) processed, for throughput reports.
     pub events: u64,
 }
 
 /// The result of one run: one outcome per policy, in scenario order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
+    /// The seed this run used.
+    pub seed: u64,
     pub policies: Vec<PolicyOutcome>,
 }
 
-/// Simulates every policy of `scenario`. `progress` is called with simulated time
-/// advanced (in microseconds) by each policy, from several threads.
+fn run_policy(
+    scenario: &Scenario,
+    spec: &PolicySpec,
+    seed: u64,
+    progress: &(dyn Fn(Time) + Sync),
+) -> PolicyOutcome {
+    match scenario.fidelity {
+        Fidelity::Request => request::RequestModel::new(scenario, spec, seed).run(progress),
+        Fidelity::Fluid { .. } => request::RequestModel::new(scenario, spec, seed).run(progress),
+    }
+}
+
+/// Simulates every policy of `scenario` once, with the scenario's seed. `progress` is
+/// called with simulated time advanced (in microseconds) by each policy, from several
+/// threads.
 pub fn run(scenario: &Scenario, progress: &(dyn Fn(Time) + Sync)) -> Outcome {
     let policies = scenario
         .policies
         .par_iter()
-        .map(|spec| request::RequestModel::new(scenario, spec).run(progress))
+        .map(|spec| run_policy(scenario, spec, scenario.seed, progress))
         .collect();
-    Outcome { policies }
+    Outcome {
+        seed: scenario.seed,
+        policies,
+    }
 }
 
 /// Like [`run`], without progress reports.
 pub fn run_quiet(scenario: &Scenario) -> Outcome {
     run(scenario, &|_| {})
+}
+
+/// The seed of replication `i`: the scenario's own seed for the first, so one
+/// replication is exactly a plain run; well-mixed derivatives for the others.
+pub fn replication_seed(seed: u64, i: u32) -> u64 {
+    if i == 0 {
+        return seed;
+    }
+    let mut z = seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Runs `replications` independent replications (seeds from [`replication_seed`]) of
+/// every policy in parallel. Within a replication every policy sees the same requests
+/// (common random numbers); across replications the streams are independent.
+pub fn run_replications(
+    scenario: &Scenario,
+    replications: u32,
+    progress: &(dyn Fn(Time) + Sync),
+) -> Vec<Outcome> {
+    let n = scenario.policies.len();
+    let jobs: Vec<(u32, usize)> = (0..replications)
+        .flat_map(|r| (0..n).map(move |p| (r, p)))
+        .collect();
+    let mut results: Vec<PolicyOutcome> = jobs
+        .par_iter()
+        .map(|&(r, p)| {
+            run_policy(
+                scenario,
+                &scenario.policies[p],
+                replication_seed(scenario.seed, r),
+                progress,
+            )
+        })
+        .collect();
+    let mut outcomes = Vec::with_capacity(replications as usize);
+    for r in (0..replications).rev() {
+        let policies = results.split_off(r as usize * n);
+        outcomes.push(Outcome {
+            seed: replication_seed(scenario.seed, r),
+            policies,
+        });
+    }
+    outcomes.reverse();
+    outcomes
 }

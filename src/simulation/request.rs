@@ -55,7 +55,7 @@ struct Mark {
 }
 
 impl<'a> RequestModel<'a> {
-    pub(crate) fn new(scenario: &'a Scenario, spec: &'a PolicySpec) -> Self {
+    pub(crate) fn new(scenario: &'a Scenario, spec: &'a PolicySpec, seed: u64) -> Self {
         let policy = policy::build(spec);
         let fleet = Fleet::new(scenario.service.slots_per_server, policy.tariff());
         let mut engine = Engine::with_capacity(1024);
@@ -64,7 +64,7 @@ impl<'a> RequestModel<'a> {
             &scenario.workload,
             scenario.service.service_time,
             scenario.horizon,
-            scenario.seed,
+            seed,
         );
         let samples = (scenario.horizon / scenario.sample_every + 1) as usize;
         RequestModel {
