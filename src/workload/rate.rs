@@ -72,13 +72,7 @@ impl RateFunction {
         let mut bound = self.base;
         let mut knots = Vec::new();
         for s in &self.shapes {
-            knots.clear();
-            s.knots(a, b, &mut knots);
-            let m = knots
-                .iter()
-                .map(|&k| s.at(k))
-                .fold(s.at(a).max(s.at(b)), f64::max);
-            bound *= m;
+            bound *= s.max_over(a, b, &mut knots);
         }
         bound
     }
@@ -210,6 +204,25 @@ impl ShapeFn {
         }
     }
 
+    /// The largest multiplier over `[a, b]`.
+    fn max_over(&self, a: f64, b: f64, knots: &mut Vec<f64>) -> f64 {
+        if let ShapeFn::Profile {
+            period,
+            ref points,
+            interpolate,
+            offset,
+        } = *self
+        {
+            return profile_max(a, b, period, points, interpolate, offset);
+        }
+        knots.clear();
+        self.knots(a, b, knots);
+        knots
+            .iter()
+            .map(|&k| self.at(k))
+            .fold(self.at(a).max(self.at(b)), f64::max)
+    }
+
     /// Points inside `(a, b)` between which the shape is monotone (or constant).
     fn knots(&self, a: f64, b: f64, out: &mut Vec<f64>) {
         let mut push = |k: f64| {
@@ -236,15 +249,39 @@ impl ShapeFn {
             ShapeFn::Diurnal {
                 period, peak_at, ..
             } => periodic_knots(a, b, peak_at, period / 2.0, push),
-            ShapeFn::Profile {
-                period,
-                ref points,
-                offset,
-                ..
-            } => periodic_knots(a, b, offset, period / points.len() as f64, push),
-            ShapeFn::Growth { .. } => {}
+            // Profiles are bounded piece by piece in `profile_max`; growth is monotone.
+            ShapeFn::Profile { .. } | ShapeFn::Growth { .. } => {}
         }
     }
+}
+
+/// The largest value of a cyclic profile over `[a, b]`, by piece index rather than by
+/// evaluating at knot positions (which rounding can shift into the neighbouring piece).
+fn profile_max(
+    a: f64,
+    b: f64,
+    period: f64,
+    points: &[f64],
+    interpolate: Interpolate,
+    offset: f64,
+) -> f64 {
+    let n = points.len();
+    let width = period / n as f64;
+    let first = ((a - offset) / width).floor();
+    let last = ((b - offset) / width).floor();
+    // Pieces touched, widened by one on each side against rounding: a safe upper bound.
+    let count = (last - first + 3.0).max(1.0);
+    let start = (first - 1.0).rem_euclid(n as f64) as usize;
+    let span = if count >= n as f64 { n } else { count as usize };
+    (0..span)
+        .map(|k| {
+            let i = (start + k) % n;
+            match interpolate {
+                Interpolate::Step => points[i],
+                Interpolate::Linear => points[i].max(points[(i + 1) % n]),
+            }
+        })
+        .fold(0.0, f64::max)
 }
 
 /// Calls `push` for every `origin + k × step` inside `(a, b)` (capped for safety).
