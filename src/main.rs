@@ -64,12 +64,28 @@ fn main() -> ExitCode {
             print: true,
         })
         .map(|_| ()),
-        Command::Validate { scenarios } => provsim::app::validate(&scenarios).map(|all| {
+        Command::Validate { scenarios } => {
+            let mut failed = None;
             let mut stdout = std::io::stdout().lock();
-            for s in all {
-                let _ = writeln!(stdout, "ok: {} ({} policies)", s.name, s.policies.len());
+            for (_, result) in provsim::app::validate(&scenarios) {
+                match result {
+                    Ok(s) => {
+                        let n = s.policies.len();
+                        let _ = writeln!(
+                            stdout,
+                            "ok: {} ({n} polic{})",
+                            s.name,
+                            if n == 1 { "y" } else { "ies" }
+                        );
+                    }
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        failed = Some(e.exit_code());
+                    }
+                }
             }
-        }),
+            return failed.map_or(ExitCode::SUCCESS, |code| ExitCode::from(code as u8));
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

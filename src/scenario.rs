@@ -922,7 +922,10 @@ impl RawScenario {
                 if horizon / step > MAX_STEPS {
                     return Err(c.error(
                         "step",
-                        format!("{} steps over the horizon; at most {MAX_STEPS}", horizon / step),
+                        format!(
+                            "{} steps over the horizon; at most {MAX_STEPS}",
+                            horizon / step
+                        ),
                     ));
                 }
                 Fidelity::Fluid { step }
@@ -1177,7 +1180,15 @@ impl RawPolicy {
                 billing,
             } => {
                 let max = c.fleet_size(&format!("{f}.max"), max, 1, slots)?;
-                let min = c.count(&format!("{f}.min"), min, 0, MAX_SERVERS)?;
+                // Utilisation is measured on ready servers: with none there is nothing to
+                // measure, so (as on AWS) target tracking could never scale out again.
+                if min == 0 {
+                    return Err(c.error(
+                        &format!("{f}.min"),
+                        "target tracking on utilisation cannot scale out from zero servers (with none ready there is no utilisation to measure, as on AWS); use min ≥ 1",
+                    ));
+                }
+                let min = c.count(&format!("{f}.min"), min, 1, MAX_SERVERS)?;
                 if min > max {
                     return Err(c.error(
                         &format!("{f}.min"),

@@ -271,9 +271,9 @@ setup_fee_per_server = 5.0
 [[policy]]
 name = "cloud"
 type = "autoscale"
-min = 0
+min = 1
 max = 5
-initial = 0
+initial = 1
 boot_time = "30s"
 scaling = { type = "target-tracking", target = 0.5, period = "30s", scale_out_periods = 1, scale_in_periods = 2, warmup = "10s" }
 billing = { price_per_hour = 0.4, minimum = "60s", granularity = "10s" }
