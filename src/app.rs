@@ -160,9 +160,13 @@ pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
     Ok(dirs)
 }
 
-/// `provsim validate`: check files without running them.
-pub fn validate(paths: &[PathBuf]) -> Result<Vec<Scenario>, Error> {
-    Ok(load_all(paths)?.into_iter().map(|l| l.scenario).collect())
+/// `provsim validate`: checks every file (not just up to the first bad one) without
+/// running anything; one result per file, in order.
+pub fn validate(paths: &[PathBuf]) -> Vec<(PathBuf, Result<Scenario, Error>)> {
+    paths
+        .iter()
+        .map(|p| (p.clone(), scenario::load(p).map_err(Error::from)))
+        .collect()
 }
 
 /// A bar over simulated seconds × policies, drawn only when stderr is a terminal.
