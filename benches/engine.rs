@@ -81,5 +81,54 @@ fn request_level(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, hold_model, request_level);
+/// The year-long shipped scenario's traffic against one autoscaled policy, in fluid
+/// fidelity with 1 s steps: reports policy-steps/s.
+const FLUID: &str = r#"
+name = "fluid-bench"
+horizon = "30d"
+seed = 1
+sample_every = "1h"
+fidelity = "fluid"
+step = "1s"
+[service]
+service_time = { distribution = "exponential", mean = "100ms" }
+slots_per_server = 8
+queue_limit = 5000
+[workload]
+base_rate = 100.0
+[[workload.shape]]
+type = "diurnal"
+amplitude = 0.6
+[[workload.shape]]
+type = "spike"
+start = "10d"
+ramp_up = "1h"
+hold = "10h"
+ramp_down = "4h"
+factor = 3.0
+[[policy]]
+name = "cloud"
+type = "autoscale"
+min = 2
+max = 40
+initial = 2
+boot_time = "90s"
+scaling = { type = "target-tracking", target = 0.6 }
+billing = { price_per_hour = 0.384 }
+"#;
+
+fn fluid_steps(c: &mut Criterion) {
+    let scenario =
+        provsim::scenario::parse(FLUID, "fluid.toml", "fluid").expect("bench scenario is valid");
+    let steps = provsim::simulation::run_quiet(&scenario).policies[0].events;
+    let mut group = c.benchmark_group("fluid");
+    group.throughput(Throughput::Elements(steps));
+    group.sample_size(10);
+    group.bench_function("steps/30d-1s-autoscale", |b| {
+        b.iter(|| black_box(provsim::simulation::run_quiet(&scenario)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, hold_model, request_level, fluid_steps);
 criterion_main!(benches);

@@ -49,11 +49,13 @@
 
 pub mod analytic;
 pub mod app;
+pub mod compare;
 pub(crate) mod billing;
 pub mod engine;
 pub(crate) mod fleet;
 pub mod metrics;
 pub(crate) mod policy;
+pub mod replication;
 pub mod report;
 pub mod scenario;
 pub mod simulation;

@@ -163,6 +163,52 @@ impl Recorder {
         }
     }
 
+    /// Fluid fidelity: `n` arrivals at once.
+    #[inline]
+    pub(crate) fn add_arrivals(&mut self, n: u64) {
+        self.arrived += n;
+        self.interval.arrived += n;
+    }
+
+    /// Fluid fidelity: `n` drops at once.
+    #[inline]
+    pub(crate) fn add_drops(&mut self, n: u64) {
+        self.dropped += n;
+        self.interval.dropped += n;
+    }
+
+    /// Fluid fidelity: `n` requests completed (their response times come separately,
+    /// from [`Recorder::add_responses`]).
+    #[inline]
+    pub(crate) fn add_served(&mut self, n: u64) {
+        self.served += n;
+        self.interval.served += n;
+    }
+
+    /// Fluid fidelity: `started` requests began service, `waited` of them after a wait,
+    /// waiting `wait_sum` seconds in all.
+    pub(crate) fn add_waits(&mut self, started: u64, waited: u64, wait_sum: f64) {
+        self.started += started;
+        self.waited += waited;
+        self.wait_sum += (wait_sum * 1e6).max(0.0) as u128;
+    }
+
+    /// Fluid fidelity: `n` responses of `response` microseconds (SLO misses are counted
+    /// separately, exactly, by [`Recorder::add_slo_misses`]).
+    pub(crate) fn add_responses(&mut self, response: Time, n: u64) {
+        self.response_sum += response as u128 * n as u128;
+        self.response.saturating_record_n(response.max(1), n);
+        if let Some(h) = &mut self.interval.response {
+            h.saturating_record_n(response.max(1), n);
+        }
+    }
+
+    /// Fluid fidelity: `n` responses slower than the SLO.
+    pub(crate) fn add_slo_misses(&mut self, n: u64) {
+        self.slo_misses += n;
+        self.interval.slo_misses += n;
+    }
+
     /// Closes the current interval: (arrived, served, dropped, slo misses, p99 seconds).
     pub(crate) fn take_interval(&mut self) -> (u64, u64, u64, u64, Option<f64>) {
         let i = &mut self.interval;

@@ -5,13 +5,16 @@
 //! service in fixed steps for long horizons. Both produce the same [`PolicyOutcome`], so
 //! reports never know which fidelity ran.
 
+mod fluid;
 mod request;
+mod runtime;
 
 use rayon::prelude::*;
 
 use crate::engine::Time;
 use crate::metrics::{Sample, Summary};
 use crate::scenario::{Fidelity, PolicySpec, Scenario};
+use crate::workload::RateTable;
 
 /// What one policy did over the window.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,15 +33,37 @@ pub struct Outcome {
     pub policies: Vec<PolicyOutcome>,
 }
 
+/// What the policies of one run share: the fluid fidelity's rate table.
+struct Shared {
+    table: Option<RateTable>,
+}
+
+impl Shared {
+    fn new(scenario: &Scenario) -> Shared {
+        Shared {
+            table: match scenario.fidelity {
+                Fidelity::Fluid { step } => {
+                    Some(RateTable::new(&scenario.workload, scenario.horizon, step))
+                }
+                Fidelity::Request => None,
+            },
+        }
+    }
+}
+
 fn run_policy(
     scenario: &Scenario,
+    shared: &Shared,
     spec: &PolicySpec,
     seed: u64,
     progress: &(dyn Fn(Time) + Sync),
 ) -> PolicyOutcome {
-    match scenario.fidelity {
-        Fidelity::Request => request::RequestModel::new(scenario, spec, seed).run(progress),
-        Fidelity::Fluid { .. } => request::RequestModel::new(scenario, spec, seed).run(progress),
+    match (scenario.fidelity, &shared.table) {
+        // Fluid arrivals are expected values: the seed does not enter.
+        (Fidelity::Fluid { step }, Some(table)) => {
+            fluid::FluidModel::new(scenario, spec, step, table).run(progress)
+        }
+        _ => request::RequestModel::new(scenario, spec, seed).run(progress),
     }
 }
 
@@ -46,10 +71,11 @@ fn run_policy(
 /// called with simulated time advanced (in microseconds) by each policy, from several
 /// threads.
 pub fn run(scenario: &Scenario, progress: &(dyn Fn(Time) + Sync)) -> Outcome {
+    let shared = Shared::new(scenario);
     let policies = scenario
         .policies
         .par_iter()
-        .map(|spec| run_policy(scenario, spec, scenario.seed, progress))
+        .map(|spec| run_policy(scenario, &shared, spec, scenario.seed, progress))
         .collect();
     Outcome {
         seed: scenario.seed,
@@ -83,6 +109,7 @@ pub fn run_replications(
     progress: &(dyn Fn(Time) + Sync),
 ) -> Vec<Outcome> {
     let n = scenario.policies.len();
+    let shared = Shared::new(scenario);
     let jobs: Vec<(u32, usize)> = (0..replications)
         .flat_map(|r| (0..n).map(move |p| (r, p)))
         .collect();
@@ -91,6 +118,7 @@ pub fn run_replications(
         .map(|&(r, p)| {
             run_policy(
                 scenario,
+                &shared,
                 &scenario.policies[p],
                 replication_seed(scenario.seed, r),
                 progress,

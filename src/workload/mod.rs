@@ -7,6 +7,8 @@
 
 mod arrivals;
 mod rate;
+mod table;
 
 pub(crate) use arrivals::{Request, RequestStream};
 pub use rate::RateFunction;
+pub use table::RateTable;

@@ -1,0 +1,790 @@
+//! Statistics over independent replications: mean, sample standard deviation and a
+//! Student-t confidence interval for every numeric metric of every policy.
+//!
+//! # Why replications
+//!
+//! One run is one sample path: its p99 or its cost under an autoscaler depends on the
+//! particular requests the seed drew. `provsim run --replications N` (or
+//! `replications = N` in the scenario) runs N independent replications: replication 0
+//! uses the scenario's seed (so N = 1 is exactly a plain run), the others seeds derived
+//! from it ([`crate::simulation::replication_seed`]). Inside a replication every policy
+//! sees the same requests (common random numbers); across replications the request
+//! streams are independent.
+//!
+//! # The interval
+//!
+//! For one policy and one metric, the N per-replication values x₁ … x_N are i.i.d. (they
+//! come from independent streams), so with x̄ their mean and
+//! s² = Σ(xᵢ − x̄)² / (N − 1) their sample variance,
+//!
+//! ```text
+//! x̄ ± t(0.975, N − 1) · s / √N
+//! ```
+//!
+//! is a 95 % confidence interval for the metric's expected value over a run of this
+//! scenario (exact when the xᵢ are normal; each is an average over many requests or
+//! seconds, so close to normal in practice, less so for maxima and rare events). The
+//! interval is about the *expected value of the run's metric* — e.g. the expected p99 of a
+//! 6-hour window — not a band that 95 % of single runs fall into. With N = 1 there is no
+//! spread to estimate: the standard deviation and half-width are `None` (written as empty
+//! cells), never NaN.
+//!
+//! # The t quantile
+//!
+//! [`student_t_quantile`] is computed here, without a statistics crate: for integer
+//! degrees of freedom ν ≤ 1000 by bisection on the exact finite-series distribution
+//! function (Abramowitz & Stegun 26.7.3–26.7.4), above that by the Cornish–Fisher
+//! expansion around the normal quantile (A&S 26.7.5, error O(ν⁻⁵) < 10⁻¹³); both agree
+//! with high-precision reference values to better than 10⁻⁹.
+//!
+//! ```
+//! use provsim::replication::{Estimate, student_t_quantile};
+//! assert!((student_t_quantile(0.975, 9) - 2.262_157).abs() < 1e-6);
+//! let e = Estimate::of(&[10.0, 12.0, 11.0, 13.0, 9.0]);
+//! assert_eq!(e.mean, 11.0);
+//! // s = √2.5, t(0.975, 4) = 2.776: half-width 2.776 · √2.5 / √5 ≈ 1.963.
+//! assert!((e.ci95.unwrap() - 1.963_243).abs() < 1e-6);
+//! assert_eq!(Estimate::of(&[10.0]).ci95, None);
+//! ```
+
+use serde::Serialize;
+use serde::ser::{self, Impossible};
+
+use crate::metrics::Summary;
+use crate::simulation::Outcome;
+
+/// Two-sided confidence level of the intervals provsim reports.
+pub const CONFIDENCE: f64 = 0.95;
+
+/// Mean, spread and 95 % confidence half-width of one metric over replications.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// Number of values (replications) the estimate is built from.
+    pub n: usize,
+    /// Sample mean (NaN when `n` is 0).
+    pub mean: f64,
+    /// Sample standard deviation (denominator n − 1); `None` when n < 2.
+    pub std_dev: Option<f64>,
+    /// Half-width of the 95 % confidence interval for the mean,
+    /// `t(0.975, n − 1) · s / √n`; `None` when n < 2.
+    pub ci95: Option<f64>,
+}
+
+impl Estimate {
+    /// The estimate from i.i.d. values, one per replication.
+    pub fn of(values: &[f64]) -> Estimate {
+        let n = values.len();
+        if n == 0 {
+            return Estimate {
+                n,
+                mean: f64::NAN,
+                std_dev: None,
+                ci95: None,
+            };
+        }
+        // Identical values (a fixed fleet's cost, say) have no spread at all: report
+        // them exactly rather than with rounding noise from the two-pass formula.
+        if values.iter().all(|v| v.to_bits() == values[0].to_bits()) {
+            return Estimate {
+                n,
+                mean: values[0],
+                std_dev: (n > 1).then_some(0.0),
+                ci95: (n > 1).then_some(0.0),
+            };
+        }
+        let mean = values.iter().sum::<f64>() / n as f64;
+        if n < 2 {
+            return Estimate {
+                n,
+                mean,
+                std_dev: None,
+                ci95: None,
+            };
+        }
+        // Two passes: the textbook Σx² − n·x̄² cancels badly for large, close values.
+        let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        let sd = var.sqrt();
+        let df = u32::try_from(n - 1).unwrap_or(u32::MAX);
+        let t = student_t_quantile(0.5 + CONFIDENCE / 2.0, df);
+        Estimate {
+            n,
+            mean,
+            std_dev: Some(sd),
+            ci95: Some(t * sd / (n as f64).sqrt()),
+        }
+    }
+
+    /// The interval `(mean − h, mean + h)`, when it is defined.
+    pub fn interval(&self) -> Option<(f64, f64)> {
+        self.ci95.map(|h| (self.mean - h, self.mean + h))
+    }
+
+    /// Whether `value` lies inside the 95 % interval (`None` when it is undefined).
+    pub fn covers(&self, value: f64) -> Option<bool> {
+        self.interval().map(|(lo, hi)| lo <= value && value <= hi)
+    }
+}
+
+/// One numeric column of the summary, estimated over replications.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricEstimate {
+    /// The `summary.csv` column name, e.g. `total_cost`.
+    pub name: &'static str,
+    pub estimate: Estimate,
+}
+
+/// Every numeric summary metric of one policy, over all replications.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyEstimates {
+    pub policy: String,
+    pub policy_type: String,
+    /// Number of replications.
+    pub replications: usize,
+    /// In `summary.csv` column order.
+    pub metrics: Vec<MetricEstimate>,
+}
+
+impl PolicyEstimates {
+    /// The estimate of the metric named like its `summary.csv` column.
+    pub fn get(&self, name: &str) -> Option<&Estimate> {
+        self.metrics
+            .iter()
+            .find(|m| m.name == name)
+            .map(|m| &m.estimate)
+    }
+}
+
+/// Estimates every numeric [`Summary`] metric of every policy over `outcomes` (one
+/// [`Outcome`] per replication, policies in the same order in each). Columns that are
+/// text (`policy`, `policy_type`) are carried over, not estimated.
+pub fn estimate_all(outcomes: &[Outcome]) -> Vec<PolicyEstimates> {
+    let Some(first) = outcomes.first() else {
+        return Vec::new();
+    };
+    (0..first.policies.len())
+        .map(|p| {
+            let summaries: Vec<&Summary> = outcomes
+                .iter()
+                .filter_map(|o| o.policies.get(p).map(|po| &po.summary))
+                .collect();
+            estimate_policy(&summaries)
+        })
+        .collect()
+}
+
+/// Estimates over the summaries of one policy, one per replication.
+fn estimate_policy(summaries: &[&Summary]) -> PolicyEstimates {
+    let rows: Vec<Vec<(&'static str, Cell)>> = summaries.iter().map(|s| cells(*s)).collect();
+    let names: Vec<&'static str> = rows
+        .first()
+        .map(|r| r.iter().map(|(n, _)| *n).collect())
+        .unwrap_or_default();
+    let metrics = names
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| rows.iter().any(|r| number_at(r, *i).is_some()))
+        .map(|(i, &name)| {
+            let values: Vec<f64> = rows.iter().filter_map(|r| number_at(r, i)).collect();
+            MetricEstimate {
+                name,
+                estimate: Estimate::of(&values),
+            }
+        })
+        .collect();
+    let first = summaries.first();
+    PolicyEstimates {
+        policy: first.map(|s| s.policy.clone()).unwrap_or_default(),
+        policy_type: first.map(|s| s.policy_type.clone()).unwrap_or_default(),
+        replications: summaries.len(),
+        metrics,
+    }
+}
+
+fn number_at(row: &[(&'static str, Cell)], i: usize) -> Option<f64> {
+    row.get(i).and_then(|(_, c)| c.number())
+}
+
+/// The estimate of one quantity picked from each replication's summary of policy
+/// `policy` (e.g. `|s| s.total_cost`).
+pub fn estimate_of(
+    outcomes: &[Outcome],
+    policy: usize,
+    value: impl Fn(&Summary) -> f64,
+) -> Estimate {
+    let values: Vec<f64> = outcomes
+        .iter()
+        .filter_map(|o| o.policies.get(policy))
+        .map(|p| value(&p.summary))
+        .collect();
+    Estimate::of(&values)
+}
+
+// ---------------------------------------------------------------------------------------
+// Quantiles
+// ---------------------------------------------------------------------------------------
+
+/// Above this many degrees of freedom the Cornish–Fisher expansion replaces the exact
+/// series (its error there is below 10⁻¹³; the series costs O(ν) per evaluation).
+const SERIES_MAX_DF: u32 = 1000;
+
+/// The `p`-quantile of Student's t distribution with `df` degrees of freedom.
+///
+/// Accurate to better than 10⁻⁹ (relative) for 10⁻⁶ ≤ p ≤ 1 − 10⁻⁶. Returns NaN for
+/// `df` = 0 or `p` outside \[0, 1\] (or NaN), ∓∞ for `p` = 0 and 1.
+pub fn student_t_quantile(p: f64, df: u32) -> f64 {
+    if df == 0 || p.is_nan() || !(0.0..=1.0).contains(&p) {
+        return f64::NAN;
+    }
+    if p == 0.5 {
+        return 0.0;
+    }
+    if p < 0.5 {
+        return -student_t_quantile(1.0 - p, df);
+    }
+    if p == 1.0 {
+        return f64::INFINITY;
+    }
+    if df > SERIES_MAX_DF {
+        return cornish_fisher(p, f64::from(df));
+    }
+    // P(|T| ≤ t) = 2p − 1 =: a. A&S give it as a function of θ = atan(t/√ν), increasing
+    // on [0, π/2): bisect on θ, then t = √ν·tan θ.
+    let a = 2.0 * p - 1.0;
+    let (mut lo, mut hi) = (0.0f64, std::f64::consts::FRAC_PI_2);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if t_central_probability(mid, df) < a {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    f64::from(df).sqrt() * (0.5 * (lo + hi)).tan()
+}
+
+/// A(t | ν) = P(|T| ≤ t) for θ = atan(t/√ν) (Abramowitz & Stegun 26.7.3 for odd ν,
+/// 26.7.4 for even ν). Every term is positive, so the sum does not cancel.
+fn t_central_probability(theta: f64, df: u32) -> f64 {
+    let (s, c) = theta.sin_cos();
+    let c2 = c * c;
+    if df % 2 == 1 {
+        // (2/π)·[θ + sin θ cos θ·(1 + (2/3)cos²θ + (2·4)/(3·5)cos⁴θ + …)], ν − 3 ≥ 2k.
+        let mut sum = 0.0;
+        if df > 1 {
+            let mut term = 1.0;
+            sum = 1.0;
+            for k in 1..=(df - 3) / 2 {
+                let k = f64::from(k);
+                term *= c2 * (2.0 * k) / (2.0 * k + 1.0);
+                sum += term;
+            }
+            sum *= s * c;
+        }
+        std::f64::consts::FRAC_2_PI * (theta + sum)
+    } else {
+        // sin θ·(1 + (1/2)cos²θ + (1·3)/(2·4)cos⁴θ + …), ν − 2 ≥ 2k.
+        let mut term = 1.0;
+        let mut sum = 1.0;
+        for k in 1..=(df - 2) / 2 {
+            let k = f64::from(k);
+            term *= c2 * (2.0 * k - 1.0) / (2.0 * k);
+            sum += term;
+        }
+        s * sum
+    }
+}
+
+/// The t quantile for large ν from the normal one (A&S 26.7.5).
+fn cornish_fisher(p: f64, df: f64) -> f64 {
+    let x = normal_quantile(p);
+    let x2 = x * x;
+    let g1 = (x2 + 1.0) * x / 4.0;
+    let g2 = ((5.0 * x2 + 16.0) * x2 + 3.0) * x / 96.0;
+    let g3 = (((3.0 * x2 + 19.0) * x2 + 17.0) * x2 - 15.0) * x / 384.0;
+    let g4 = ((((79.0 * x2 + 776.0) * x2 + 1482.0) * x2 - 1920.0) * x2 - 945.0) * x / 92160.0;
+    x + (g1 + (g2 + (g3 + g4 / df) / df) / df) / df
+}
+
+/// The `p`-quantile of the standard normal distribution (the t quantile's limit as
+/// ν → ∞), by bisection on Φ. NaN outside \[0, 1\], ∓∞ at 0 and 1.
+pub fn normal_quantile(p: f64) -> f64 {
+    if p.is_nan() || !(0.0..=1.0).contains(&p) {
+        return f64::NAN;
+    }
+    if p == 0.5 {
+        return 0.0;
+    }
+    if p < 0.5 {
+        return -normal_quantile(1.0 - p);
+    }
+    if p == 1.0 {
+        return f64::INFINITY;
+    }
+    let (mut lo, mut hi) = (0.0f64, 40.0f64);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if normal_cdf(mid) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// Φ(x) for x ≥ 0, from erf(z) = (2/√π)·e^(−z²)·Σ 2ⁿz^(2n+1)/(1·3·…·(2n+1)), a series of
+/// positive terms (no cancellation), z = x/√2.
+fn normal_cdf(x: f64) -> f64 {
+    let z = x / std::f64::consts::SQRT_2;
+    if z > 6.0 {
+        return 1.0; // erfc(6) ≈ 2·10⁻¹⁷: below f64 resolution next to 1.
+    }
+    let z2 = z * z;
+    let mut term = z;
+    let mut sum = z;
+    let mut k = 0.0;
+    while term > sum * 1e-17 {
+        k += 1.0;
+        term *= 2.0 * z2 / (2.0 * k + 1.0);
+        sum += term;
+    }
+    let erf = std::f64::consts::FRAC_2_SQRT_PI * (-z2).exp() * sum;
+    0.5 + 0.5 * erf.min(1.0)
+}
+
+// ---------------------------------------------------------------------------------------
+// Flattening a summary row into named cells
+// ---------------------------------------------------------------------------------------
+
+/// One cell of a CSV row, as the `csv` crate would write it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Cell {
+    Int(i128),
+    Float(f64),
+    Text(String),
+    Empty,
+}
+
+impl Cell {
+    /// The cell as a number, if it is one.
+    pub(crate) fn number(&self) -> Option<f64> {
+        match *self {
+            Cell::Int(v) => Some(v as f64),
+            Cell::Float(v) => Some(v),
+            Cell::Text(_) | Cell::Empty => None,
+        }
+    }
+}
+
+impl Serialize for Cell {
+    fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Cell::Int(v) => s.serialize_i128(*v),
+            Cell::Float(v) => s.serialize_f64(*v),
+            Cell::Text(t) => s.serialize_str(t),
+            Cell::Empty => s.serialize_none(),
+        }
+    }
+}
+
+/// The named cells of a flat struct such as [`Summary`], in declaration order: the same
+/// names and values `summary.csv` has, whatever fields the struct gains later.
+pub(crate) fn cells<T: Serialize>(row: &T) -> Vec<(&'static str, Cell)> {
+    row.serialize(RowSerializer).unwrap_or_default()
+}
+
+/// Why a row could not be flattened (a nested or unsupported field).
+#[derive(Debug)]
+pub(crate) struct FlattenError(String);
+
+impl std::fmt::Display for FlattenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FlattenError {}
+
+impl ser::Error for FlattenError {
+    fn custom<T: std::fmt::Display>(msg: T) -> Self {
+        FlattenError(msg.to_string())
+    }
+}
+
+fn unsupported<T>(what: &str) -> Result<T, FlattenError> {
+    Err(FlattenError(format!("cannot flatten a {what}")))
+}
+
+/// Serializes a struct into `(field name, cell)` pairs.
+struct RowSerializer;
+
+/// Collects the fields of the struct [`RowSerializer`] was given.
+struct RowFields(Vec<(&'static str, Cell)>);
+
+impl ser::SerializeStruct for RowFields {
+    type Ok = Vec<(&'static str, Cell)>;
+    type Error = FlattenError;
+
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), FlattenError> {
+        self.0.push((key, value.serialize(CellSerializer)?));
+        Ok(())
+    }
+
+    fn end(self) -> Result<Self::Ok, FlattenError> {
+        Ok(self.0)
+    }
+}
+
+/// Generates the `Serializer` methods a serializer rejects.
+macro_rules! reject {
+    ($($method:ident($($arg:ty),*) -> $ret:ty;)*) => {
+        $(fn $method(self, $(_: $arg),*) -> Result<$ret, FlattenError> {
+            unsupported(stringify!($method))
+        })*
+    };
+}
+
+impl ser::Serializer for RowSerializer {
+    type Ok = Vec<(&'static str, Cell)>;
+    type Error = FlattenError;
+    type SerializeSeq = Impossible<Self::Ok, FlattenError>;
+    type SerializeTuple = Impossible<Self::Ok, FlattenError>;
+    type SerializeTupleStruct = Impossible<Self::Ok, FlattenError>;
+    type SerializeTupleVariant = Impossible<Self::Ok, FlattenError>;
+    type SerializeMap = Impossible<Self::Ok, FlattenError>;
+    type SerializeStruct = RowFields;
+    type SerializeStructVariant = Impossible<Self::Ok, FlattenError>;
+
+    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<RowFields, FlattenError> {
+        Ok(RowFields(Vec::with_capacity(len)))
+    }
+
+    reject! {
+        serialize_bool(bool) -> Self::Ok;
+        serialize_i8(i8) -> Self::Ok;
+        serialize_i16(i16) -> Self::Ok;
+        serialize_i32(i32) -> Self::Ok;
+        serialize_i64(i64) -> Self::Ok;
+        serialize_u8(u8) -> Self::Ok;
+        serialize_u16(u16) -> Self::Ok;
+        serialize_u32(u32) -> Self::Ok;
+        serialize_u64(u64) -> Self::Ok;
+        serialize_f32(f32) -> Self::Ok;
+        serialize_f64(f64) -> Self::Ok;
+        serialize_char(char) -> Self::Ok;
+        serialize_str(&str) -> Self::Ok;
+        serialize_bytes(&[u8]) -> Self::Ok;
+        serialize_none() -> Self::Ok;
+        serialize_unit() -> Self::Ok;
+        serialize_unit_struct(&'static str) -> Self::Ok;
+        serialize_unit_variant(&'static str, u32, &'static str) -> Self::Ok;
+        serialize_seq(Option<usize>) -> Self::SerializeSeq;
+        serialize_tuple(usize) -> Self::SerializeTuple;
+        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
+        serialize_map(Option<usize>) -> Self::SerializeMap;
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
+    }
+
+    fn serialize_some<T: ?Sized + Serialize>(self, _: &T) -> Result<Self::Ok, FlattenError> {
+        unsupported("top-level option")
+    }
+
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        _: &T,
+    ) -> Result<Self::Ok, FlattenError> {
+        unsupported("newtype struct")
+    }
+
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<Self::Ok, FlattenError> {
+        unsupported("newtype variant")
+    }
+}
+
+/// Serializes one scalar field into a [`Cell`].
+struct CellSerializer;
+
+impl ser::Serializer for CellSerializer {
+    type Ok = Cell;
+    type Error = FlattenError;
+    type SerializeSeq = Impossible<Cell, FlattenError>;
+    type SerializeTuple = Impossible<Cell, FlattenError>;
+    type SerializeTupleStruct = Impossible<Cell, FlattenError>;
+    type SerializeTupleVariant = Impossible<Cell, FlattenError>;
+    type SerializeMap = Impossible<Cell, FlattenError>;
+    type SerializeStruct = Impossible<Cell, FlattenError>;
+    type SerializeStructVariant = Impossible<Cell, FlattenError>;
+
+    fn serialize_bool(self, v: bool) -> Result<Cell, FlattenError> {
+        Ok(Cell::Text(v.to_string()))
+    }
+    fn serialize_i8(self, v: i8) -> Result<Cell, FlattenError> {
+        Ok(Cell::Int(v.into()))
+    }
+    fn serialize_i16(self, v: i16) -> Result<Cell, FlattenError> {
+        Ok(Cell::Int(v.into()))
+    }
+    fn serialize_i32(self, v: i32) -> Result<Cell, FlattenError> {
+        Ok(Cell::Int(v.into()))
+    }
+    fn serialize_i64(self, v: i64) -> Result<Cell, FlattenError> {
+        Ok(Cell::Int(v.into()))
+    }
+    fn serialize_i128(self, v: i128) -> Result<Cell, FlattenError> {
+        Ok(Cell::Int(v))
+    }
+    fn serialize_u8(self, v: u8) -> Result<Cell, FlattenError> {
+        Ok(Cell::Int(v.into()))
+    }
+    fn serialize_u16(self, v: u16) -> Result<Cell, FlattenError> {
+        Ok(Cell::Int(v.into()))
+    }
+    fn serialize_u32(self, v: u32) -> Result<Cell, FlattenError> {
+        Ok(Cell::Int(v.into()))
+    }
+    fn serialize_u64(self, v: u64) -> Result<Cell, FlattenError> {
+        Ok(Cell::Int(v.into()))
+    }
+    fn serialize_f32(self, v: f32) -> Result<Cell, FlattenError> {
+        Ok(Cell::Float(v.into()))
+    }
+    fn serialize_f64(self, v: f64) -> Result<Cell, FlattenError> {
+        Ok(Cell::Float(v))
+    }
+    fn serialize_char(self, v: char) -> Result<Cell, FlattenError> {
+        Ok(Cell::Text(v.to_string()))
+    }
+    fn serialize_str(self, v: &str) -> Result<Cell, FlattenError> {
+        Ok(Cell::Text(v.to_string()))
+    }
+    fn serialize_none(self) -> Result<Cell, FlattenError> {
+        Ok(Cell::Empty)
+    }
+    fn serialize_some<T: ?Sized + Serialize>(self, v: &T) -> Result<Cell, FlattenError> {
+        v.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<Cell, FlattenError> {
+        Ok(Cell::Empty)
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<Cell, FlattenError> {
+        Ok(Cell::Empty)
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<Cell, FlattenError> {
+        Ok(Cell::Text(variant.to_string()))
+    }
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> Result<Cell, FlattenError> {
+        v.serialize(self)
+    }
+
+    reject! {
+        serialize_u128(u128) -> Cell;
+        serialize_bytes(&[u8]) -> Cell;
+        serialize_seq(Option<usize>) -> Self::SerializeSeq;
+        serialize_tuple(usize) -> Self::SerializeTuple;
+        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
+        serialize_map(Option<usize>) -> Self::SerializeMap;
+        serialize_struct(&'static str, usize) -> Self::SerializeStruct;
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
+    }
+
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<Cell, FlattenError> {
+        unsupported("newtype variant")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reference values computed with mpmath (40 digits) from the regularised incomplete
+    /// beta function.
+    const T_TABLE: [(f64, u32, f64); 22] = [
+        (0.975, 1, 12.706_204_736_174_693),
+        (0.975, 2, 4.302_652_729_749_462),
+        (0.975, 3, 3.182_446_305_283_708),
+        (0.975, 4, 2.776_445_105_197_794),
+        (0.975, 5, 2.570_581_835_636_315),
+        (0.975, 9, 2.262_157_162_798_205),
+        (0.975, 10, 2.228_138_851_986_274),
+        (0.975, 29, 2.045_229_642_132_704),
+        (0.975, 30, 2.042_272_456_301_238),
+        (0.975, 100, 1.983_971_518_523_552),
+        (0.975, 999, 1.962_341_461_133_45),
+        (0.975, 1000, 1.962_339_080_826_408),
+        (0.975, 1001, 1.962_336_705_280_88),
+        (0.975, 5000, 1.960_438_551_706_508),
+        (0.975, 9999, 1.960_201_263_621_357),
+        (0.995, 1, 63.656_741_162_871_52),
+        (0.995, 19, 2.860_934_606_464_979),
+        (0.9995, 19, 3.883_405_852_592_131),
+        (0.9, 5, 1.475_884_048_824_481),
+        (0.999, 3, 10.214_531_852_407_38),
+        (0.6, 7, 0.263_166_861_352_022_7),
+        (0.995, 2000, 2.578_289_787_557_519),
+    ];
+
+    #[test]
+    fn t_quantiles_match_reference_values() {
+        for (p, df, want) in T_TABLE {
+            let got = student_t_quantile(p, df);
+            assert!(
+                ((got - want) / want).abs() < 1e-9,
+                "t({p}, {df}) = {got}, want {want}"
+            );
+            let neg = student_t_quantile(1.0 - p, df);
+            assert!(
+                ((neg + want) / want).abs() < 1e-9,
+                "t({}, {df}) = {neg}",
+                1.0 - p
+            );
+        }
+    }
+
+    #[test]
+    fn t_quantiles_from_the_brief() {
+        // The usual three-decimal table values.
+        for (df, want) in [(1, 12.706), (4, 2.776), (9, 2.262), (29, 2.045)] {
+            let got = student_t_quantile(0.975, df);
+            assert!((got - want).abs() < 5e-4, "t(0.975, {df}) = {got}");
+        }
+        // ν → ∞: the normal quantile 1.960.
+        assert!((normal_quantile(0.975) - 1.959_963_984_540_054).abs() < 1e-12);
+        assert!((student_t_quantile(0.975, u32::MAX) - 1.959_963_984_540_054).abs() < 1e-9);
+    }
+
+    #[test]
+    fn series_and_expansion_agree_where_they_meet() {
+        for p in [0.6, 0.9, 0.975, 0.995, 0.9995] {
+            let series = student_t_quantile(p, SERIES_MAX_DF);
+            let expansion = cornish_fisher(p, f64::from(SERIES_MAX_DF));
+            assert!(
+                (series - expansion).abs() < 1e-11,
+                "p {p}: {series} vs {expansion}"
+            );
+        }
+    }
+
+    #[test]
+    fn t_quantile_is_monotone_and_symmetric() {
+        for df in [1, 2, 3, 7, 50, 1000, 1001] {
+            let mut prev = f64::NEG_INFINITY;
+            for i in 1..100 {
+                let p = f64::from(i) / 100.0;
+                let t = student_t_quantile(p, df);
+                assert!(t > prev, "t({p}, {df}) = {t} not above {prev}");
+                prev = t;
+            }
+            assert_eq!(student_t_quantile(0.5, df), 0.0);
+        }
+        // Decreasing in the degrees of freedom, towards the normal quantile.
+        let z = normal_quantile(0.975);
+        let mut prev = f64::INFINITY;
+        for df in 1..=3000 {
+            let t = student_t_quantile(0.975, df);
+            assert!(t < prev && t > z, "t(0.975, {df}) = {t}");
+            prev = t;
+        }
+    }
+
+    #[test]
+    fn quantile_edge_cases() {
+        assert!(student_t_quantile(0.975, 0).is_nan());
+        assert!(student_t_quantile(f64::NAN, 5).is_nan());
+        assert!(student_t_quantile(1.5, 5).is_nan());
+        assert_eq!(student_t_quantile(1.0, 5), f64::INFINITY);
+        assert_eq!(student_t_quantile(0.0, 5), f64::NEG_INFINITY);
+        let far = student_t_quantile(0.999_999, 1);
+        assert!((far / 318_309.886_173_590_26 - 1.0).abs() < 1e-9, "{far}");
+        for (p, want) in [
+            (0.995, 2.575_829_303_548_900_5),
+            (0.9995, 3.290_526_731_491_926),
+            (0.999_999, 4.753_424_308_817_088),
+            (0.6, 0.253_347_103_135_799_7),
+        ] {
+            assert!((normal_quantile(p) - want).abs() < 1e-9, "z({p})");
+        }
+    }
+
+    #[test]
+    fn estimates() {
+        let e = Estimate::of(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]);
+        assert_eq!(e.n, 8);
+        assert_eq!(e.mean, 5.0);
+        let sd = (32.0f64 / 7.0).sqrt();
+        assert!((e.std_dev.unwrap() - sd).abs() < 1e-12);
+        let h = student_t_quantile(0.975, 7) * sd / 8f64.sqrt();
+        assert!((e.ci95.unwrap() - h).abs() < 1e-12);
+        assert_eq!(e.covers(5.0 + h * 0.99), Some(true));
+        assert_eq!(e.covers(5.0 - h * 1.01), Some(false));
+
+        let one = Estimate::of(&[3.5]);
+        assert_eq!((one.mean, one.std_dev, one.ci95), (3.5, None, None));
+        assert_eq!(one.covers(3.5), None);
+        let none = Estimate::of(&[]);
+        assert!(none.mean.is_nan() && none.ci95.is_none());
+        // Identical values: exactly no spread, not rounding noise.
+        let same = Estimate::of(&[0.1; 3]);
+        assert_eq!((same.mean, same.ci95), (0.1, Some(0.0)));
+    }
+
+    #[test]
+    fn flattens_a_summary_like_csv_does() {
+        #[derive(Serialize)]
+        struct Row {
+            name: String,
+            count: u64,
+            share: f64,
+            maybe: Option<f64>,
+        }
+        let row = Row {
+            name: "a".into(),
+            count: 3,
+            share: 0.5,
+            maybe: None,
+        };
+        assert_eq!(
+            cells(&row),
+            [
+                ("name", Cell::Text("a".into())),
+                ("count", Cell::Int(3)),
+                ("share", Cell::Float(0.5)),
+                ("maybe", Cell::Empty),
+            ]
+        );
+        assert_eq!(cells(&3.0f64), Vec::new());
+    }
+}

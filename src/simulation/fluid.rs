@@ -1,0 +1,212 @@
+//! Fluid fidelity: traffic and service integrated in fixed steps, for months and years.
+//!
+//! Each step (default 1 s) takes the expected arrivals λ dt (λ averaged exactly over each
+//! minute, see [`RateTable`]; whole requests, the fraction carried over), serves as many as the ready slots can (slots × dt / E[S]),
+//! carries the rest over as a backlog and drops what exceeds the queue limit. Busy
+//! slot-seconds are the work served. Discrete events — boots, control periods, samples,
+//! the end — stay exact engine events: a step is cut at an event's instant. Latency
+//! comes from queueing theory per minute-long block (see `fluid/latency.rs`).
+//!
+//! Arrivals are the expected value, not a Poisson draw: the randomness of arrivals is
+//! accounted for in the latency model, and the result does not depend on the seed.
+
+mod latency;
+
+use crate::engine::Time;
+use crate::scenario::{PolicySpec, Scenario};
+use crate::workload::RateTable;
+
+use super::PolicyOutcome;
+use super::runtime::{Event, Runtime};
+use latency::LatencyBook;
+
+/// Length of a latency block: long enough to amortise the queueing formulas, short
+/// enough to follow a spike's ramp.
+const BLOCK: f64 = 60.0;
+
+/// Sums over the current latency block.
+#[derive(Debug, Default, Clone, Copy)]
+struct Block {
+    seconds: f64,
+    arrivals: u64,
+    served: u64,
+    dropped: u64,
+    slot_seconds: f64,
+    /// Requests served from behind a backlog (booked step by step, not per block).
+    backlogged: u64,
+}
+
+pub(crate) struct FluidModel<'a> {
+    rt: Runtime<'a>,
+    rate: &'a RateTable,
+    step: Time,
+    mean_service: f64,
+    queue_limit: u64,
+    /// Time integrated up to.
+    t: Time,
+    /// End of the current step, and of the current rate-table cell with its λ.
+    next_boundary: Time,
+    cell_end: Time,
+    lambda: f64,
+    expected_arrivals: f64,
+    arrivals_so_far: u64,
+    backlog: u64,
+    capacity_carry: f64,
+    /// ∫ busy slots dt, slot-seconds.
+    busy: f64,
+    /// ∫ requests in system dt (Little's law per block).
+    in_system_seconds: f64,
+    block: Block,
+    latency: LatencyBook,
+    steps: u64,
+}
+
+impl<'a> FluidModel<'a> {
+    pub(crate) fn new(
+        scenario: &'a Scenario,
+        spec: &'a PolicySpec,
+        step: Time,
+        rate: &'a RateTable,
+    ) -> Self {
+        FluidModel {
+            rt: Runtime::new(scenario, spec),
+            rate,
+            step,
+            mean_service: scenario.service.service_time.mean(),
+            queue_limit: scenario.service.queue_limit,
+            t: 0,
+            next_boundary: step,
+            cell_end: 0,
+            lambda: 0.0,
+            expected_arrivals: 0.0,
+            arrivals_so_far: 0,
+            backlog: 0,
+            capacity_carry: 0.0,
+            busy: 0.0,
+            in_system_seconds: 0.0,
+            block: Block::default(),
+            latency: LatencyBook::new(scenario.service.service_time, scenario.service.slo),
+            steps: 0,
+        }
+    }
+
+    pub(crate) fn run(mut self, progress: &(dyn Fn(Time) + Sync)) -> PolicyOutcome {
+        self.rt.start();
+        while let Some((now, event)) = self.rt.engine.pop() {
+            self.integrate_until(now);
+            match event {
+                Event::BootDone(id) => {
+                    self.rt.fleet.mark_ready(id, now);
+                }
+                Event::Control => self.rt.control(now, self.busy),
+                Event::Sample => {
+                    self.close_interval();
+                    self.rt.sample(now, self.busy, self.backlog, progress);
+                }
+                Event::End => {
+                    self.close_interval();
+                    self.rt.end(now, self.busy, self.backlog, progress);
+                    break;
+                }
+                // The fluid model schedules no per-request events.
+                Event::Arrival | Event::Departure { .. } => {}
+            }
+        }
+        let (busy, backlog, in_system, steps) =
+            (self.busy, self.backlog, self.in_system_seconds, self.steps);
+        self.rt.finish(busy, backlog, in_system, steps)
+    }
+
+    /// Integrates traffic and service from `self.t` to `until`, step by step; a step is
+    /// cut short where `until` (an event) falls inside it. Capacity is constant between
+    /// events, and λ within a table cell, so both are looked up once, not every step.
+    fn integrate_until(&mut self, until: Time) {
+        let slots = self.rt.fleet.serving_slots.value() as f64;
+        let service_rate = slots / self.mean_service;
+        while self.t < until {
+            if self.t >= self.next_boundary {
+                self.next_boundary += self.step;
+            }
+            if self.t >= self.cell_end {
+                (self.lambda, self.cell_end) = self.rate.cell(self.t);
+            }
+            let end = self.next_boundary.min(until).min(self.cell_end);
+            self.advance(end - self.t, slots, service_rate);
+            self.t = end;
+        }
+    }
+
+    #[inline]
+    fn advance(&mut self, span: Time, slots: f64, service_rate: f64) {
+        self.steps += 1;
+        let dt = span as f64 * 1e-6;
+        self.expected_arrivals += self.lambda * dt;
+        let total = self.expected_arrivals as u64;
+        let arrivals = total.saturating_sub(self.arrivals_so_far);
+        self.arrivals_so_far = total.max(self.arrivals_so_far);
+
+        let queued_before = self.backlog;
+        let capacity = service_rate * dt + self.capacity_carry;
+        let whole = capacity as u64;
+        let waiting = queued_before + arrivals;
+        let served = waiting.min(whole);
+        // Unused capacity is not banked: only the fraction of a request carries over.
+        self.capacity_carry = if served == whole {
+            capacity - whole as f64
+        } else {
+            0.0
+        };
+        let mut backlog = waiting - served;
+        let dropped = backlog.saturating_sub(self.queue_limit);
+        backlog -= dropped;
+        self.backlog = backlog;
+        self.busy += (served as f64 * self.mean_service).min(slots * dt);
+
+        let b = &mut self.block;
+        b.seconds += dt;
+        b.arrivals += arrivals;
+        b.served += served;
+        b.dropped += dropped;
+        b.slot_seconds += slots * dt;
+        if queued_before > 0 && served > 0 {
+            // FIFO: those served now waited for the backlog ahead of them to clear. Booked
+            // per step, so a backlog that builds and drains keeps its spread of waits.
+            let behind = queued_before.min(served);
+            b.backlogged += behind;
+            let delay = queued_before as f64 / service_rate;
+            let stats = self.latency.add_backlogged(behind as f64, delay);
+            self.in_system_seconds += behind as f64 * (stats.mean_wait + self.mean_service);
+        }
+        if b.seconds >= BLOCK {
+            self.close_block();
+        }
+    }
+
+    fn close_block(&mut self) {
+        let b = std::mem::take(&mut self.block);
+        let r = &mut self.rt.recorder;
+        r.add_arrivals(b.arrivals);
+        r.add_served(b.served);
+        r.add_drops(b.dropped);
+        if b.seconds <= 0.0 {
+            return;
+        }
+        let free = (b.served - b.backlogged) as f64;
+        if free > 0.0 {
+            let stats = self.latency.add_stationary(
+                free,
+                b.arrivals as f64 * self.mean_service / b.seconds,
+                b.slot_seconds / b.seconds,
+            );
+            // Little's law over the block: served × mean response time.
+            self.in_system_seconds += free * (stats.mean_wait + self.mean_service);
+        }
+    }
+
+    /// Before a sample: the partial block counts, and the interval's latencies are
+    /// recorded so the sample row has its p99.
+    fn close_interval(&mut self) {
+        self.close_block();
+        self.latency.flush(&mut self.rt.recorder);
+    }
+}

@@ -1,0 +1,204 @@
+//! What both fidelities share: the fleet under its policy, the clock and its discrete
+//! events (boots, control periods, samples, the end), and the recorder. A fidelity adds
+//! only how traffic meets capacity, and tells the runtime how much work was done.
+
+use crate::engine::{Engine, Time, to_seconds};
+use crate::fleet::{Decision, Fleet};
+use crate::metrics::{PolicyStats, Recorder, Sample, ratio};
+use crate::policy::{self, Observation, Policy};
+use crate::scenario::{PolicySpec, Scenario};
+use crate::workload::RateFunction;
+
+use super::PolicyOutcome;
+
+/// Events of both fidelities (the fluid one never sees `Arrival` or `Departure`).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Event {
+    Arrival,
+    Departure { server: u32, arrived: Time },
+    BootDone(u32),
+    Control,
+    Sample,
+    End,
+}
+
+/// Integrals at the start of an interval, to take differences at its end.
+#[derive(Debug, Clone, Copy, Default)]
+struct Mark {
+    at: Time,
+    busy: f64,
+    serving: f64,
+    paid: f64,
+}
+
+pub(super) struct Runtime<'a> {
+    pub scenario: &'a Scenario,
+    pub spec: &'a PolicySpec,
+    pub policy: Box<dyn Policy>,
+    pub fleet: Fleet,
+    pub engine: Engine<Event>,
+    pub recorder: Recorder,
+    rate: RateFunction,
+    series: Vec<Sample>,
+    last_sample: Mark,
+    last_control: Mark,
+    peak_servers: u64,
+}
+
+impl<'a> Runtime<'a> {
+    pub fn new(scenario: &'a Scenario, spec: &'a PolicySpec) -> Self {
+        let policy = policy::build(spec);
+        let fleet = Fleet::new(scenario.service.slots_per_server, policy.tariff());
+        let samples = (scenario.horizon / scenario.sample_every + 1) as usize;
+        Runtime {
+            scenario,
+            spec,
+            policy,
+            fleet,
+            engine: Engine::with_capacity(1024),
+            recorder: Recorder::new(scenario.service.slo, scenario.horizon),
+            rate: RateFunction::new(&scenario.workload),
+            series: Vec::with_capacity(samples),
+            last_sample: Mark::default(),
+            last_control: Mark::default(),
+            peak_servers: 0,
+        }
+    }
+
+    /// Schedules the end of the window, the first sample and control period, and makes
+    /// the initial fleet ready at t = 0.
+    pub fn start(&mut self) {
+        // Scheduled first, so it pops before anything else due at the horizon: the window
+        // is [0, horizon).
+        self.engine.schedule(self.scenario.horizon, Event::End);
+        for _ in 0..self.policy.initial_servers() {
+            let id = self.fleet.launch(0);
+            self.fleet.mark_ready(id, 0);
+        }
+        self.peak_servers = self.fleet.paid_servers.value();
+        self.schedule_if_inside(self.scenario.sample_every, Event::Sample);
+        if let Some(period) = self.policy.control_period() {
+            self.schedule_if_inside(period, Event::Control);
+        }
+    }
+
+    pub fn schedule_if_inside(&mut self, at: Time, event: Event) {
+        if at < self.scenario.horizon {
+            self.engine.schedule(at, event);
+        }
+    }
+
+    fn mark(&self, now: Time, busy: f64) -> Mark {
+        Mark {
+            at: now,
+            busy,
+            serving: self.fleet.serving_slots.integral(now),
+            paid: self.fleet.paid_servers.integral(now),
+        }
+    }
+
+    /// End of a control period. `busy` is ∫ busy slots dt from 0 to now.
+    pub fn control(&mut self, now: Time, busy: f64) {
+        let mark = self.mark(now, busy);
+        let seen = Observation {
+            utilization: ratio(
+                mark.busy - self.last_control.busy,
+                mark.serving - self.last_control.serving,
+            ),
+        };
+        self.last_control = mark;
+        match self.policy.control(now, &self.fleet, seen) {
+            Decision::Hold => {}
+            Decision::Launch(n) => {
+                let boot = self.policy.boot_time();
+                for _ in 0..n {
+                    let id = self.fleet.launch(now);
+                    self.engine.schedule(now + boot, Event::BootDone(id));
+                }
+                self.peak_servers = self.peak_servers.max(self.fleet.paid_servers.value());
+            }
+            Decision::Remove(n) => {
+                self.fleet.remove(n, now);
+            }
+        }
+        if let Some(period) = self.policy.control_period() {
+            self.schedule_if_inside(now + period, Event::Control);
+        }
+    }
+
+    /// A sample event: closes the interval and schedules the next one.
+    pub fn sample(&mut self, now: Time, busy: f64, queue_length: u64, progress: &dyn Fn(Time)) {
+        self.take_sample(now, busy, queue_length);
+        progress(self.scenario.sample_every);
+        self.schedule_if_inside(now + self.scenario.sample_every, Event::Sample);
+    }
+
+    /// The end of the window: closes a last, partial interval if there is one.
+    pub fn end(&mut self, now: Time, busy: f64, queue_length: u64, progress: &dyn Fn(Time)) {
+        let tail = now - self.last_sample.at;
+        if tail > 0 {
+            self.take_sample(now, busy, queue_length);
+            progress(tail);
+        }
+    }
+
+    fn take_sample(&mut self, now: Time, busy: f64, queue_length: u64) {
+        let mark = self.mark(now, busy);
+        let prev = std::mem::replace(&mut self.last_sample, mark);
+        let dt = to_seconds(now - prev.at);
+        let slots = self.fleet.slots_per_server() as f64;
+        let busy = (mark.busy - prev.busy) / dt;
+        let paid_slots = (mark.paid - prev.paid) * slots / dt;
+        let serving = (mark.serving - prev.serving) / dt;
+        let (arrived, served, dropped, slo_misses, p99) = self.recorder.take_interval();
+        let counts = self.fleet.counts();
+        self.series.push(Sample {
+            policy: self.spec.name.clone(),
+            time_s: to_seconds(now),
+            offered_rate: self.rate.mean_over(prev.at, now),
+            arrival_rate: arrived as f64 / dt,
+            servers_booting: counts.booting,
+            servers_ready: counts.ready,
+            servers_draining: counts.draining,
+            busy_slots: busy,
+            idle_slots: (paid_slots - busy).max(0.0),
+            capacity_rate: serving / self.scenario.service.service_time.mean(),
+            queue_length,
+            served,
+            dropped,
+            slo_misses,
+            response_p99_s: p99,
+            cost_cumulative: self.fleet.cost(now),
+        });
+    }
+
+    /// The policy's outcome. `busy` is ∫ busy slots dt over the window.
+    pub fn finish(
+        self,
+        busy: f64,
+        in_system_at_end: u64,
+        in_system_seconds: f64,
+        events: u64,
+    ) -> PolicyOutcome {
+        let h = self.scenario.horizon;
+        let stats = PolicyStats {
+            horizon: h,
+            slots_per_server: self.fleet.slots_per_server(),
+            billed_server_seconds: self.fleet.billed_server_seconds(h),
+            busy_slot_seconds: busy,
+            total_cost: self.fleet.cost(h),
+            committed_cost: self.fleet.committed(h),
+            in_system_at_end,
+            in_system_seconds,
+            paid_server_seconds: self.fleet.paid_servers.integral(h),
+            peak_servers: self.peak_servers,
+            launches: self.fleet.launches(),
+        };
+        let summary = stats.summary(&self.spec.name, self.spec.kind.type_name(), &self.recorder);
+        PolicyOutcome {
+            summary,
+            series: self.series,
+            events,
+        }
+    }
+}
