@@ -28,6 +28,8 @@ fn end_to_end(c: &mut Criterion) {
             scenarios: vec![file.clone()],
             out: Some(out.path().join(&name)),
             seed: None,
+            replications: None,
+            fidelity: None,
             charts: true,
             print: false,
         };

@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine::SECOND;
 use crate::report::{self, OutputError, WriteOptions};
-use crate::scenario::{self, Scenario, ScenarioError};
+use crate::scenario::{self, Fidelity, Scenario, ScenarioError};
 use crate::simulation;
 
 /// Why a command failed.
@@ -43,10 +43,38 @@ pub struct RunRequest {
     /// Output folder (one scenario) or parent of one folder per scenario (several).
     pub out: Option<PathBuf>,
     pub seed: Option<u64>,
+    /// Independent replications (seeds) per scenario, overriding the scenario's
+    /// `replications`; 1..=[`MAX_REPLICATIONS`].
+    pub replications: Option<u32>,
+    /// Overrides the scenario's fidelity (`fluid` keeps the scenario's step, else 1 s).
+    pub fidelity: Option<FidelityChoice>,
     pub charts: bool,
     /// Print the summary table on stdout.
     pub print: bool,
 }
+
+/// `--fidelity`: which engine simulates the traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FidelityChoice {
+    Request,
+    Fluid,
+}
+
+impl FidelityChoice {
+    /// The fidelity a scenario runs in under this choice.
+    pub fn apply(self, scenario: &Scenario) -> Fidelity {
+        match (self, scenario.fidelity) {
+            (FidelityChoice::Request, _) => Fidelity::Request,
+            (FidelityChoice::Fluid, Fidelity::Fluid { step }) => Fidelity::Fluid { step },
+            (FidelityChoice::Fluid, Fidelity::Request) => Fidelity::Fluid {
+                step: SECOND.min(scenario.sample_every),
+            },
+        }
+    }
+}
+
+/// Most replications a run may ask for (the scenario field's limit too).
+pub const MAX_REPLICATIONS: u32 = 10_000;
 
 /// A scenario loaded from a file (or the built-in one), with its source text.
 pub struct Loaded {
@@ -107,24 +135,44 @@ fn output_dirs(loaded: &[Loaded], out: Option<&Path>) -> Result<Vec<PathBuf>, Er
 }
 
 /// `provsim run`: simulate each scenario and write its outputs.
+///
+/// With N replications (`--replications`, else the scenario's `replications`) every
+/// policy runs N times on independent seeds, all in parallel; replication 0 uses the
+/// scenario's seed, so N = 1 is a plain run.
 pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
+    if let Some(n) = request.replications
+        && !(1..=MAX_REPLICATIONS).contains(&n)
+    {
+        return Err(Error::Usage(format!(
+            "--replications must be between 1 and {MAX_REPLICATIONS}, got {n}"
+        )));
+    }
     let mut loaded = load_all(&request.scenarios)?;
-    if let Some(seed) = request.seed {
-        for l in &mut loaded {
+    for l in &mut loaded {
+        if let Some(seed) = request.seed {
             l.scenario.seed = seed;
+        }
+        if let Some(n) = request.replications {
+            l.scenario.replications = n;
+        }
+        if let Some(f) = request.fidelity {
+            l.scenario.fidelity = f.apply(&l.scenario);
         }
     }
     let dirs = output_dirs(&loaded, request.out.as_deref())?;
     for (l, dir) in loaded.iter().zip(&dirs) {
         let s = &l.scenario;
-        let progress = progress_bar(s);
-        let outcome = simulation::run(s, &|advanced| progress.inc(advanced / SECOND));
+        let replications = s.replications.max(1);
+        let progress = progress_bar(s, replications);
+        let outcomes = simulation::run_replications(s, replications, &|advanced| {
+            progress.inc(advanced / SECOND)
+        });
         progress.finish_and_clear();
-        let files = report::write_outputs(
+        let files = report::write_replicated_outputs(
             dir,
             s,
             &l.text,
-            &outcome,
+            &outcomes,
             WriteOptions {
                 charts: request.charts,
             },
@@ -133,9 +181,18 @@ pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
             // A closed stdout (`provsim run | head`) must not turn a finished run into a
             // failure: the results are already on disk.
             let mut stdout = std::io::stdout().lock();
-            let _ = writeln!(stdout, "{}", report::summary_table(s, &outcome));
-            if let Some(theory) = report::theory_table(s, &outcome) {
-                let _ = writeln!(stdout, "{theory}");
+            let _ = writeln!(stdout, "{}", report::replicated_summary_table(s, &outcomes));
+            if let Some(first) = outcomes.first()
+                && let Some(theory) = report::theory_table(s, first)
+            {
+                let _ = write!(stdout, "{theory}");
+                if outcomes.len() > 1 {
+                    let _ = writeln!(
+                        stdout,
+                        "  (simulated: the first replication; replications.csv has every one)"
+                    );
+                }
+                let _ = writeln!(stdout);
             }
             let _ = writeln!(
                 stdout,
@@ -160,6 +217,20 @@ pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
     Ok(dirs)
 }
 
+/// `provsim compare-fidelity`: each scenario at request level and in fluid fidelity,
+/// with the comparison table; nothing is written.
+pub fn compare_fidelity(paths: &[PathBuf]) -> Result<String, Error> {
+    let loaded = load_all(paths)?;
+    let tol = crate::compare::Tolerances::default();
+    let mut out = String::new();
+    for l in &loaded {
+        let c = crate::compare::compare(&l.scenario);
+        out.push_str(&c.table(&l.scenario, &tol));
+        out.push('\n');
+    }
+    Ok(out)
+}
+
 /// `provsim validate`: checks every file (not just up to the first bad one) without
 /// running anything; one result per file, in order.
 pub fn validate(paths: &[PathBuf]) -> Vec<(PathBuf, Result<Scenario, Error>)> {
@@ -169,9 +240,12 @@ pub fn validate(paths: &[PathBuf]) -> Vec<(PathBuf, Result<Scenario, Error>)> {
         .collect()
 }
 
-/// A bar over simulated seconds × policies, drawn only when stderr is a terminal.
-fn progress_bar(s: &Scenario) -> ProgressBar {
-    let total = s.horizon / SECOND * s.policies.len() as u64;
+/// A bar over simulated seconds × policies × replications, drawn only when stderr is a
+/// terminal.
+fn progress_bar(s: &Scenario, replications: u32) -> ProgressBar {
+    let total = (s.horizon / SECOND)
+        .saturating_mul(s.policies.len() as u64)
+        .saturating_mul(u64::from(replications));
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(
         "{prefix} [{bar:30}] {percent:>3}% simulated, {elapsed} elapsed, ~{eta} left",

@@ -123,28 +123,45 @@ impl Comparison {
             tol.drop_fraction * 100.0,
             tol.p99 * 100.0
         );
+        let width = self
+            .policies
+            .iter()
+            .map(|p| p.policy.chars().count())
+            .fold(6, usize::max);
         let _ = writeln!(
             out,
-            "{:<16} {:>24} {:>20} {:>20} {:>24}  agree",
-            "policy", "total cost", "idle %", "dropped %", "p99 s"
+            "{:<width$}  {:>28}  {:>22}  {:>22}  {:>24}  agree",
+            "policy", "total cost $ (req → fluid)", "idle % (req → fluid)", "dropped %", "p99 s"
         );
         for p in &self.policies {
-            let _ = writeln!(
-                out,
-                "{:<16} {:>10.2} {:>10.2} ({:+.1}%) {:>6.2} {:>6.2} ({:+.1}) {:>6.3} {:>6.3} ({:+.2}) {:>7.3} {:>7.3} ({:+.0}%)  {}",
-                p.policy,
+            let cost = format!(
+                "{:.2} → {:.2} ({:+.1}%)",
                 p.total_cost.0,
                 p.total_cost.1,
-                signed_relative(p.total_cost) * 100.0,
+                signed_relative(p.total_cost) * 100.0
+            );
+            let idle = format!(
+                "{:.2} → {:.2} ({:+.2})",
                 p.idle_fraction.0 * 100.0,
                 p.idle_fraction.1 * 100.0,
-                (p.idle_fraction.1 - p.idle_fraction.0) * 100.0,
+                (p.idle_fraction.1 - p.idle_fraction.0) * 100.0
+            );
+            let drop = format!(
+                "{:.3} → {:.3} ({:+.3})",
                 p.drop_fraction.0 * 100.0,
                 p.drop_fraction.1 * 100.0,
-                (p.drop_fraction.1 - p.drop_fraction.0) * 100.0,
+                (p.drop_fraction.1 - p.drop_fraction.0) * 100.0
+            );
+            let p99 = format!(
+                "{:.3} → {:.3} ({:+.0}%)",
                 p.p99.0,
                 p.p99.1,
-                signed_relative(p.p99) * 100.0,
+                signed_relative(p.p99) * 100.0
+            );
+            let _ = writeln!(
+                out,
+                "{:<width$}  {cost:>28}  {idle:>22}  {drop:>22}  {p99:>24}  {}",
+                p.policy,
                 if p.agrees(tol) { "yes" } else { "NO" }
             );
         }

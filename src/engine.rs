@@ -41,6 +41,24 @@ pub fn from_seconds(s: f64) -> Time {
     }
 }
 
+/// A duration for people: the largest whole unit that divides it (`365d`, `6h`, `90s`,
+/// `250ms`), else seconds with decimals.
+pub fn human_duration(t: Time) -> String {
+    const UNITS: [(Time, &str); 5] = [
+        (86_400 * SECOND, "d"),
+        (3_600 * SECOND, "h"),
+        (60 * SECOND, "m"),
+        (SECOND, "s"),
+        (1_000, "ms"),
+    ];
+    for (unit, name) in UNITS {
+        if t >= unit && t % unit == 0 {
+            return format!("{}{name}", t / unit);
+        }
+    }
+    format!("{}s", to_seconds(t))
+}
+
 /// Identifies an ordered lane created by [`Engine::add_lane`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Lane(usize);
@@ -236,6 +254,14 @@ mod tests {
         assert_eq!(e.pop(), Some((125, ())));
         assert_eq!(e.pop(), None);
         assert_eq!(e.events_processed(), 3);
+    }
+
+    #[test]
+    fn human_durations_use_the_largest_whole_unit() {
+        assert_eq!(human_duration(365 * 86_400 * SECOND), "365d");
+        assert_eq!(human_duration(90 * SECOND), "90s");
+        assert_eq!(human_duration(6 * 3600 * SECOND), "6h");
+        assert_eq!(human_duration(1_500), "0.0015s");
     }
 
     #[test]

@@ -49,8 +49,8 @@
 
 pub mod analytic;
 pub mod app;
-pub mod compare;
 pub(crate) mod billing;
+pub mod compare;
 pub mod engine;
 pub(crate) mod fleet;
 pub mod metrics;

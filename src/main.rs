@@ -12,6 +12,10 @@ Examples:
   provsim run scenarios/diurnal-week.toml      write output/diurnal-week/
   provsim run scenarios/*.toml --no-charts     several scenarios, CSV only
   provsim run scenarios/steady.toml --seed 7 --out /tmp/steady-7
+  provsim run --replications 10                10 seeds: means ± 95 % confidence intervals
+  provsim run scenarios/year-with-campaigns.toml   a year in the fluid fidelity (seconds)
+  provsim run scenarios/launch-day.toml --fidelity fluid
+  provsim compare-fidelity scenarios/flash-crowd.toml   how far fluid is from exact
   provsim validate scenarios/*.toml            check files without running them";
 
 /// Own servers, an IDC lease, or cloud autoscaling? Plays the same traffic against each
@@ -37,15 +41,39 @@ enum Command {
         /// Overrides the scenario's seed.
         #[arg(long, value_name = "N")]
         seed: Option<u64>,
+        /// Runs N independent seeds and reports means ± 95 % confidence intervals, each
+        /// seed's results in replications.csv (overrides the scenario's `replications`).
+        #[arg(long, value_name = "N", value_parser = replications_parser())]
+        replications: Option<u32>,
+        /// Simulate every request (`request`, exact) or integrate traffic in steps
+        /// (`fluid`, fast, for months and years); overrides the scenario's `fidelity`.
+        #[arg(long, value_enum, value_name = "KIND")]
+        fidelity: Option<FidelityArg>,
         /// Write the CSV files only.
         #[arg(long)]
         no_charts: bool,
+    },
+    /// Run scenarios in both fidelities and show how far fluid is from request level.
+    CompareFidelity {
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
     },
     /// Check scenario files and report the first problem in each.
     Validate {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FidelityArg {
+    Request,
+    Fluid,
+}
+
+/// `--replications`: a whole number in 1..=`MAX_REPLICATIONS`.
+fn replications_parser() -> clap::builder::RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(1..=i64::from(provsim::app::MAX_REPLICATIONS))
 }
 
 fn main() -> ExitCode {
@@ -55,15 +83,27 @@ fn main() -> ExitCode {
             scenarios,
             out,
             seed,
+            replications,
+            fidelity,
             no_charts,
         } => provsim::app::run(&provsim::app::RunRequest {
             scenarios,
             out,
             seed,
+            replications,
+            fidelity: fidelity.map(|f| match f {
+                FidelityArg::Request => provsim::app::FidelityChoice::Request,
+                FidelityArg::Fluid => provsim::app::FidelityChoice::Fluid,
+            }),
             charts: !no_charts,
             print: true,
         })
         .map(|_| ()),
+        Command::CompareFidelity { scenarios } => {
+            provsim::app::compare_fidelity(&scenarios).map(|table| {
+                let _ = write!(std::io::stdout().lock(), "{table}");
+            })
+        }
         Command::Validate { scenarios } => {
             let mut failed = None;
             let mut stdout = std::io::stdout().lock();

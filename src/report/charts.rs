@@ -1,6 +1,10 @@
 //! PNG charts of one run (DESIGN.md §5): demand vs capacity, idle capacity, cumulative
 //! cost, latency & drops, and a summary comparison.
 //!
+//! With several replications the time-series charts show replication 0 (the scenario's
+//! own seed, and say so in their subtitle), and the summary chart shows each policy's mean
+//! over the replications with ±95 % confidence error bars.
+//!
 //! Every chart gives policy *i* the same colour (the Okabe–Ito colour-blind-safe palette,
 //! in scenario order), uses the bundled DejaVu Sans font and is drawn deterministically:
 //! the same outcome gives the same bytes. Series longer than [`MAX_POINTS`] are reduced
@@ -22,6 +26,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::OutputError;
 use crate::engine::to_seconds;
 use crate::metrics::{Sample, Summary};
+use crate::replication::{Estimate, estimate_of};
 use crate::scenario::Scenario;
 use crate::simulation::{Outcome, PolicyOutcome};
 
@@ -56,6 +61,7 @@ const ARRIVALS: RGBColor = RGBColor(150, 150, 150);
 const GRID_BOLD: RGBColor = RGBColor(212, 212, 212);
 const GRID_LIGHT: RGBColor = RGBColor(238, 238, 238);
 const SLO_COLOR: RGBColor = RGBColor(60, 60, 60);
+const ERROR_BAR: RGBColor = RGBColor(0, 0, 0);
 
 type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 
@@ -71,11 +77,12 @@ impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for DrawE
 
 type ChartFn = fn(&Path, &Ctx) -> Result<(), DrawError>;
 
-/// Draws every chart into `dir/charts/`; returns their paths relative to `dir`.
+/// Draws every chart into `dir/charts/` from `outcomes`, one per replication (replication
+/// 0 first); returns their paths relative to `dir`.
 pub(crate) fn draw_all(
     dir: &Path,
     scenario: &Scenario,
-    outcome: &Outcome,
+    outcomes: &[Outcome],
 ) -> Result<Vec<PathBuf>, OutputError> {
     let charts_dir = dir.join("charts");
     std::fs::create_dir_all(&charts_dir).map_err(OutputError::io(&charts_dir))?;
@@ -83,7 +90,7 @@ pub(crate) fn draw_all(
         path: charts_dir.clone(),
         message,
     })?;
-    let ctx = Ctx::new(scenario, outcome);
+    let ctx = Ctx::new(scenario, outcomes);
     let charts: [(&str, ChartFn); 5] = [
         ("demand-vs-capacity.png", demand_chart),
         ("idle-capacity.png", idle_chart),
@@ -166,7 +173,10 @@ enum Agg {
 
 struct Ctx<'a> {
     scenario: &'a Scenario,
+    /// Replication 0's policies: the time series drawn.
     policies: &'a [PolicyOutcome],
+    /// Every replication (the summary chart's means and intervals).
+    replications: &'a [Outcome],
     time: TimeAxis,
     /// The time axis range, in `time` units.
     x: Range<f64>,
@@ -177,9 +187,9 @@ struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(scenario: &'a Scenario, outcome: &'a Outcome) -> Ctx<'a> {
-        let last_sample = outcome
-            .policies
+    fn new(scenario: &'a Scenario, outcomes: &'a [Outcome]) -> Ctx<'a> {
+        let policies: &'a [PolicyOutcome] = outcomes.first().map_or(&[], |o| &o.policies);
+        let last_sample = policies
             .iter()
             .flat_map(|p| p.series.last())
             .map(|s| s.time_s)
@@ -193,15 +203,15 @@ impl<'a> Ctx<'a> {
         } else {
             0.0..1.0
         };
-        let stride = outcome
-            .policies
+        let stride = policies
             .iter()
             .map(|p| stride_for(p.series.len()))
             .max()
             .unwrap_or(1);
         Ctx {
             scenario,
-            policies: &outcome.policies,
+            policies,
+            replications: outcomes,
             time,
             x,
             stride,
@@ -224,6 +234,13 @@ impl<'a> Ctx<'a> {
             s.push_str(&format!(
                 "; lines show the {how} of every {} samples",
                 self.stride
+            ));
+        }
+        if let [first, _, ..] = self.replications {
+            s.push_str(&format!(
+                "; first of {} replications (seed {})",
+                self.replications.len(),
+                first.seed
             ));
         }
         if !self.scenario.description.is_empty() {
@@ -372,6 +389,15 @@ fn fmt_usd(v: f64) -> String {
         format!("−${body}")
     } else {
         format!("${body}")
+    }
+}
+
+/// A confidence half-width in money: under half a cent reads `<$0.01`, not `$0.00`.
+fn fmt_usd_half(v: f64) -> String {
+    if v > 0.0 && v < 0.005 {
+        "<$0.01".to_string()
+    } else {
+        fmt_usd(v)
     }
 }
 
@@ -1030,16 +1056,76 @@ struct BarPanel {
     x_fmt: fn(f64) -> String,
     segments: Vec<Segment>,
     labels: Vec<BarLabel>,
+    /// ±95 % confidence error bars (several replications only).
+    errors: Vec<ErrorBar>,
     /// A vertical dashed reference line (explained in `x_desc`).
     vline: Option<f64>,
+}
+
+/// A horizontal error bar `mean ± half` across a bar's lane.
+struct ErrorBar {
+    row: usize,
+    lane: Lane,
+    mean: f64,
+    half: f64,
+}
+
+impl ErrorBar {
+    /// Where the bar's label starts: right of the error bar if there is one.
+    fn right_end(errors: &[ErrorBar], row: usize, lane: Lane, at: f64) -> f64 {
+        errors
+            .iter()
+            .find(|e| e.row == row && e.lane == lane && sane(e.half))
+            .map_or(at, |e| at.max(e.mean + e.half))
+    }
+}
+
+/// A value for the summary bars: one run's, or the mean over replications with its
+/// half-width.
+#[derive(Debug, Clone, Copy)]
+struct Value {
+    mean: f64,
+    half: Option<f64>,
+}
+
+impl From<Estimate> for Value {
+    fn from(e: Estimate) -> Value {
+        Value {
+            mean: e.mean,
+            half: e.ci95.filter(|h| sane(*h)),
+        }
+    }
+}
+
+impl Value {
+    /// `fmt(mean)`, followed by `± fmt(half)` when there is an interval (`± 0` when the
+    /// value was the same in every replication).
+    fn label(&self, fmt: fn(f64) -> String) -> String {
+        self.label_with(fmt, fmt)
+    }
+
+    /// Like [`Value::label`], with another format for the half-width.
+    fn label_with(&self, fmt: fn(f64) -> String, half_fmt: fn(f64) -> String) -> String {
+        match self.half {
+            Some(0.0) => format!("{} ± 0", fmt(self.mean)),
+            Some(h) => format!("{} ± {}", fmt(self.mean), half_fmt(h)),
+            None => fmt(self.mean),
+        }
+    }
 }
 
 fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
     let root = BitMapBackend::new(path, SUMMARY_SIZE).into_drawing_area();
     root.fill(&WHITE)?;
+    let n_reps = ctx.replications.len();
+    let reps = if n_reps > 1 {
+        format!(", mean of {n_reps} replications with 95 % confidence intervals (Student t)")
+    } else {
+        String::new()
+    };
     let subtitle = truncate(
         &format!(
-            "horizon {}, {} policies — {}",
+            "horizon {}, {} policies{reps} — {}",
             ctx.horizon,
             ctx.policies.len(),
             ctx.scenario.description
@@ -1050,6 +1136,25 @@ fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
     let sums: Vec<&Summary> = ctx.policies.iter().map(|p| &p.summary).collect();
     let names: Vec<String> = sums.iter().map(|s| name(s)).collect();
     let slo = to_seconds(ctx.scenario.service.slo);
+    // Over one replication the mean is the run's own value and there is no interval.
+    let value = |row: usize, f: fn(&Summary) -> f64| -> Value {
+        if n_reps > 1 {
+            estimate_of(ctx.replications, row, f).into()
+        } else {
+            Value {
+                mean: f(sums[row]),
+                half: None,
+            }
+        }
+    };
+    let error = |row: usize, lane: Lane, v: Value, scale: f64| {
+        v.half.map(|h| ErrorBar {
+            row,
+            lane,
+            mean: finite_or_zero(v.mean) * scale,
+            half: h * scale,
+        })
+    };
 
     let full = |row: usize, to: f64, fill: RGBColor, border: RGBColor| Segment {
         row,
@@ -1065,6 +1170,7 @@ fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
         x_fmt: fmt_usd_tick,
         segments: Vec::new(),
         labels: Vec::new(),
+        errors: Vec::new(),
         vline: None,
     };
     let mut idle = BarPanel {
@@ -1073,6 +1179,7 @@ fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
         x_fmt: fmt_tick,
         segments: Vec::new(),
         labels: Vec::new(),
+        errors: Vec::new(),
         vline: None,
     };
     let mut latency = BarPanel {
@@ -1081,6 +1188,7 @@ fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
         x_fmt: fmt_tick,
         segments: Vec::new(),
         labels: Vec::new(),
+        errors: Vec::new(),
         vline: Some(slo),
     };
     let mut misses = BarPanel {
@@ -1092,20 +1200,28 @@ fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
         x_fmt: fmt_tick,
         segments: Vec::new(),
         labels: Vec::new(),
+        errors: Vec::new(),
         vline: None,
     };
-    for (row, s) in sums.iter().enumerate() {
+    for row in 0..sums.len() {
         let c = policy_color(row);
-        let total = finite_or_zero(s.total_cost);
-        let idle_cost = finite_or_zero(s.idle_cost).clamp(0.0, total.max(0.0));
+        let total_v = value(row, |s| s.total_cost);
+        let total = finite_or_zero(total_v.mean);
+        let idle_cost = finite_or_zero(value(row, |s| s.idle_cost).mean).clamp(0.0, total.max(0.0));
+        let committed = value(row, |s| s.committed_cost).mean;
         cost.segments.push(full(row, total - idle_cost, c, c));
         cost.segments.push(Segment {
             from: total - idle_cost,
             ..full(row, total, pale(c), c)
         });
-        let mut label = format!("{} (idle {})", fmt_usd(total), fmt_usd(idle_cost));
-        if s.committed_cost > s.total_cost * 1.005 + 0.005 {
-            label.push_str(&format!("; commits {}", fmt_usd(s.committed_cost)));
+        cost.errors.extend(error(row, Lane::Full, total_v, 1.0));
+        let mut label = format!(
+            "{} (idle {})",
+            total_v.label_with(fmt_usd, fmt_usd_half),
+            fmt_usd(idle_cost)
+        );
+        if committed > total_v.mean * 1.005 + 0.005 {
+            label.push_str(&format!("; commits {}", fmt_usd(committed)));
         }
         cost.labels.push(BarLabel {
             row,
@@ -1114,30 +1230,36 @@ fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
             text: label,
         });
 
-        let idle_pct = finite_or_zero(s.idle_fraction) * 100.0;
+        let idle_v = value(row, |s| s.idle_fraction);
+        let idle_pct = finite_or_zero(idle_v.mean) * 100.0;
         idle.segments.push(full(row, idle_pct, c, c));
+        idle.errors.extend(error(row, Lane::Full, idle_v, 100.0));
         idle.labels.push(BarLabel {
             row,
             lane: Lane::Full,
             at: idle_pct,
-            text: fmt_pct(s.idle_fraction),
+            text: idle_v.label(fmt_pct),
         });
 
-        let p99 = finite_or_zero(s.response_p99_s);
+        let p99_v = value(row, |s| s.response_p99_s);
+        let p99 = finite_or_zero(p99_v.mean);
         latency.segments.push(full(row, p99, c, c));
+        latency.errors.extend(error(row, Lane::Full, p99_v, 1.0));
         latency.labels.push(BarLabel {
             row,
             lane: Lane::Full,
             at: p99,
             text: format!(
                 "{} (p50 {})",
-                fmt_duration(s.response_p99_s),
-                fmt_duration(s.response_p50_s)
+                p99_v.label(fmt_duration),
+                fmt_duration(value(row, |s| s.response_p50_s).mean)
             ),
         });
 
-        let dropped = finite_or_zero(s.drop_fraction) * 100.0;
-        let slow = finite_or_zero(s.slo_miss_fraction) * 100.0;
+        let dropped_v = value(row, |s| s.drop_fraction);
+        let slow_v = value(row, |s| s.slo_miss_fraction);
+        let dropped = finite_or_zero(dropped_v.mean) * 100.0;
+        let slow = finite_or_zero(slow_v.mean) * 100.0;
         misses.segments.push(Segment {
             lane: Lane::Upper,
             ..full(row, dropped, c, c)
@@ -1146,17 +1268,21 @@ fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
             lane: Lane::Lower,
             ..full(row, slow, pale(c), c)
         });
+        misses
+            .errors
+            .extend(error(row, Lane::Upper, dropped_v, 100.0));
+        misses.errors.extend(error(row, Lane::Lower, slow_v, 100.0));
         misses.labels.push(BarLabel {
             row,
             lane: Lane::Upper,
             at: dropped,
-            text: format!("dropped {}", fmt_pct(s.drop_fraction)),
+            text: format!("dropped {}", dropped_v.label(fmt_pct)),
         });
         misses.labels.push(BarLabel {
             row,
             lane: Lane::Lower,
             at: slow,
-            text: format!("SLO miss {}", fmt_pct(s.slo_miss_fraction)),
+            text: format!("SLO miss {}", slow_v.label(fmt_pct)),
         });
     }
 
@@ -1195,19 +1321,24 @@ fn bar_panel(root: &Area, area: &Area, names: &[String], p: &BarPanel) -> Result
         .segments
         .iter()
         .map(|s| s.to)
+        .chain(p.errors.iter().map(|e| e.mean + e.half))
         .chain(p.vline)
         .filter(|v| sane(*v))
         .fold(0.0f64, f64::max)
         * 1.04;
-    // A label that would start left of the reference line starts right of it instead.
-    let label_at = |at: f64| match p.vline {
-        Some(v) if sane(v) && at < v => v,
-        _ => at.max(0.0),
+    // A label starts right of its error bar, and one that would start left of the
+    // reference line starts right of it instead.
+    let label_at = |l: &BarLabel| {
+        let at = ErrorBar::right_end(&p.errors, l.row, l.lane, l.at);
+        match p.vline {
+            Some(v) if sane(v) && at < v => v,
+            _ => at.max(0.0),
+        }
     };
     for l in p.labels.iter().filter(|l| sane(l.at)) {
         let w = f64::from(root.estimate_text_size(&l.text, &label_style)?.0);
         let room = (plot_w - GAP - w - 4.0).max(plot_w * 0.3);
-        x_max = x_max.max(label_at(l.at) * plot_w / room);
+        x_max = x_max.max(label_at(l) * plot_w / room);
     }
     if !(x_max > 0.0 && sane(x_max)) {
         x_max = 1.0;
@@ -1260,9 +1391,30 @@ fn bar_panel(root: &Area, area: &Area, names: &[String], p: &BarPanel) -> Result
         }
     }
 
+    // Error bars: a line from mean − h to mean + h with end caps, over the bar.
+    let caps = p
+        .errors
+        .iter()
+        .filter(|e| sane(e.mean) && sane(e.half) && e.half > 0.0);
+    for e in caps {
+        let (c, h) = lane_geometry(e.row, e.lane, rows);
+        let (lo, hi) = ((e.mean - e.half).max(0.0), e.mean + e.half);
+        let cap = h * 0.55;
+        let style = ERROR_BAR.stroke_width(2);
+        chart.draw_series(
+            [
+                vec![(lo, c), (hi, c)],
+                vec![(lo, c - cap), (lo, c + cap)],
+                vec![(hi, c - cap), (hi, c + cap)],
+            ]
+            .into_iter()
+            .map(|pts| PathElement::new(pts, style)),
+        )?;
+    }
+
     chart.draw_series(p.labels.iter().filter(|l| sane(l.at)).map(|l| {
         let (c, _) = lane_geometry(l.row, l.lane, rows);
-        EmptyElement::at((label_at(l.at), c))
+        EmptyElement::at((label_at(l), c))
             + Text::new(
                 l.text.clone(),
                 (GAP as i32, 0),
@@ -1411,11 +1563,21 @@ mod tests {
             ("lease", series("lease", 360, 60.0, 1.0), 1.0),
             ("cloud", series("cloud", 360, 60.0, 30.0), 3.0),
         ]);
-        let written = draw_all(dir.path(), &scenario(6 * 3600, 60), &out).unwrap();
+        let written = draw_all(
+            dir.path(),
+            &scenario(6 * 3600, 60),
+            std::slice::from_ref(&out),
+        )
+        .unwrap();
         assert_all_pngs(dir.path(), &written);
         // Deterministic: drawing again gives the same bytes.
         let again = tempfile::tempdir().unwrap();
-        draw_all(again.path(), &scenario(6 * 3600, 60), &out).unwrap();
+        draw_all(
+            again.path(),
+            &scenario(6 * 3600, 60),
+            std::slice::from_ref(&out),
+        )
+        .unwrap();
         for rel in &written {
             assert_eq!(
                 std::fs::read(dir.path().join(rel)).unwrap(),
@@ -1424,6 +1586,76 @@ mod tests {
                 rel.display()
             );
         }
+    }
+
+    #[test]
+    fn draws_replications_with_error_bars() {
+        let reps: Vec<Outcome> = [1.0, 1.1, 0.95, f64::NAN]
+            .iter()
+            .enumerate()
+            .map(|(r, &k)| {
+                let mut o = outcome(&[
+                    ("own", series("own", 60, 60.0, 1.0), 1.0),
+                    ("cloud", series("cloud", 60, 60.0, 3.0), 3.0 * k),
+                ]);
+                o.seed = r as u64 + 1;
+                o
+            })
+            .collect();
+        let sc = scenario(3600, 60);
+        for n in [2, 3, 4] {
+            let dir = tempfile::tempdir().unwrap();
+            let written = draw_all(dir.path(), &sc, &reps[..n]).unwrap();
+            assert_all_pngs(dir.path(), &written);
+        }
+        // More replications change the summary chart only; the time series are
+        // replication 0's either way (their subtitle names it).
+        let one = tempfile::tempdir().unwrap();
+        let three = tempfile::tempdir().unwrap();
+        draw_all(one.path(), &sc, &reps[..1]).unwrap();
+        draw_all(three.path(), &sc, &reps[..3]).unwrap();
+        let read = |d: &tempfile::TempDir, f: &str| std::fs::read(d.path().join("charts").join(f));
+        assert!(read(&one, "summary.png").unwrap() != read(&three, "summary.png").unwrap());
+        let ctx = Ctx::new(&sc, &reps[..3]);
+        assert!(
+            ctx.subtitle("mean")
+                .contains("first of 3 replications (seed 1)")
+        );
+        assert!(
+            !Ctx::new(&sc, &reps[..1])
+                .subtitle("mean")
+                .contains("replication")
+        );
+        // No replication at all still draws.
+        let none = tempfile::tempdir().unwrap();
+        assert_all_pngs(none.path(), &draw_all(none.path(), &sc, &[]).unwrap());
+    }
+
+    #[test]
+    fn error_bar_labels() {
+        let v = Value {
+            mean: 12.5,
+            half: Some(0.004),
+        };
+        assert_eq!(v.label_with(fmt_usd, fmt_usd_half), "$12.50 ± <$0.01");
+        let exact = Value {
+            mean: 0.25,
+            half: Some(0.0),
+        };
+        assert_eq!(exact.label(fmt_pct), "25.0 % ± 0");
+        let single = Value {
+            mean: 0.4607,
+            half: None,
+        };
+        assert_eq!(single.label(fmt_duration), "461 ms");
+        let errors = [ErrorBar {
+            row: 1,
+            lane: Lane::Full,
+            mean: 2.0,
+            half: 0.5,
+        }];
+        assert_eq!(ErrorBar::right_end(&errors, 1, Lane::Full, 2.0), 2.5);
+        assert_eq!(ErrorBar::right_end(&errors, 0, Lane::Full, 2.0), 2.0);
     }
 
     #[test]
@@ -1473,7 +1705,7 @@ mod tests {
         ];
         for (out, sc) in &cases {
             let dir = tempfile::tempdir().unwrap();
-            let written = draw_all(dir.path(), sc, out).unwrap();
+            let written = draw_all(dir.path(), sc, std::slice::from_ref(out)).unwrap();
             assert_all_pngs(dir.path(), &written);
         }
     }

@@ -1,4 +1,6 @@
-//! Outputs: `summary.csv`, `timeseries.csv`, PNG charts and the stdout table.
+//! Outputs: `summary.csv`, `timeseries.csv`, PNG charts and the stdout table; with
+//! several replications also `replications.csv`, and means with 95 % confidence
+//! intervals in place of single values (see [`crate::replication`]).
 //!
 //! Everything is written into a temporary folder beside the target and renamed into place
 //! only when every file is complete, so a failed run never leaves half-written results and
@@ -11,7 +13,7 @@ mod theory;
 
 use std::path::{Path, PathBuf};
 
-pub use table::summary_table;
+pub use table::{replicated_summary_table, summary_table};
 pub use theory::theory_table;
 
 use crate::scenario::Scenario;
@@ -88,6 +90,30 @@ pub fn write_outputs(
     outcome: &Outcome,
     options: WriteOptions,
 ) -> Result<Vec<PathBuf>, OutputError> {
+    write_replicated_outputs(
+        dir,
+        scenario,
+        scenario_text,
+        std::slice::from_ref(outcome),
+        options,
+    )
+}
+
+/// Writes the outputs of `outcomes`, one per replication (replication 0 first), into
+/// `dir`, atomically. With one replication this is exactly [`write_outputs`]. With
+/// several, `summary.csv` holds each metric's mean and 95 % confidence half-width,
+/// `replications.csv` every replication's own summary, the summary chart draws error
+/// bars, and `timeseries.csv` and the time-series charts show replication 0.
+pub fn write_replicated_outputs(
+    dir: &Path,
+    scenario: &Scenario,
+    scenario_text: &str,
+    outcomes: &[Outcome],
+    options: WriteOptions,
+) -> Result<Vec<PathBuf>, OutputError> {
+    if outcomes.is_empty() {
+        return Err(no_replication(dir));
+    }
     check_output_dir(dir)?;
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -103,7 +129,7 @@ pub fn write_outputs(
     }
     std::fs::create_dir(&staging).map_err(OutputError::io(&staging))?;
 
-    let written = write_all(&staging, scenario, scenario_text, outcome, options);
+    let written = write_all(&staging, scenario, scenario_text, outcomes, options);
     let written = match written {
         Ok(w) => w,
         Err(e) => {
@@ -122,13 +148,21 @@ fn write_all(
     staging: &Path,
     scenario: &Scenario,
     scenario_text: &str,
-    outcome: &Outcome,
+    outcomes: &[Outcome],
     options: WriteOptions,
 ) -> Result<Vec<PathBuf>, OutputError> {
-    let mut written = vec![
-        csv::write_summary(staging, outcome)?,
-        csv::write_timeseries(staging, outcome)?,
-    ];
+    let Some(first) = outcomes.first() else {
+        return Err(no_replication(staging));
+    };
+    let mut written = if outcomes.len() == 1 {
+        vec![csv::write_summary(staging, first)?]
+    } else {
+        vec![
+            csv::write_summary_replicated(staging, outcomes)?,
+            csv::write_replications(staging, outcomes)?,
+        ]
+    };
+    written.push(csv::write_timeseries(staging, first)?);
     let marker = staging.join(MARKER);
     std::fs::write(
         &marker,
@@ -139,9 +173,16 @@ fn write_all(
     std::fs::write(&copy, scenario_text).map_err(OutputError::io(&copy))?;
     written.push(PathBuf::from("scenario.toml"));
     if options.charts {
-        written.extend(charts::draw_all(staging, scenario, outcome)?);
+        written.extend(charts::draw_all(staging, scenario, outcomes)?);
     }
     Ok(written)
+}
+
+fn no_replication(dir: &Path) -> OutputError {
+    OutputError::Csv {
+        path: dir.to_path_buf(),
+        message: "no replication to write".into(),
+    }
 }
 
 /// Replaces `dir` by `staging`: the old results are moved aside first and deleted only

@@ -1,41 +1,32 @@
-//! The summary table printed on stdout.
+//! The summary table printed on stdout: one run's values, or, over several replications,
+//! means with 95 % confidence half-widths for the key columns.
 
 use std::fmt::Write;
 
+use crate::metrics::Summary;
+use crate::replication::{Estimate, estimate_of, student_t_quantile};
 use crate::scenario::Scenario;
 use crate::simulation::Outcome;
 
+const HEADER: [&str; 13] = [
+    "policy",
+    "type",
+    "total cost",
+    "committed",
+    "idle %",
+    "idle cost",
+    "servers avg/peak",
+    "served",
+    "dropped",
+    "SLO miss %",
+    "p50",
+    "p99",
+    "max",
+];
+
 /// A fixed-width table: one row per policy with cost, idle capacity and latency.
 pub fn summary_table(scenario: &Scenario, outcome: &Outcome) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}  (horizon {}, seed {}, {} {})",
-        scenario.name,
-        humantime::format_duration(std::time::Duration::from_micros(scenario.horizon)),
-        scenario.seed,
-        scenario.policies.len(),
-        if scenario.policies.len() == 1 {
-            "policy"
-        } else {
-            "policies"
-        }
-    );
-    let header = [
-        "policy",
-        "type",
-        "total cost",
-        "committed",
-        "idle %",
-        "idle cost",
-        "servers avg/peak",
-        "served",
-        "dropped",
-        "SLO miss %",
-        "p50",
-        "p99",
-        "max",
-    ];
+    let mut out = title(scenario);
     let rows: Vec<[String; 13]> = outcome
         .policies
         .iter()
@@ -58,6 +49,98 @@ pub fn summary_table(scenario: &Scenario, outcome: &Outcome) -> String {
             ]
         })
         .collect();
+    render(&mut out, &rows);
+    out
+}
+
+/// The table over replications (one [`Outcome`] each, replication 0 first). Total cost,
+/// idle %, dropped, SLO miss % and p99 show `mean ± half-width` of the 95 % Student-t
+/// interval; the other columns the mean. With one replication it is [`summary_table`].
+pub fn replicated_summary_table(scenario: &Scenario, outcomes: &[Outcome]) -> String {
+    match outcomes {
+        [] => title(scenario),
+        [one] => summary_table(scenario, one),
+        _ => {
+            let mut out = title(scenario);
+            let n = outcomes.len();
+            let _ = writeln!(
+                out,
+                "{n} replications, 95 % CI (Student t, {} df, t = {:.3}): cells with ± show mean ± half-width, the others the mean",
+                n - 1,
+                student_t_quantile(0.975, (n - 1) as u32),
+            );
+            let rows: Vec<[String; 13]> = outcomes[0]
+                .policies
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let e = |f: fn(&Summary) -> f64| estimate_of(outcomes, i, f);
+                    let pct = |f: fn(&Summary) -> f64| scaled(e(f), 100.0);
+                    [
+                        p.summary.policy.clone(),
+                        p.summary.policy_type.clone(),
+                        money_pm(e(|s| s.total_cost)),
+                        money(e(|s| s.committed_cost).mean),
+                        plus_minus(pct(|s| s.idle_fraction), 1, ""),
+                        money(e(|s| s.idle_cost).mean),
+                        format!(
+                            "{:.1}/{}",
+                            e(|s| s.mean_servers).mean,
+                            count(e(|s| s.peak_servers as f64).mean)
+                        ),
+                        count(e(|s| s.served as f64).mean),
+                        count_pm(e(|s| s.dropped as f64)),
+                        plus_minus(pct(|s| s.slo_miss_fraction), 2, ""),
+                        seconds(e(|s| s.response_p50_s).mean),
+                        seconds_pm(e(|s| s.response_p99_s)),
+                        seconds(e(|s| s.response_max_s).mean),
+                    ]
+                })
+                .collect();
+            render(&mut out, &rows);
+            let identical = outcomes[1..].iter().all(|o| {
+                o.policies.len() == outcomes[0].policies.len()
+                    && o.policies
+                        .iter()
+                        .zip(&outcomes[0].policies)
+                        .all(|(a, b)| a.summary == b.summary)
+            });
+            if identical {
+                let _ = writeln!(
+                    out,
+                    "note: all {n} replications gave identical results (a {} model does not depend on the seed), so every interval is 0",
+                    match scenario.fidelity {
+                        crate::scenario::Fidelity::Fluid { .. } => "fluid",
+                        crate::scenario::Fidelity::Request => "deterministic",
+                    }
+                );
+            }
+            out
+        }
+    }
+}
+
+fn title(scenario: &Scenario) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}  (horizon {}, seed {}, {} {})",
+        scenario.name,
+        crate::engine::human_duration(scenario.horizon),
+        scenario.seed,
+        scenario.policies.len(),
+        if scenario.policies.len() == 1 {
+            "policy"
+        } else {
+            "policies"
+        }
+    );
+    out
+}
+
+/// Appends the header and `rows`, columns padded to their widest cell.
+fn render(out: &mut String, rows: &[[String; 13]]) {
+    let header = HEADER;
     let widths: Vec<usize> = (0..header.len())
         .map(|i| {
             rows.iter()
@@ -80,10 +163,9 @@ pub fn summary_table(scenario: &Scenario, outcome: &Outcome) -> String {
             .join("  ")
     };
     let _ = writeln!(out, "{}", line(header.to_vec()));
-    for r in &rows {
+    for r in rows {
         let _ = writeln!(out, "{}", line(r.iter().map(String::as_str).collect()));
     }
-    out
 }
 
 fn money(v: f64) -> String {
@@ -94,10 +176,99 @@ fn money(v: f64) -> String {
     }
 }
 
+/// `mean ± half-width` with `decimals` decimals and a unit suffix; the mean alone when
+/// the half-width is undefined.
+///
+/// An exact 0 reads `± 0`; a half-width too small for `decimals` gets more of them (up
+/// to three more), enough to show its first significant digit rather than `± 0.0`.
+fn plus_minus(e: Estimate, decimals: usize, unit: &str) -> String {
+    match e.ci95 {
+        // The same value in every replication (an owned fleet's cost): no spread at all.
+        Some(0.0) => format!("{:.*} ± 0{unit}", decimals, e.mean),
+        Some(h) => {
+            let needed = if h > 0.0 && h.is_finite() {
+                (-h.log10()).ceil().max(0.0) as usize
+            } else {
+                0
+            };
+            let d = decimals.max(needed.min(decimals + 3));
+            format!("{:.*} ± {:.*}{unit}", d, e.mean, d, h)
+        }
+        None => format!("{:.*}{unit}", decimals, e.mean),
+    }
+}
+
+fn scaled(e: Estimate, by: f64) -> Estimate {
+    Estimate {
+        mean: e.mean * by,
+        std_dev: e.std_dev.map(|v| v * by),
+        ci95: e.ci95.map(|v| v * by),
+        ..e
+    }
+}
+
+fn money_pm(e: Estimate) -> String {
+    format!(
+        "${}",
+        plus_minus(e, if e.mean >= 100.0 { 0 } else { 2 }, "")
+    )
+}
+
+/// A mean count: whole when it is one, else one decimal.
+fn count(v: f64) -> String {
+    if v.fract() == 0.0 || v >= 1000.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+fn count_pm(e: Estimate) -> String {
+    plus_minus(e, if e.mean >= 1000.0 { 0 } else { 1 }, "")
+}
+
+fn seconds_pm(e: Estimate) -> String {
+    if e.mean < 1.0 {
+        plus_minus(scaled(e, 1000.0), 0, " ms")
+    } else {
+        plus_minus(e, 2, " s")
+    }
+}
+
 fn seconds(s: f64) -> String {
     if s < 1.0 {
         format!("{:.0} ms", s * 1000.0)
     } else {
         format!("{s:.2} s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn est(mean: f64, ci95: Option<f64>) -> Estimate {
+        Estimate {
+            n: 3,
+            mean,
+            std_dev: ci95,
+            ci95,
+        }
+    }
+
+    #[test]
+    fn plus_minus_cells() {
+        assert_eq!(plus_minus(est(69.43, Some(0.21)), 1, ""), "69.4 ± 0.2");
+        // Too small for one decimal: as many more as its first digit needs (≤ 3).
+        assert_eq!(plus_minus(est(69.4321, Some(0.013)), 1, ""), "69.43 ± 0.01");
+        assert_eq!(plus_minus(est(1.0, Some(1e-9)), 1, ""), "1.0000 ± 0.0000");
+        assert_eq!(plus_minus(est(5.0, Some(0.0)), 2, ""), "5.00 ± 0");
+        assert_eq!(plus_minus(est(5.0, None), 2, " s"), "5.00 s");
+        assert_eq!(money_pm(est(2880.0, Some(12.3))), "$2880 ± 12");
+        assert_eq!(seconds_pm(est(0.461, Some(0.0004))), "461.0 ± 0.4 ms");
+        assert_eq!(seconds_pm(est(4.74, Some(0.16))), "4.74 ± 0.16 s");
+        assert_eq!(count_pm(est(12438.0, Some(240.4))), "12438 ± 240");
+        assert_eq!(count(12.0), "12");
+        assert_eq!(count(12.25), "12.2");
     }
 }
