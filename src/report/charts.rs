@@ -205,7 +205,7 @@ impl<'a> Ctx<'a> {
         };
         let stride = policies
             .iter()
-            .map(|p| stride_for(p.series.len()))
+            .map(|p| bucket_stride(&p.series, time))
             .max()
             .unwrap_or(1);
         Ctx {
@@ -230,7 +230,10 @@ impl<'a> Ctx<'a> {
             "horizon {}, one sample every {}",
             self.horizon, self.sample_every
         );
-        if self.stride > 1 {
+        let per_day = 86_400.0 / to_seconds(self.scenario.sample_every);
+        if self.stride > 1 && (self.stride as f64 - per_day).abs() < 0.5 {
+            s.push_str(&format!("; lines show the daily {how}"));
+        } else if self.stride > 1 {
             s.push_str(&format!(
                 "; lines show the {how} of every {} samples",
                 self.stride
@@ -272,6 +275,21 @@ fn stride_for(len: usize) -> usize {
     len.div_ceil(MAX_POINTS).max(1)
 }
 
+/// Samples per drawn point: at most [`MAX_POINTS`] points, and on a time axis in days
+/// whole days (a year of hourly samples is a solid band otherwise).
+fn bucket_stride(series: &[Sample], time: TimeAxis) -> usize {
+    let stride = stride_for(series.len());
+    if time.seconds >= 86_400.0
+        && let [a, b, ..] = series
+    {
+        let per_day = (86_400.0 / (b.time_s - a.time_s)).round();
+        if per_day.is_finite() && per_day > 1.0 {
+            return stride.max(per_day as usize);
+        }
+    }
+    stride
+}
+
 /// `(time in axis units, value)` points, at most [`MAX_POINTS`]; non-finite values and
 /// `None` are skipped. A bucket is drawn at the end time of its last sample.
 fn downsample(
@@ -280,7 +298,7 @@ fn downsample(
     agg: Agg,
     value: impl Fn(&Sample) -> Option<f64>,
 ) -> Vec<(f64, f64)> {
-    let stride = stride_for(series.len());
+    let stride = bucket_stride(series, time);
     series
         .chunks(stride)
         .filter_map(|bucket| {
