@@ -10,6 +10,8 @@
 //!   granularity, with a minimum per launch for instances terminated in the window.
 
 use crate::engine::{Time, to_seconds};
+#[cfg(test)]
+use crate::scenario::BillingPreset;
 use crate::scenario::{CloudBilling, FixedSpec, LeaseSpec};
 
 /// Seconds in a calendar month (30.44 days, as `humantime` defines it).
@@ -151,6 +153,42 @@ mod tests {
         // 62 s at $0.36/h = $0.0062.
         let cost = t.cost(0, 0, 61_200_000, 62 * SECOND - 61_200_000);
         assert!((cost - 0.0062).abs() < 1e-12, "{cost}");
+    }
+
+    fn preset(p: BillingPreset) -> Tariff {
+        let (granularity, minimum) = p.rules();
+        Tariff::metered(&CloudBilling {
+            price_per_hour: 0.36,
+            minimum,
+            granularity,
+        })
+    }
+
+    /// A 61.2 s life under each preset, and a 30 s one (the minimum).
+    #[test]
+    fn presets_bill_hand_computed_lives() {
+        let life = 61_200_000;
+        for (p, long, short) in [
+            // per second, 60 s minimum: 61.2 s → 62 s; 30 s → 60 s.
+            (BillingPreset::AwsLinux, 62, 60),
+            (BillingPreset::Gcp, 62, 60),
+            // per whole minute: 61.2 s → 2 min; 30 s → 1 min.
+            (BillingPreset::AzureMinute, 120, 60),
+            // per started hour: 61.2 s → 1 h; 30 s → 1 h.
+            (BillingPreset::Hourly, 3600, 3600),
+        ] {
+            let t = preset(p);
+            assert_eq!(t.billed_life(life), long * SECOND, "{p:?}");
+            assert_eq!(t.billed_life(30 * SECOND), short * SECOND, "{p:?}");
+            // $0.36/h = $0.0001/s.
+            let cost = t.cost(0, 0, life, long * SECOND - life);
+            assert!((cost - long as f64 * 1e-4).abs() < 1e-12, "{p:?}: {cost}");
+        }
+        // Hourly: 3600.5 s is two started hours.
+        assert_eq!(
+            preset(BillingPreset::Hourly).billed_life(3_600_500_000),
+            7200 * SECOND
+        );
     }
 
     #[test]

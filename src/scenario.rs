@@ -276,9 +276,35 @@ pub struct AutoscaleSpec {
     pub billing: CloudBilling,
 }
 
+/// How an autoscaler decides (`scaling.type`); each runs in `policy::autoscale::*`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scaling {
     TargetTracking(TargetTracking),
+    Simple(SimpleScaling),
+    Step(StepScaling),
+    Hpa(HpaScaling),
+}
+
+impl Scaling {
+    /// How often the strategy is evaluated.
+    pub fn period(&self) -> Time {
+        match self {
+            Scaling::TargetTracking(t) => t.period,
+            Scaling::Simple(s) => s.period,
+            Scaling::Step(s) => s.period,
+            Scaling::Hpa(h) => h.period,
+        }
+    }
+
+    /// The `type` string of the scenario file.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Scaling::TargetTracking(_) => "target-tracking",
+            Scaling::Simple(_) => "simple",
+            Scaling::Step(_) => "step",
+            Scaling::Hpa(_) => "hpa",
+        }
+    }
 }
 
 /// AWS-style target tracking on utilisation (DESIGN.md §1).
@@ -289,6 +315,73 @@ pub struct TargetTracking {
     pub scale_out_periods: u32,
     pub scale_in_periods: u32,
     pub warmup: Time,
+}
+
+/// AWS simple scaling: a CloudWatch alarm on utilisation, one adjustment, a cooldown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimpleScaling {
+    /// Alarm metric period.
+    pub period: Time,
+    /// Scale out when utilisation > this for `evaluation_periods` periods.
+    pub scale_out_threshold: f64,
+    /// Scale in when utilisation < this for `evaluation_periods` periods.
+    pub scale_in_threshold: f64,
+    pub evaluation_periods: u32,
+    /// Servers added (or removed) per alarm.
+    pub adjustment: u32,
+    /// No further simple scaling until this long after an activity completes.
+    pub cooldown: Time,
+}
+
+/// AWS step scaling: an alarm threshold and step adjustments relative to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepScaling {
+    pub period: Time,
+    /// Utilisation the step bounds are relative to.
+    pub threshold: f64,
+    /// Non-overlapping, sorted by bound; each wholly above or wholly below the threshold.
+    pub steps: Vec<StepAdjustment>,
+    pub adjustment_type: AdjustmentType,
+    /// For percent changes: the least number of servers a step changes (0 = none).
+    pub min_adjustment_magnitude: u32,
+    pub evaluation_periods: u32,
+    pub warmup: Time,
+}
+
+/// One step: applies when `threshold + lower ≤ util < threshold + upper` (above the
+/// threshold) or `threshold + lower < util ≤ threshold + upper` (below it), as AWS.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepAdjustment {
+    /// `None` = unbounded (−∞).
+    pub lower: Option<f64>,
+    /// `None` = unbounded (+∞).
+    pub upper: Option<f64>,
+    /// Servers, percent or exact capacity, by the adjustment type.
+    pub change: i64,
+}
+
+/// How a step's `change` is read (AWS `AdjustmentType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AdjustmentType {
+    ChangeInCapacity,
+    PercentChangeInCapacity,
+    ExactCapacity,
+}
+
+/// Kubernetes HorizontalPodAutoscaler (autoscaling/v2) on utilisation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HpaScaling {
+    pub target: f64,
+    /// No change while |util / target − 1| ≤ tolerance.
+    pub tolerance: f64,
+    /// Sync period.
+    pub period: Time,
+    /// Scale down to the highest recommendation of this window.
+    pub scale_down_stabilization: Time,
+    /// Scale-up limit per period: the larger of +pods and +percent.
+    pub scale_up_pods: u32,
+    pub scale_up_percent: f64,
 }
 
 /// Per-instance metered billing.
@@ -814,6 +907,89 @@ enum RawScaling {
         #[serde(with = "humantime_serde", default = "default_warmup")]
         warmup: Duration,
     },
+    Simple {
+        #[serde(with = "humantime_serde", default = "default_period")]
+        period: Duration,
+        scale_out_threshold: f64,
+        scale_in_threshold: f64,
+        #[serde(default = "default_evaluation_periods")]
+        evaluation_periods: u64,
+        #[serde(default = "default_adjustment")]
+        adjustment: u64,
+        #[serde(with = "humantime_serde", default = "default_cooldown")]
+        cooldown: Duration,
+    },
+    Step {
+        #[serde(with = "humantime_serde", default = "default_period")]
+        period: Duration,
+        threshold: f64,
+        steps: Vec<RawStep>,
+        #[serde(default = "default_adjustment_type")]
+        adjustment_type: AdjustmentType,
+        min_adjustment_magnitude: Option<u64>,
+        #[serde(default = "default_evaluation_periods")]
+        evaluation_periods: u64,
+        #[serde(with = "humantime_serde", default = "default_warmup")]
+        warmup: Duration,
+    },
+    Hpa {
+        target: f64,
+        #[serde(default = "default_tolerance")]
+        tolerance: f64,
+        #[serde(with = "humantime_serde", default = "default_hpa_period")]
+        period: Duration,
+        #[serde(with = "humantime_serde", default = "default_stabilization")]
+        scale_down_stabilization: Duration,
+        #[serde(default = "default_scale_up_pods")]
+        scale_up_pods: u64,
+        #[serde(default = "default_scale_up_percent")]
+        scale_up_percent: f64,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    lower: Option<f64>,
+    upper: Option<f64>,
+    change: i64,
+}
+
+// Simple and step scaling (AWS EC2 Auto Scaling user guide, "Step and simple scaling
+// policies"): CloudWatch alarms evaluate 60 s periods with detailed monitoring; an alarm
+// fires after 1 of 1 breaching datapoints unless told otherwise; the default cooldown is
+// 300 s; step adjustments default to a change in capacity; instance warmup defaults to
+// 300 s like target tracking.
+fn default_evaluation_periods() -> u64 {
+    1
+}
+fn default_adjustment() -> u64 {
+    1
+}
+fn default_cooldown() -> Duration {
+    Duration::from_secs(300)
+}
+fn default_adjustment_type() -> AdjustmentType {
+    AdjustmentType::ChangeInCapacity
+}
+// Kubernetes HPA (kubernetes.io, "Horizontal Pod Autoscaling"): tolerance 0.1
+// (--horizontal-pod-autoscaler-tolerance), sync period 15 s
+// (--horizontal-pod-autoscaler-sync-period), scale-down stabilisation window 300 s, and
+// the default scale-up behaviour: the larger of 4 pods or 100 % per 15 s.
+fn default_tolerance() -> f64 {
+    0.1
+}
+fn default_hpa_period() -> Duration {
+    Duration::from_secs(15)
+}
+fn default_stabilization() -> Duration {
+    Duration::from_secs(300)
+}
+fn default_scale_up_pods() -> u64 {
+    4
+}
+fn default_scale_up_percent() -> f64 {
+    100.0
 }
 
 fn default_period() -> Duration {
@@ -832,18 +1008,46 @@ fn default_warmup() -> Duration {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCloudBilling {
+    /// A [`BillingPreset`] name; checked by the validator so errors name the field.
+    preset: Option<String>,
     price_per_hour: f64,
-    #[serde(with = "humantime_serde", default = "default_minimum")]
-    minimum: Duration,
-    #[serde(with = "humantime_serde", default = "default_granularity")]
-    granularity: Duration,
+    #[serde(with = "humantime_serde", default)]
+    minimum: Option<Duration>,
+    #[serde(with = "humantime_serde", default)]
+    granularity: Option<Duration>,
 }
 
-fn default_minimum() -> Duration {
-    Duration::from_secs(60)
+/// Named billing rules: (granularity, minimum per launch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BillingPreset {
+    /// AWS EC2 Linux on-demand since Oct 2017: per second, 60 s minimum per start.
+    AwsLinux,
+    /// GCP Compute Engine: per second after a 1-minute minimum.
+    Gcp,
+    /// Azure VMs as historically billed: per whole minute (60 s minimum).
+    AzureMinute,
+    /// Per started hour (AWS before Oct 2017, Windows/marketplace images).
+    Hourly,
 }
-fn default_granularity() -> Duration {
-    Duration::from_secs(1)
+
+impl BillingPreset {
+    /// Every preset with its name in scenario files.
+    pub const ALL: [(&'static str, BillingPreset); 4] = [
+        ("aws-linux", BillingPreset::AwsLinux),
+        ("gcp", BillingPreset::Gcp),
+        ("azure-minute", BillingPreset::AzureMinute),
+        ("hourly", BillingPreset::Hourly),
+    ];
+
+    /// (granularity, minimum) in simulator time.
+    pub fn rules(self) -> (Time, Time) {
+        match self {
+            BillingPreset::AwsLinux | BillingPreset::Gcp => (SECOND, 60 * SECOND),
+            BillingPreset::AzureMinute => (60 * SECOND, 60 * SECOND),
+            BillingPreset::Hourly => (3600 * SECOND, 3600 * SECOND),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1204,46 +1408,34 @@ impl RawPolicy {
                         ),
                     ));
                 }
-                let scaling = match scaling {
-                    RawScaling::TargetTracking {
-                        target,
-                        period,
-                        scale_out_periods,
-                        scale_in_periods,
-                        warmup,
-                    } => {
-                        let s = format!("{f}.scaling");
-                        Scaling::TargetTracking(TargetTracking {
-                            target: c.finite(
-                                &format!("{s}.target"),
-                                target,
-                                "a utilisation target in (0, 1]",
-                                target > 0.0 && target <= 1.0,
-                            )?,
-                            period: c.positive_time(&format!("{s}.period"), period)?,
-                            scale_out_periods: c.count(
-                                &format!("{s}.scale_out_periods"),
-                                scale_out_periods,
-                                1,
-                                10_000,
-                            )?,
-                            scale_in_periods: c.count(
-                                &format!("{s}.scale_in_periods"),
-                                scale_in_periods,
-                                1,
-                                10_000,
-                            )?,
-                            warmup: c.time(&format!("{s}.warmup"), warmup)?,
-                        })
-                    }
-                };
+                let scaling = scaling.check(c, &format!("{f}.scaling"), max)?;
                 let b = format!("{f}.billing");
+                // Without a preset: per second, 60 s minimum (AWS Linux, GCP).
+                let (granularity, minimum) = match &billing.preset {
+                    None => (SECOND, 60 * SECOND),
+                    Some(name) => match BillingPreset::ALL.iter().find(|(n, _)| n == name) {
+                        Some((_, p)) => p.rules(),
+                        None => {
+                            return Err(c.error(
+                                &format!("{b}.preset"),
+                                format!(
+                                    "expected one of \"aws-linux\", \"gcp\", \"azure-minute\", \"hourly\", got {name:?}"
+                                ),
+                            ));
+                        }
+                    },
+                };
                 let billing = CloudBilling {
                     price_per_hour: c
                         .non_negative(&format!("{b}.price_per_hour"), billing.price_per_hour)?,
-                    minimum: c.time(&format!("{b}.minimum"), billing.minimum)?,
-                    granularity: c
-                        .positive_time(&format!("{b}.granularity"), billing.granularity)?,
+                    minimum: match billing.minimum {
+                        Some(m) => c.time(&format!("{b}.minimum"), m)?,
+                        None => minimum,
+                    },
+                    granularity: match billing.granularity {
+                        Some(g) => c.positive_time(&format!("{b}.granularity"), g)?,
+                        None => granularity,
+                    },
                 };
                 let spec = AutoscaleSpec {
                     min,
@@ -1264,6 +1456,250 @@ impl RawPolicy {
         }
         Ok(PolicySpec { name, kind })
     }
+}
+
+impl RawScaling {
+    fn check(self, c: &mut Checker<'_>, s: &str, max: u32) -> Result<Scaling, ScenarioError> {
+        let util = |c: &mut Checker<'_>, field: &str, v: f64| {
+            c.finite(
+                &format!("{s}.{field}"),
+                v,
+                "a utilisation in (0, 1]",
+                v > 0.0 && v <= 1.0,
+            )
+        };
+        Ok(match self {
+            RawScaling::TargetTracking {
+                target,
+                period,
+                scale_out_periods,
+                scale_in_periods,
+                warmup,
+            } => Scaling::TargetTracking(TargetTracking {
+                target: c.finite(
+                    &format!("{s}.target"),
+                    target,
+                    "a utilisation target in (0, 1]",
+                    target > 0.0 && target <= 1.0,
+                )?,
+                period: c.positive_time(&format!("{s}.period"), period)?,
+                scale_out_periods: c.count(
+                    &format!("{s}.scale_out_periods"),
+                    scale_out_periods,
+                    1,
+                    10_000,
+                )?,
+                scale_in_periods: c.count(
+                    &format!("{s}.scale_in_periods"),
+                    scale_in_periods,
+                    1,
+                    10_000,
+                )?,
+                warmup: c.time(&format!("{s}.warmup"), warmup)?,
+            }),
+            RawScaling::Simple {
+                period,
+                scale_out_threshold,
+                scale_in_threshold,
+                evaluation_periods,
+                adjustment,
+                cooldown,
+            } => {
+                let out = util(c, "scale_out_threshold", scale_out_threshold)?;
+                let inn = c.finite(
+                    &format!("{s}.scale_in_threshold"),
+                    scale_in_threshold,
+                    &format!("a utilisation in [0, scale_out_threshold ({out}))"),
+                    (0.0..out).contains(&scale_in_threshold),
+                )?;
+                Scaling::Simple(SimpleScaling {
+                    period: c.positive_time(&format!("{s}.period"), period)?,
+                    scale_out_threshold: out,
+                    scale_in_threshold: inn,
+                    evaluation_periods: c.count(
+                        &format!("{s}.evaluation_periods"),
+                        evaluation_periods,
+                        1,
+                        10_000,
+                    )?,
+                    adjustment: c.count(&format!("{s}.adjustment"), adjustment, 1, max as u64)?,
+                    cooldown: c.time(&format!("{s}.cooldown"), cooldown)?,
+                })
+            }
+            RawScaling::Step {
+                period,
+                threshold,
+                steps,
+                adjustment_type,
+                min_adjustment_magnitude,
+                evaluation_periods,
+                warmup,
+            } => {
+                let threshold = util(c, "threshold", threshold)?;
+                let steps = check_steps(c, s, steps, adjustment_type, max)?;
+                let min_adjustment_magnitude = match min_adjustment_magnitude {
+                    None => 0,
+                    Some(_) if adjustment_type != AdjustmentType::PercentChangeInCapacity => {
+                        return Err(c.error(
+                            &format!("{s}.min_adjustment_magnitude"),
+                            "applies only to adjustment_type = \"percent-change-in-capacity\" (as on AWS)",
+                        ));
+                    }
+                    Some(m) => {
+                        c.count(&format!("{s}.min_adjustment_magnitude"), m, 1, max as u64)?
+                    }
+                };
+                Scaling::Step(StepScaling {
+                    period: c.positive_time(&format!("{s}.period"), period)?,
+                    threshold,
+                    steps,
+                    adjustment_type,
+                    min_adjustment_magnitude,
+                    evaluation_periods: c.count(
+                        &format!("{s}.evaluation_periods"),
+                        evaluation_periods,
+                        1,
+                        10_000,
+                    )?,
+                    warmup: c.time(&format!("{s}.warmup"), warmup)?,
+                })
+            }
+            RawScaling::Hpa {
+                target,
+                tolerance,
+                period,
+                scale_down_stabilization,
+                scale_up_pods,
+                scale_up_percent,
+            } => Scaling::Hpa(HpaScaling {
+                target: util(c, "target", target)?,
+                tolerance: c.finite(
+                    &format!("{s}.tolerance"),
+                    tolerance,
+                    "a tolerance in [0, 1)",
+                    (0.0..1.0).contains(&tolerance),
+                )?,
+                period: c.positive_time(&format!("{s}.period"), period)?,
+                scale_down_stabilization: c.time(
+                    &format!("{s}.scale_down_stabilization"),
+                    scale_down_stabilization,
+                )?,
+                scale_up_pods: c.count(
+                    &format!("{s}.scale_up_pods"),
+                    scale_up_pods,
+                    0,
+                    MAX_SERVERS,
+                )?,
+                scale_up_percent: c.finite(
+                    &format!("{s}.scale_up_percent"),
+                    scale_up_percent,
+                    "a percentage from 0 to 100000",
+                    (0.0..=1e5).contains(&scale_up_percent),
+                )?,
+            }),
+        })
+    }
+}
+
+/// Step adjustments as AWS accepts them: each wholly above or wholly below the
+/// threshold, bounds ordered, no overlaps, changes that point the right way.
+fn check_steps(
+    c: &mut Checker<'_>,
+    s: &str,
+    steps: Vec<RawStep>,
+    kind: AdjustmentType,
+    max: u32,
+) -> Result<Vec<StepAdjustment>, ScenarioError> {
+    let f = format!("{s}.steps");
+    if steps.is_empty() || steps.len() > 100 {
+        return Err(c.error(
+            &f,
+            "expected 1 to 100 steps like { lower = 0.0, upper = 0.1, change = 1 }",
+        ));
+    }
+    let mut out: Vec<StepAdjustment> = Vec::with_capacity(steps.len());
+    for (i, st) in steps.into_iter().enumerate() {
+        let g = format!("{f}[{i}]");
+        for (name, v) in [("lower", st.lower), ("upper", st.upper)] {
+            if let Some(v) = v {
+                c.finite(
+                    &format!("{g}.{name}"),
+                    v,
+                    "a finite bound in [-1, 1]",
+                    (-1.0..=1.0).contains(&v),
+                )?;
+            }
+        }
+        let lo = st.lower.unwrap_or(f64::NEG_INFINITY);
+        let hi = st.upper.unwrap_or(f64::INFINITY);
+        if lo >= hi {
+            return Err(c.error(
+                &format!("{g}.upper"),
+                format!("must be greater than lower ({lo})"),
+            ));
+        }
+        let above = lo >= 0.0;
+        if !above && hi > 0.0 {
+            return Err(c.error(
+                &g,
+                "a step must lie wholly above the threshold (lower ≥ 0, scale out) or wholly below it (upper ≤ 0, scale in)",
+            ));
+        }
+        match kind {
+            AdjustmentType::ExactCapacity => {
+                if st.change < 0 || st.change > max as i64 {
+                    return Err(c.error(
+                        &format!("{g}.change"),
+                        format!(
+                            "an exact capacity must be from 0 to max ({max}), got {}",
+                            st.change
+                        ),
+                    ));
+                }
+            }
+            _ => {
+                if (above && st.change <= 0) || (!above && st.change >= 0) {
+                    return Err(c.error(
+                        &format!("{g}.change"),
+                        format!(
+                            "a step {} the threshold must {} capacity (change {} 0), got {}",
+                            if above { "above" } else { "below" },
+                            if above { "add" } else { "remove" },
+                            if above { ">" } else { "<" },
+                            st.change
+                        ),
+                    ));
+                }
+                if st.change.unsigned_abs() > MAX_SERVERS.max(100_000) {
+                    return Err(
+                        c.error(&format!("{g}.change"), format!("too large: {}", st.change))
+                    );
+                }
+            }
+        }
+        out.push(StepAdjustment {
+            lower: st.lower,
+            upper: st.upper,
+            change: st.change,
+        });
+    }
+    let mut order: Vec<usize> = (0..out.len()).collect();
+    order.sort_by(|&a, &b| {
+        let la = out[a].lower.unwrap_or(f64::NEG_INFINITY);
+        let lb = out[b].lower.unwrap_or(f64::NEG_INFINITY);
+        la.total_cmp(&lb)
+    });
+    for w in order.windows(2) {
+        let prev_hi = out[w[0]].upper.unwrap_or(f64::INFINITY);
+        let next_lo = out[w[1]].lower.unwrap_or(f64::NEG_INFINITY);
+        if next_lo < prev_hi {
+            return Err(c.error(
+                &format!("{f}[{}]", w[1]),
+                format!("overlaps step {} (steps must not overlap)", w[0]),
+            ));
+        }
+    }
+    Ok(order.into_iter().map(|i| out[i].clone()).collect())
 }
 
 #[cfg(test)]
@@ -1334,5 +1770,173 @@ cost = { capex_per_server = 1000.0, amortization = "4y" }
             panic!()
         };
         assert_eq!(points, &vec![0.5, 1.5]);
+    }
+
+    /// MINIMAL with an autoscale policy (policy[1]) whose scaling / billing are given.
+    fn with_cloud(scaling: &str, billing: &str) -> Result<Scenario, ScenarioError> {
+        let text = format!(
+            "{MINIMAL}\n[[policy]]\nname = \"cloud\"\ntype = \"autoscale\"\nmin = 1\nmax = 20\nboot_time = \"90s\"\nscaling = {scaling}\nbilling = {billing}\n"
+        );
+        parse(&text, "m.toml", "m")
+    }
+
+    fn cloud(s: &Scenario) -> &AutoscaleSpec {
+        let PolicyKind::Autoscale(a) = &s.policies[1].kind else {
+            panic!()
+        };
+        a
+    }
+
+    const PRICE: &str = "{ price_per_hour = 0.384 }";
+
+    #[test]
+    fn scaling_strategies_parse_with_aws_and_kubernetes_defaults() {
+        let s = with_cloud(
+            r#"{ type = "simple", scale_out_threshold = 0.7, scale_in_threshold = 0.3 }"#,
+            PRICE,
+        )
+        .unwrap();
+        assert_eq!(
+            cloud(&s).scaling,
+            Scaling::Simple(SimpleScaling {
+                period: 60 * SECOND,
+                scale_out_threshold: 0.7,
+                scale_in_threshold: 0.3,
+                evaluation_periods: 1,
+                adjustment: 1,
+                cooldown: 300 * SECOND,
+            })
+        );
+        let s = with_cloud(r#"{ type = "hpa", target = 0.6 }"#, PRICE).unwrap();
+        assert_eq!(
+            cloud(&s).scaling,
+            Scaling::Hpa(HpaScaling {
+                target: 0.6,
+                tolerance: 0.1,
+                period: 15 * SECOND,
+                scale_down_stabilization: 300 * SECOND,
+                scale_up_pods: 4,
+                scale_up_percent: 100.0,
+            })
+        );
+        // Steps come back sorted by bound.
+        let s = with_cloud(
+            r#"{ type = "step", threshold = 0.6, steps = [{ lower = 0.2, change = 3 }, { lower = 0.0, upper = 0.2, change = 1 }, { upper = -0.3, change = -1 }] }"#,
+            PRICE,
+        )
+        .unwrap();
+        let Scaling::Step(st) = &cloud(&s).scaling else {
+            panic!()
+        };
+        assert_eq!(st.adjustment_type, AdjustmentType::ChangeInCapacity);
+        assert_eq!(st.warmup, 300 * SECOND);
+        assert_eq!(st.evaluation_periods, 1);
+        let changes: Vec<i64> = st.steps.iter().map(|s| s.change).collect();
+        assert_eq!(changes, vec![-1, 1, 3]);
+    }
+
+    #[test]
+    fn scaling_errors_name_the_field() {
+        let cases = [
+            (
+                r#"{ type = "simple", scale_out_threshold = 0.7, scale_in_threshold = 0.8 }"#,
+                "policy[1].scaling.scale_in_threshold",
+            ),
+            (
+                r#"{ type = "simple", scale_out_threshold = 0.7, scale_in_threshold = 0.3, cooldown = "101y" }"#,
+                "policy[1].scaling.cooldown",
+            ),
+            (
+                r#"{ type = "simple", scale_out_threshold = 0.7, scale_in_threshold = 0.3, adjustment = 0 }"#,
+                "policy[1].scaling.adjustment",
+            ),
+            (
+                r#"{ type = "step", threshold = 0.6, steps = [] }"#,
+                "policy[1].scaling.steps",
+            ),
+            (
+                r#"{ type = "step", threshold = 0.6, steps = [{ lower = -0.1, upper = 0.1, change = 1 }] }"#,
+                "policy[1].scaling.steps[0]",
+            ),
+            (
+                r#"{ type = "step", threshold = 0.6, steps = [{ lower = 0.0, change = -1 }] }"#,
+                "policy[1].scaling.steps[0].change",
+            ),
+            (
+                r#"{ type = "step", threshold = 0.6, steps = [{ lower = 0.0, upper = 0.2, change = 1 }, { lower = 0.1, change = 2 }] }"#,
+                "policy[1].scaling.steps[1]",
+            ),
+            (
+                r#"{ type = "step", threshold = 0.6, steps = [{ lower = 0.0, change = 1 }], min_adjustment_magnitude = 2 }"#,
+                "policy[1].scaling.min_adjustment_magnitude",
+            ),
+            (
+                r#"{ type = "step", threshold = 0.6, adjustment_type = "exact-capacity", steps = [{ lower = 0.0, change = 21 }] }"#,
+                "policy[1].scaling.steps[0].change",
+            ),
+            (
+                r#"{ type = "hpa", target = 0.6, tolerance = 1.5 }"#,
+                "policy[1].scaling.tolerance",
+            ),
+            (
+                r#"{ type = "hpa", target = 0.0 }"#,
+                "policy[1].scaling.target",
+            ),
+        ];
+        for (scaling, field) in cases {
+            let e = with_cloud(scaling, PRICE).unwrap_err().to_string();
+            assert!(e.contains(&format!("field `{field}`")), "{scaling}: {e}");
+            assert!(e.starts_with("m.toml:"), "{e}");
+        }
+        // Unknown fields inside a strategy are errors too.
+        let e = with_cloud(r#"{ type = "hpa", target = 0.6, cooldown = "1m" }"#, PRICE)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown field `cooldown`"), "{e}");
+        let e = with_cloud(r#"{ type = "predictive" }"#, PRICE)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("predictive"), "{e}");
+    }
+
+    #[test]
+    fn billing_presets_map_to_granularity_and_minimum() {
+        let tt = r#"{ type = "target-tracking", target = 0.6 }"#;
+        let rules = |billing: &str| {
+            let s = with_cloud(tt, billing).unwrap();
+            let b = &cloud(&s).billing;
+            (b.granularity / SECOND, b.minimum / SECOND)
+        };
+        assert_eq!(rules(PRICE), (1, 60));
+        assert_eq!(
+            rules(r#"{ preset = "aws-linux", price_per_hour = 1.0 }"#),
+            (1, 60)
+        );
+        assert_eq!(
+            rules(r#"{ preset = "gcp", price_per_hour = 1.0 }"#),
+            (1, 60)
+        );
+        assert_eq!(
+            rules(r#"{ preset = "azure-minute", price_per_hour = 1.0 }"#),
+            (60, 60)
+        );
+        assert_eq!(
+            rules(r#"{ preset = "hourly", price_per_hour = 1.0 }"#),
+            (3600, 3600)
+        );
+        // Explicit fields override the preset.
+        assert_eq!(
+            rules(r#"{ preset = "hourly", price_per_hour = 1.0, minimum = "0s" }"#),
+            (3600, 0)
+        );
+        assert_eq!(
+            rules(r#"{ price_per_hour = 1.0, granularity = "10s" }"#),
+            (10, 60)
+        );
+        let e = with_cloud(tt, r#"{ preset = "oracle", price_per_hour = 1.0 }"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("field `policy[1].billing.preset`"), "{e}");
+        assert!(e.contains("\"oracle\""), "{e}");
     }
 }

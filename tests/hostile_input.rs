@@ -18,7 +18,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 
 use provsim::engine::Time;
-use provsim::scenario::{PolicyKind, Scaling, Scenario};
+use provsim::scenario::{PolicyKind, Scenario};
 
 const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -356,8 +356,7 @@ fn is_small(s: &Scenario) -> bool {
             PolicyKind::Fixed(f) => u64::from(f.servers) * slots <= 100_000,
             PolicyKind::Lease(l) => u64::from(l.servers) * slots <= 100_000,
             PolicyKind::Autoscale(a) => {
-                let Scaling::TargetTracking(t) = &a.scaling;
-                u64::from(a.max) * slots <= 100_000 && per(t.period) <= 10_000
+                u64::from(a.max) * slots <= 100_000 && per(a.scaling.period()) <= 10_000
             }
         })
 }

@@ -1,47 +1,103 @@
-//! `autoscale`: cloud on-demand instances under target tracking, as DESIGN.md §1 states
-//! it (after AWS EC2 Auto Scaling):
+//! `autoscale`: cloud on-demand instances under an autoscaler.
 //!
-//! every `period`, `util` = busy ÷ serving slot-seconds over the period; `R` = ready
-//! servers past warmup; `desired = clamp(ceil(R × util / target), min, max)`; `total` =
-//! ready + booting. Scale out by `desired − total` once `desired > total` held for
-//! `scale_out_periods` consecutive periods (booting servers count, so nothing is launched
-//! twice); scale in by `total − desired` once `desired < total` held for
-//! `scale_in_periods` periods and no server is still warming up.
+//! The policy shell owns what every autoscaling group has — `min`, `max`, `initial`, the
+//! boot time and the billing rule — and delegates the decision to a [`Strategy`] chosen
+//! by `scaling.type`, one file each:
+//! - [`target_tracking`]: AWS target tracking (DESIGN.md §1);
+//! - [`simple`]: AWS simple scaling — one adjustment per alarm, then a cooldown;
+//! - [`step`]: AWS step scaling — step adjustments relative to an alarm threshold;
+//! - [`hpa`]: the Kubernetes HorizontalPodAutoscaler.
+//!
+//! A strategy sees a [`View`] (the measured utilisation and the fleet's counts), never the
+//! fleet itself, so its decision function is tested with hand-made views.
+
+mod hpa;
+mod simple;
+mod step;
+mod target_tracking;
 
 use super::{Observation, Policy};
 use crate::billing::Tariff;
 use crate::engine::Time;
 use crate::fleet::{Decision, Fleet};
-use crate::scenario::{AutoscaleSpec, Scaling, TargetTracking};
+use crate::scenario::{AutoscaleSpec, Scaling};
+
+/// What a strategy sees at the end of a control period.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct View {
+    pub now: Time,
+    /// Busy ÷ serving slot-seconds over the last period.
+    pub utilization: f64,
+    /// Mean busy servers over the last period (busy slot-seconds ÷ its length ÷ slots
+    /// per server): the demand, whatever the fleet did during the period. `ready ×
+    /// utilization` equals it only if no server became ready or left in the period.
+    pub busy_servers: f64,
+    pub ready: u32,
+    pub booting: u32,
+    /// Ready servers past the strategy's warmup (all ready ones if it has none).
+    pub past_warmup: u32,
+    pub min: u32,
+    pub max: u32,
+}
+
+impl View {
+    /// Capacity the group already has or has asked for: ready + booting.
+    pub fn total(&self) -> u32 {
+        self.ready + self.booting
+    }
+
+    /// Ready servers still warming up.
+    pub fn warming(&self) -> u32 {
+        self.ready - self.past_warmup
+    }
+
+    /// The decision that takes the group from `total` to `desired`, clamped to [min, max].
+    pub fn towards(&self, desired: u32) -> Decision {
+        let desired = desired.clamp(self.min, self.max);
+        let total = self.total();
+        if desired > total {
+            Decision::Launch(desired - total)
+        } else if desired < total {
+            Decision::Remove(total - desired)
+        } else {
+            Decision::Hold
+        }
+    }
+}
+
+/// One way of deciding the fleet size.
+pub(crate) trait Strategy: Send {
+    /// How often [`Strategy::decide`] runs.
+    fn period(&self) -> Time;
+    /// How long a new server is "warming up" for [`View::past_warmup`].
+    fn warmup(&self) -> Time {
+        0
+    }
+    /// Grow, shrink or hold, at the end of a period.
+    fn decide(&mut self, view: &View) -> Decision;
+}
 
 pub(crate) struct Autoscaler {
     spec: AutoscaleSpec,
-    out_streak: u32,
-    in_streak: u32,
+    strategy: Box<dyn Strategy>,
+    /// End of the last control period and ∫ serving slots dt up to it.
+    last: (Time, f64),
 }
 
 impl Autoscaler {
     pub(crate) fn new(spec: AutoscaleSpec) -> Self {
+        let strategy: Box<dyn Strategy> = match &spec.scaling {
+            Scaling::TargetTracking(t) => Box::new(target_tracking::TargetTracker::new(t.clone())),
+            Scaling::Simple(s) => Box::new(simple::SimpleScaler::new(s.clone(), spec.boot_time)),
+            Scaling::Step(s) => Box::new(step::StepScaler::new(s.clone())),
+            Scaling::Hpa(h) => Box::new(hpa::Hpa::new(h.clone(), spec.initial)),
+        };
         Autoscaler {
             spec,
-            out_streak: 0,
-            in_streak: 0,
+            strategy,
+            last: (0, 0.0),
         }
     }
-
-    fn tracking(&self) -> &TargetTracking {
-        match &self.spec.scaling {
-            Scaling::TargetTracking(t) => t,
-        }
-    }
-}
-
-/// The desired fleet size for target tracking, before the min/max clamp.
-pub(crate) fn desired_capacity(ready_past_warmup: u32, utilization: f64, target: f64) -> f64 {
-    // Float noise must not turn an exact 3.0 into 4: subtract 1e-9 before the ceiling.
-    (ready_past_warmup as f64 * utilization / target - 1e-9)
-        .ceil()
-        .max(0.0)
 }
 
 impl Policy for Autoscaler {
@@ -54,35 +110,38 @@ impl Policy for Autoscaler {
     }
 
     fn control_period(&self) -> Option<Time> {
-        Some(self.tracking().period)
+        Some(self.strategy.period())
     }
 
     fn control(&mut self, now: Time, fleet: &Fleet, seen: Observation) -> Decision {
-        let tt = self.tracking().clone();
         let counts = fleet.counts();
-        let past_warmup = fleet.ready_past_warmup(now, tt.warmup);
-        let warming = counts.ready - past_warmup;
-        let raw = desired_capacity(past_warmup, seen.utilization, tt.target);
-        let desired = (raw.min(u32::MAX as f64) as u32).clamp(self.spec.min, self.spec.max);
-        let total = counts.ready + counts.booting;
-
-        self.out_streak = if desired > total {
-            self.out_streak + 1
+        let warmup = self.strategy.warmup();
+        let past_warmup = if warmup == 0 {
+            counts.ready
         } else {
-            0
+            fleet.ready_past_warmup(now, warmup)
         };
-        self.in_streak = if desired < total {
-            self.in_streak + 1
+        // The runtime measured utilisation against these serving slot-seconds.
+        let serving = fleet.serving_slots.integral(now);
+        let (since, serving_before) = std::mem::replace(&mut self.last, (now, serving));
+        let length = crate::engine::to_seconds(now.saturating_sub(since));
+        let slots = fleet.slots_per_server() as f64;
+        let busy_servers = if length > 0.0 {
+            seen.utilization * (serving - serving_before) / length / slots
         } else {
-            0
+            0.0
         };
-        if self.out_streak >= tt.scale_out_periods {
-            Decision::Launch(desired - total)
-        } else if self.in_streak >= tt.scale_in_periods && warming == 0 {
-            Decision::Remove(total - desired)
-        } else {
-            Decision::Hold
-        }
+        let view = View {
+            now,
+            utilization: seen.utilization,
+            busy_servers,
+            ready: counts.ready,
+            booting: counts.booting,
+            past_warmup,
+            min: self.spec.min,
+            max: self.spec.max,
+        };
+        self.strategy.decide(&view)
     }
 
     fn tariff(&self) -> Tariff {
@@ -90,15 +149,17 @@ impl Policy for Autoscaler {
     }
 }
 
+/// A view for strategy tests: `ready` servers all past warmup, none booting.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn desired_capacity_is_the_ceiling_without_float_noise() {
-        assert_eq!(desired_capacity(5, 0.6, 0.6), 5.0);
-        assert_eq!(desired_capacity(3, 0.7, 0.35), 6.0);
-        assert_eq!(desired_capacity(4, 0.9, 0.6), 6.0);
-        assert_eq!(desired_capacity(0, 1.0, 0.6), 0.0);
+pub(crate) fn view(now_s: u64, utilization: f64, ready: u32, min: u32, max: u32) -> View {
+    View {
+        now: now_s * crate::engine::SECOND,
+        utilization,
+        busy_servers: ready as f64 * utilization,
+        ready,
+        booting: 0,
+        past_warmup: ready,
+        min,
+        max,
     }
 }

@@ -8,9 +8,15 @@
 //! comes from queueing theory per minute-long block (see `fluid/latency.rs`).
 //!
 //! Arrivals are the expected value, not a Poisson draw: the randomness of arrivals is
-//! accounted for in the latency model, and the result does not depend on the seed.
+//! accounted for in the latency model. The seed enters only through the sampling noise
+//! of the autoscaler's utilisation observations (see `observed_busy`), so fixed fleets
+//! give the same result for every seed.
 
 mod latency;
+
+use rand::SeedableRng;
+use rand_distr::{Distribution, StandardNormal};
+use rand_pcg::Pcg64Mcg;
 
 use crate::engine::Time;
 use crate::scenario::{PolicySpec, Scenario};
@@ -59,6 +65,12 @@ pub(crate) struct FluidModel<'a> {
     block: Block,
     latency: LatencyBook,
     steps: u64,
+    /// Sampling noise of the autoscaler's observations (see `observed_busy`).
+    noise: Pcg64Mcg,
+    observed_offset: f64,
+    last_control_busy: f64,
+    last_control_serving: f64,
+    last_control_at: Time,
 }
 
 impl<'a> FluidModel<'a> {
@@ -67,6 +79,7 @@ impl<'a> FluidModel<'a> {
         spec: &'a PolicySpec,
         step: Time,
         rate: &'a RateTable,
+        seed: u64,
     ) -> Self {
         FluidModel {
             rt: Runtime::new(scenario, spec),
@@ -87,6 +100,11 @@ impl<'a> FluidModel<'a> {
             block: Block::default(),
             latency: LatencyBook::new(scenario.service.service_time, scenario.service.slo),
             steps: 0,
+            noise: Pcg64Mcg::seed_from_u64(seed ^ 0x0B5E_7FED),
+            observed_offset: 0.0,
+            last_control_busy: 0.0,
+            last_control_serving: 0.0,
+            last_control_at: 0,
         }
     }
 
@@ -98,7 +116,10 @@ impl<'a> FluidModel<'a> {
                 Event::BootDone(id) => {
                     self.rt.fleet.mark_ready(id, now);
                 }
-                Event::Control => self.rt.control(now, self.busy),
+                Event::Control => {
+                    let observed = self.observed_busy(now);
+                    self.rt.control(now, observed);
+                }
                 Event::Sample => {
                     self.close_interval();
                     self.rt.sample(now, self.busy, self.backlog, progress);
@@ -201,6 +222,31 @@ impl<'a> FluidModel<'a> {
             // Little's law over the block: served × mean response time.
             self.in_system_seconds += free * (stats.mean_wait + self.mean_service);
         }
+    }
+
+    /// The busy integral as the autoscaler sees it. At request level the utilisation of
+    /// a control period fluctuates around its mean (random arrivals and service times);
+    /// a fluid model has only the mean, and a policy with a short period and a tight
+    /// tolerance (HPA) reacts to those fluctuations. So each period's busy slot-seconds
+    /// get the sampling noise of an M/M/∞ time average: variance ≈ 2·A·E[S]·T for mean
+    /// busy slots A over a period T, drawn from the seed and kept within [0, capacity].
+    fn observed_busy(&mut self, now: Time) -> f64 {
+        let serving = self.rt.fleet.serving_slots.integral(now);
+        let busy_increment = self.busy - self.last_control_busy;
+        let capacity = serving - self.last_control_serving;
+        let period = (now - self.last_control_at) as f64 * 1e-6;
+        let mut noisy = busy_increment;
+        if period > 0.0 && busy_increment > 0.0 {
+            let mean_busy = busy_increment / period;
+            let sd = (2.0 * mean_busy * self.mean_service * period).sqrt();
+            let z: f64 = StandardNormal.sample(&mut self.noise);
+            noisy = (busy_increment + z * sd).clamp(0.0, capacity.max(0.0));
+        }
+        self.observed_offset += noisy - busy_increment;
+        self.last_control_busy = self.busy;
+        self.last_control_serving = serving;
+        self.last_control_at = now;
+        self.busy + self.observed_offset
     }
 
     /// Before a sample: the partial block counts, and the interval's latencies are

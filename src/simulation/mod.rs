@@ -59,9 +59,8 @@ fn run_policy(
     progress: &(dyn Fn(Time) + Sync),
 ) -> PolicyOutcome {
     match (scenario.fidelity, &shared.table) {
-        // Fluid arrivals are expected values: the seed does not enter.
         (Fidelity::Fluid { step }, Some(table)) => {
-            fluid::FluidModel::new(scenario, spec, step, table).run(progress)
+            fluid::FluidModel::new(scenario, spec, step, table, seed).run(progress)
         }
         _ => request::RequestModel::new(scenario, spec, seed).run(progress),
     }
