@@ -93,10 +93,7 @@ pub fn replication_seed(seed: u64, i: u32) -> u64 {
     if i == 0 {
         return seed;
     }
-    let mut z = seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    crate::workload::mix_seed(seed, i as u64)
 }
 
 /// Runs `replications` independent replications (seeds from [`replication_seed`]) of

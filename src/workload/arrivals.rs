@@ -41,8 +41,8 @@ impl RequestStream {
         let rate = RateFunction::new(workload);
         let mut s = RequestStream {
             rate,
-            arrival_rng: Pcg64Mcg::seed_from_u64(mix(seed, 0xA11)),
-            service_rng: Pcg64Mcg::seed_from_u64(mix(seed, 0x5E7)),
+            arrival_rng: Pcg64Mcg::seed_from_u64(mix_seed(seed, 0xA11)),
+            service_rng: Pcg64Mcg::seed_from_u64(mix_seed(seed, 0x5E7)),
             service: ServiceSampler::new(service),
             t: 0.0,
             segment_end: 0,
@@ -102,7 +102,7 @@ impl RequestStream {
 }
 
 /// SplitMix64-style mixing so that nearby seeds give unrelated streams.
-fn mix(seed: u64, stream: u64) -> u64 {
+pub(crate) fn mix_seed(seed: u64, stream: u64) -> u64 {
     let mut z = seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

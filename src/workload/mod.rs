@@ -9,6 +9,6 @@ mod arrivals;
 mod rate;
 mod table;
 
-pub(crate) use arrivals::{Request, RequestStream};
+pub(crate) use arrivals::{Request, RequestStream, mix_seed};
 pub use rate::RateFunction;
 pub use table::RateTable;
