@@ -46,7 +46,7 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use provsim::analytic::{MMc, allen_cunneen_wait, erlang_b};
+use provsim::analytic::{MMc, MMcK, allen_cunneen_wait, erlang_b};
 use provsim::metrics::Summary;
 
 /// Independent replications per case (seeds 1..=N).
@@ -458,6 +458,42 @@ fn erlang_b_loss_system() {
         "M/M/10/10 mean busy slots A(1−B)",
         8.0 * (1.0 - b),
         &field(&runs, |s| s.busy_slot_seconds / case.horizon_s as f64),
+    );
+}
+
+/// A small waiting room: the M/M/c/K queue, between the loss system and M/M/c.
+#[test]
+fn finite_waiting_room_mmck() {
+    let case = Case {
+        queue_limit: 3,
+        ..Case::mmc(10, 1, 8.0, 2_500)
+    };
+    let theory = MMcK {
+        servers: 10,
+        arrival_rate: 80.0,
+        mean_service: 0.1,
+        queue_limit: 3,
+    };
+    let runs = case.replicate();
+    println!(
+        "\nM/M/10/13 A=8: {} runs × {} s",
+        runs.len(),
+        case.horizon_s
+    );
+    check(
+        "M/M/10/13 drop fraction",
+        theory.p_block(),
+        &field(&runs, |s| s.drop_fraction),
+    );
+    check(
+        "M/M/10/13 P(wait | admitted)",
+        theory.p_wait(),
+        &field(&runs, |s| s.waited_fraction),
+    );
+    check(
+        "M/M/10/13 mean wait (s)",
+        theory.mean_wait(),
+        &field(&runs, |s| s.wait_mean_s),
     );
 }
 

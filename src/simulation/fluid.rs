@@ -2,7 +2,9 @@
 //!
 //! Each step (default 1 s) takes the expected arrivals λ dt (λ averaged exactly over each
 //! minute, see [`RateTable`]; whole requests, the fraction carried over), serves as many as the ready slots can (slots × dt / E[S]),
-//! carries the rest over as a backlog and drops what exceeds the queue limit. Busy
+//! carries the rest over as a backlog and drops what exceeds the queue limit. While there
+//! is no backlog, random bursts still overflow a finite queue: arrivals are then lost at
+//! the M/M/c/K blocking rate (Erlang B when `queue_limit = 0`). Busy
 //! slot-seconds are the work served. Discrete events — boots, control periods, samples,
 //! the end — stay exact engine events: a step is cut at an event's instant. Latency
 //! comes from queueing theory per minute-long block (see `fluid/latency.rs`).
@@ -14,10 +16,13 @@
 
 mod latency;
 
+use std::collections::HashMap;
+
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 use rand_pcg::Pcg64Mcg;
 
+use crate::analytic::MMcK;
 use crate::engine::Time;
 use crate::scenario::{PolicySpec, Scenario};
 use crate::workload::RateTable;
@@ -48,6 +53,11 @@ pub(crate) struct FluidModel<'a> {
     step: Time,
     mean_service: f64,
     queue_limit: u64,
+    /// Probability that an arrival finds the finite queue full although the fleet keeps
+    /// up on average (see `stationary_blocking`), for the current capacity and λ.
+    blocking: f64,
+    blocking_carry: f64,
+    blocking_cache: HashMap<(u32, u32), f64>,
     /// Time integrated up to.
     t: Time,
     /// End of the current step, and of the current rate-table cell with its λ.
@@ -87,6 +97,9 @@ impl<'a> FluidModel<'a> {
             step,
             mean_service: scenario.service.service_time.mean(),
             queue_limit: scenario.service.queue_limit,
+            blocking: 0.0,
+            blocking_carry: 0.0,
+            blocking_cache: HashMap::new(),
             t: 0,
             next_boundary: step,
             cell_end: 0,
@@ -98,7 +111,11 @@ impl<'a> FluidModel<'a> {
             busy: 0.0,
             in_system_seconds: 0.0,
             block: Block::default(),
-            latency: LatencyBook::new(scenario.service.service_time, scenario.service.slo),
+            latency: LatencyBook::new(
+                scenario.service.service_time,
+                scenario.service.slo,
+                scenario.service.queue_limit,
+            ),
             steps: 0,
             noise: Pcg64Mcg::seed_from_u64(seed ^ 0x0B5E_7FED),
             observed_offset: 0.0,
@@ -144,12 +161,14 @@ impl<'a> FluidModel<'a> {
     fn integrate_until(&mut self, until: Time) {
         let slots = self.rt.fleet.serving_slots.value() as f64;
         let service_rate = slots / self.mean_service;
+        self.blocking = self.stationary_blocking(slots, self.lambda);
         while self.t < until {
             if self.t >= self.next_boundary {
                 self.next_boundary += self.step;
             }
             if self.t >= self.cell_end {
                 (self.lambda, self.cell_end) = self.rate.cell(self.t);
+                self.blocking = self.stationary_blocking(slots, self.lambda);
             }
             let end = self.next_boundary.min(until).min(self.cell_end);
             self.advance(end - self.t, slots, service_rate);
@@ -167,9 +186,17 @@ impl<'a> FluidModel<'a> {
         self.arrivals_so_far = total.max(self.arrivals_so_far);
 
         let queued_before = self.backlog;
+        // Without a backlog the fleet keeps up on average, but random bursts still fill a
+        // finite queue: those arrivals are lost at the M/M/c/K rate.
+        let mut blocked = 0;
+        if queued_before == 0 && self.blocking > 0.0 {
+            self.blocking_carry += arrivals as f64 * self.blocking;
+            blocked = (self.blocking_carry as u64).min(arrivals);
+            self.blocking_carry -= blocked as f64;
+        }
         let capacity = service_rate * dt + self.capacity_carry;
         let whole = capacity as u64;
-        let waiting = queued_before + arrivals;
+        let waiting = queued_before + arrivals - blocked;
         let served = waiting.min(whole);
         // Unused capacity is not banked: only the fraction of a request carries over.
         self.capacity_carry = if served == whole {
@@ -178,8 +205,8 @@ impl<'a> FluidModel<'a> {
             0.0
         };
         let mut backlog = waiting - served;
-        let dropped = backlog.saturating_sub(self.queue_limit);
-        backlog -= dropped;
+        let dropped = backlog.saturating_sub(self.queue_limit) + blocked;
+        backlog -= dropped - blocked;
         self.backlog = backlog;
         self.busy += (served as f64 * self.mean_service).min(slots * dt);
 
@@ -222,6 +249,35 @@ impl<'a> FluidModel<'a> {
             // Little's law over the block: served × mean response time.
             self.in_system_seconds += free * (stats.mean_wait + self.mean_service);
         }
+    }
+
+    /// Probability that an arrival finds the queue full while capacity exceeds demand:
+    /// the M/M/c/K blocking probability at the current λ and slots. When demand exceeds
+    /// capacity the fluid backlog fills the queue and drops the excess itself, so this
+    /// only applies at ρ < 1 — or at any ρ without a waiting room, where no backlog can
+    /// form (Erlang B). Utilisation is quantised to 0.01 % so that values are reused.
+    fn stationary_blocking(&mut self, slots: f64, lambda: f64) -> f64 {
+        let c = slots as u32;
+        if c == 0 {
+            return 0.0;
+        }
+        let rho = lambda * self.mean_service / slots;
+        let q = self.queue_limit;
+        // ρ^q bounds the blocking probability: skip the sums when it is negligible.
+        if q > 0 && (rho >= 1.0 || q as f64 * rho.ln() < -25.0) {
+            return 0.0;
+        }
+        let rho_key = (rho * 10_000.0).round().min(1e9) as u32;
+        let mean_service = self.mean_service;
+        *self.blocking_cache.entry((c, rho_key)).or_insert_with(|| {
+            MMcK {
+                servers: c,
+                arrival_rate: rho_key as f64 / 10_000.0 * slots / mean_service,
+                mean_service,
+                queue_limit: q,
+            }
+            .p_block()
+        })
     }
 
     /// The busy integral as the autoscaler sees it. At request level the utilisation of

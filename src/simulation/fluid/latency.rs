@@ -4,8 +4,11 @@
 //! (Erlangs), the mean serving slots c and the mean backlog q. It treats the block as an
 //! M/M/c queue in steady state at that load, plus the time to clear the backlog ahead:
 //!
-//! - P(wait) = Erlang C(c, A) and the wait of a waiting request ~ Exp((c − A)/E[S]),
-//!   scaled by the Allen–Cunneen factor (1 + cs²)/2 for non-exponential service;
+//! - P(wait) and the mean wait of an admitted request come from M/M/c/K with the
+//!   scenario's `queue_limit` as the waiting room (Erlang C and Exp((c − A)/E[S]) when the
+//!   room is large; nobody waits when `queue_limit = 0`); the wait of a waiting request is
+//!   taken as exponential with that mean, scaled by the Allen–Cunneen factor
+//!   (1 + cs²)/2 for non-exponential service;
 //! - requests served while a backlog stands (demand above capacity) instead wait
 //!   D = q × E[S] / c, the time the servers need to clear the q requests ahead of them;
 //! - utilisation is capped at 0.99 for the M/M/c part: at and above saturation the
@@ -22,7 +25,7 @@
 
 use std::collections::HashMap;
 
-use crate::analytic::erlang_c;
+use crate::analytic::MMcK;
 use crate::engine::{Time, from_seconds, to_seconds};
 use crate::metrics::Recorder;
 use crate::scenario::ServiceTime;
@@ -53,10 +56,14 @@ pub(super) struct LatencyBook {
     /// Allen–Cunneen factor (1 + cs²)/2.
     variability: f64,
     slo: Time,
+    queue_limit: u64,
     service: ServiceTime,
     /// (quantile, probability) of the service time.
     service_grid: Vec<(f64, f64)>,
     entries: HashMap<Key, f64>,
+    /// Wait models already worked out: a state recurs often, and the M/M/c/K sums cost
+    /// O(c) and more.
+    models: HashMap<Key, WaitModel>,
     count_carry: f64,
     waited_carry: f64,
     late_carry: f64,
@@ -70,7 +77,7 @@ pub(super) struct WaitStats {
 }
 
 impl LatencyBook {
-    pub fn new(service: ServiceTime, slo: Time) -> Self {
+    pub fn new(service: ServiceTime, slo: Time, queue_limit: u64) -> Self {
         let service_grid = EDGES
             .windows(2)
             .map(|w| (service_quantile(service, (w[0] + w[1]) / 2.0), w[1] - w[0]))
@@ -79,9 +86,11 @@ impl LatencyBook {
             mean_service: service.mean(),
             variability: (1.0 + service.scv()) / 2.0,
             slo,
+            queue_limit,
             service,
             service_grid,
             entries: HashMap::new(),
+            models: HashMap::new(),
             count_carry: 0.0,
             waited_carry: 0.0,
             late_carry: 0.0,
@@ -113,15 +122,29 @@ impl LatencyBook {
         self.wait_of(key).stats()
     }
 
-    /// The wait model of a key.
-    fn wait_of(&self, key: Key) -> WaitModel {
-        match key {
+    /// The wait model of a key, worked out once.
+    fn wait_of(&mut self, key: Key) -> WaitModel {
+        if let Some(model) = self.models.get(&key) {
+            return *model;
+        }
+        let model = match key {
             Key::Stationary { slots, rho } => {
-                let c = slots as f64;
-                let rho = rho as f64 / RHO_STEPS;
+                // M/M/c/K: with a finite waiting room fewer wait, and not as long, as in
+                // M/M/c; with none (queue_limit = 0) nobody waits.
+                let queue = MMcK {
+                    servers: slots,
+                    arrival_rate: rho as f64 / RHO_STEPS * slots as f64 / self.mean_service,
+                    mean_service: self.mean_service,
+                    queue_limit: self.queue_limit,
+                };
+                let p_queue = queue.p_wait();
                 WaitModel {
-                    p_queue: erlang_c(slots, rho * c),
-                    exp_mean: self.variability * self.mean_service / (c * (1.0 - rho)),
+                    p_queue,
+                    exp_mean: if p_queue > 0.0 {
+                        self.variability * queue.mean_wait() / p_queue
+                    } else {
+                        0.0
+                    },
                     delay: 0.0,
                 }
             }
@@ -130,7 +153,9 @@ impl LatencyBook {
                 exp_mean: 0.0,
                 delay: (log_delay as f64 / LOG_D_STEPS).exp(),
             },
-        }
+        };
+        self.models.insert(key, model);
+        model
     }
 
     /// Records the interval's responses into `recorder` and starts a new interval.
@@ -176,6 +201,7 @@ impl LatencyBook {
 }
 
 /// Wait = backlog delay + (with probability `p_queue`) an exponential wait.
+#[derive(Debug, Clone, Copy)]
 struct WaitModel {
     p_queue: f64,
     exp_mean: f64,
@@ -325,7 +351,8 @@ mod tests {
     #[test]
     fn grid_reproduces_mmc_mean_wait_and_p_wait() {
         // M/M/10 at A = 8: P(wait) = 0.409180, Wq = 0.020459 s for E[S] = 0.1 s.
-        let mut book = LatencyBook::new(ServiceTime::Exponential { mean: 0.1 }, 1_000_000);
+        let mut book =
+            LatencyBook::new(ServiceTime::Exponential { mean: 0.1 }, 1_000_000, u64::MAX);
         let stats = book.add_stationary(1_000_000.0, 8.0, 10.0);
         assert!((stats.p_wait - 0.409180).abs() < 1e-5, "{stats:?}");
         assert!((stats.mean_wait - 0.020459).abs() < 1e-5, "{stats:?}");
