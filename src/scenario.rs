@@ -438,8 +438,14 @@ pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, Sce
                 message,
             };
         };
-        let at = LineCol::of_offset(text, span.start);
-        match field_at(text, span.start) {
+        // Tagged tables (a policy, a shape, a scaling rule) are read whole before their
+        // fields are, so serde reports their errors at the table: find the culprit inside.
+        let (offset, field) = match blame_in_table(text, span.start, &message) {
+            Some((field, offset)) => (offset, Some(field)),
+            None => (span.start, field_at(text, span.start)),
+        };
+        let at = LineCol::of_offset(text, offset);
+        match field {
             // serde's message says what was wrong ("invalid type: string, expected u64");
             // the path says where.
             Some(field) if !message.contains(&format!("`{field}`")) => ScenarioError::Invalid {
@@ -521,6 +527,197 @@ fn field_on_line(text: &str, offset: usize) -> Option<String> {
         name
     };
     Some(format!("{prefix}.{key}"))
+}
+
+/// For an error serde reports at a whole table: the field inside that table the message
+/// is about (an unknown key, or the value whose type or range is wrong) and its offset;
+/// for a missing field, the table itself. `None` when the error is not at a table or
+/// nothing in it matches.
+fn blame_in_table(text: &str, offset: usize, message: &str) -> Option<(String, usize)> {
+    let doc = toml_edit::Document::parse(text).ok()?;
+    let root = doc.as_item().as_table_like()?;
+    let mut path = Vec::new();
+    if let Some((table, table_offset)) = table_at(root, offset, &mut path) {
+        if let Some(found) = blame(table, table_offset, message, &mut path) {
+            return Some(found);
+        }
+    }
+    // An array of tables may be reported at its start: try each element in turn.
+    let array_path = field_at(text, offset)?;
+    let mut item = doc.as_item();
+    for key in array_path.split('.') {
+        item = item.as_table_like()?.get(key)?;
+    }
+    item.as_array_of_tables()?
+        .iter()
+        .enumerate()
+        .find_map(|(i, t)| {
+            let mut path = vec![format!("{array_path}[{i}]")];
+            let at = t.span().map_or(offset, |s| s.start);
+            blame(t, at, message, &mut path)
+        })
+}
+
+/// The culprit of `message` inside `table` (at `table_offset`, with path `path`).
+fn blame(
+    table: &dyn toml_edit::TableLike,
+    table_offset: usize,
+    message: &str,
+    path: &mut Vec<String>,
+) -> Option<(String, usize)> {
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let key = rest.split('`').next()?;
+        return (!table.contains_key(key)).then(|| (path.concat(), table_offset));
+    }
+    let wanted = Culprit::of(message)?;
+    find_culprit(table, &wanted, path).map(|at| (path.concat(), at))
+}
+
+/// What an error message says is wrong.
+enum Culprit {
+    /// `unknown field `x``.
+    Key(String),
+    /// `invalid type: string "x", expected …` / `invalid value: integer `-1`, …`: the value
+    /// as serde prints it.
+    Value(String),
+}
+
+impl Culprit {
+    fn of(message: &str) -> Option<Culprit> {
+        if let Some(rest) = message.strip_prefix("unknown field `") {
+            return Some(Culprit::Key(rest.split('`').next()?.to_string()));
+        }
+        let rest = message
+            .strip_prefix("invalid type: ")
+            .or_else(|| message.strip_prefix("invalid value: "))?;
+        let shown = rest.rsplit_once(", expected")?.0;
+        Some(Culprit::Value(shown.to_string()))
+    }
+
+    fn matches_value(&self, value: &toml_edit::Value) -> bool {
+        let Culprit::Value(shown) = self else {
+            return false;
+        };
+        let printed = match value {
+            toml_edit::Value::String(v) => format!("string {:?}", v.value()),
+            toml_edit::Value::Integer(v) => format!("integer `{}`", v.value()),
+            toml_edit::Value::Float(v) => format!("floating point `{}`", v.value()),
+            toml_edit::Value::Boolean(v) => format!("boolean `{}`", v.value()),
+            _ => return false,
+        };
+        // serde prints floats its own way (`1.0` vs `1`): compare the kind and the number.
+        printed == *shown
+            || matches!(value, toml_edit::Value::Float(_))
+                && shown.strip_prefix("floating point `").is_some_and(|n| {
+                    n.trim_end_matches('`').parse::<f64>().ok() == value.as_float()
+                })
+    }
+}
+
+/// The innermost table whose header (or inline braces) covers `offset`, with its path
+/// and its own offset.
+fn table_at<'t>(
+    table: &'t dyn toml_edit::TableLike,
+    offset: usize,
+    path: &mut Vec<String>,
+) -> Option<(&'t dyn toml_edit::TableLike, usize)> {
+    for (key, item) in table.iter() {
+        let depth = path.len();
+        push_key(path, key);
+        let found = match item {
+            toml_edit::Item::Table(t) => this_or_inner(t, t.span(), offset, path),
+            toml_edit::Item::ArrayOfTables(a) => a.iter().enumerate().find_map(|(i, t)| {
+                indexed(path, i, |path| this_or_inner(t, t.span(), offset, path))
+            }),
+            toml_edit::Item::Value(toml_edit::Value::InlineTable(t)) => {
+                this_or_inner(t, t.span(), offset, path)
+            }
+            toml_edit::Item::Value(toml_edit::Value::Array(a)) => {
+                a.iter().enumerate().find_map(|(i, v)| {
+                    let t = v.as_inline_table()?;
+                    indexed(path, i, |path| this_or_inner(t, t.span(), offset, path))
+                })
+            }
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+        path.truncate(depth);
+    }
+    None
+}
+
+/// A table inside `table` that covers `offset`, else `table` itself if its `span` does.
+fn this_or_inner<'t>(
+    table: &'t dyn toml_edit::TableLike,
+    span: Option<std::ops::Range<usize>>,
+    offset: usize,
+    path: &mut Vec<String>,
+) -> Option<(&'t dyn toml_edit::TableLike, usize)> {
+    table_at(table, offset, path).or_else(|| {
+        let start = span.as_ref().map(|s| s.start);
+        covers(span, offset).then_some((table, start.unwrap_or(offset)))
+    })
+}
+
+/// Runs `f` with `[i]` on the path, keeping it only if `f` finds something.
+fn indexed<T>(
+    path: &mut Vec<String>,
+    i: usize,
+    f: impl FnOnce(&mut Vec<String>) -> Option<T>,
+) -> Option<T> {
+    path.push(format!("[{i}]"));
+    let found = f(path);
+    if found.is_none() {
+        path.pop();
+    }
+    found
+}
+
+/// Depth-first, in file order: the first key or value inside `table` that `wanted`
+/// describes; extends `path` to it and returns its offset.
+fn find_culprit(
+    table: &dyn toml_edit::TableLike,
+    wanted: &Culprit,
+    path: &mut Vec<String>,
+) -> Option<usize> {
+    for (key, item) in table.iter() {
+        let depth = path.len();
+        push_key(path, key);
+        let key_offset = table.key(key).and_then(|k| k.span()).map(|s| s.start);
+        if matches!(wanted, Culprit::Key(k) if k == key) {
+            return key_offset;
+        }
+        let found = match item {
+            toml_edit::Item::Value(v) => find_in_value(v, wanted, path, key_offset),
+            toml_edit::Item::Table(t) => find_culprit(t, wanted, path),
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+        path.truncate(depth);
+    }
+    None
+}
+
+fn find_in_value(
+    value: &toml_edit::Value,
+    wanted: &Culprit,
+    path: &mut Vec<String>,
+    key_offset: Option<usize>,
+) -> Option<usize> {
+    match value {
+        toml_edit::Value::InlineTable(t) => find_culprit(t, wanted, path),
+        toml_edit::Value::Array(a) => a.iter().enumerate().find_map(|(i, v)| {
+            indexed(path, i, |path| {
+                find_in_value(v, wanted, path, v.span().map(|s| s.start))
+            })
+        }),
+        v if wanted.matches_value(v) => key_offset.or_else(|| v.span().map(|s| s.start)),
+        _ => None,
+    }
 }
 
 fn covers(span: Option<std::ops::Range<usize>>, offset: usize) -> bool {
@@ -1747,6 +1944,55 @@ cost = { capex_per_server = 1000.0, amortization = "4y" }
         let e = parse(&text, "m.toml", "m").unwrap_err().to_string();
         assert!(e.starts_with("m.toml:6:"), "{e}");
         assert!(e.contains("unknown field `slots`"), "{e}");
+    }
+
+    /// Policies, shapes and scaling rules are tagged tables that serde reads whole; their
+    /// errors must still name the field inside and its line.
+    #[test]
+    fn errors_inside_tagged_tables_name_the_field_and_line() {
+        let two = format!(
+            "{MINIMAL}[[policy]]\nname = \"cloud\"\ntype = \"autoscale\"\nmin = 1\nmax = 4\n\
+             boot_time = \"90s\"\nscaling = {{ type = \"target-tracking\", target = 0.6 }}\n\
+             billing = {{ price_per_hour = 0.4 }}\n"
+        );
+        parse(&two, "m.toml", "m").expect("the base text is valid");
+        let cases = [
+            (
+                "boot_time = \"90s\"",
+                "boot_time = 90",
+                "m.toml:18:1: field `policy[1].boot_time`: invalid type: integer `90`",
+            ),
+            (
+                "min = 1",
+                "min = -1",
+                "m.toml:16:1: field `policy[1].min`: invalid value",
+            ),
+            (
+                "target = 0.6",
+                "target = \"high\"",
+                "m.toml:19:39: field `policy[1].scaling.target`: invalid type",
+            ),
+            (
+                "servers = 2",
+                "servers = 2\nsize = 3",
+                "m.toml:12:1: field `policy[0].size`: unknown field `size`",
+            ),
+            (
+                "type = \"fixed\"\n",
+                "",
+                "m.toml:8:1: field `policy[0]`: missing field `type`",
+            ),
+            (
+                "mean = \"100ms\" }",
+                "mean = \"100ms\", sd = 1 }",
+                "m.toml:4:64: field `service.service_time.sd`",
+            ),
+        ];
+        for (from, to, want) in cases {
+            let text = two.replacen(from, to, 1);
+            let e = parse(&text, "m.toml", "m").unwrap_err().to_string();
+            assert!(e.starts_with(want), "{e}\n wanted {want}");
+        }
     }
 
     #[test]
