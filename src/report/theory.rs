@@ -1,11 +1,14 @@
 //! Theory next to the simulation: for each `fixed` policy whose service is exponential
-//! under constant Poisson load (no traffic shapes), the closed-form M/M/c values beside
-//! what the run measured, so users can see the model agree with queueing theory.
+//! under constant Poisson load (no traffic shapes), the closed-form M/M/c/K values (the
+//! scenario's `queue_limit` is the waiting room) beside what the run measured, so users
+//! can see the model agree with queueing theory. Request fidelity only: the fluid
+//! fidelity computes its waits from these same formulas, so the comparison would check
+//! the formulas against themselves.
 
 use std::fmt::Write;
 
-use crate::analytic::{MMc, erlang_b};
-use crate::scenario::{PolicyKind, Scenario, ServiceTime};
+use crate::analytic::MMcK;
+use crate::scenario::{Fidelity, PolicyKind, Scenario, ServiceTime};
 use crate::simulation::Outcome;
 
 /// The comparison table, or `None` when no policy qualifies.
@@ -13,7 +16,7 @@ pub fn theory_table(scenario: &Scenario, outcome: &Outcome) -> Option<String> {
     let ServiceTime::Exponential { mean } = scenario.service.service_time else {
         return None;
     };
-    if !scenario.workload.shapes.is_empty() {
+    if !scenario.workload.shapes.is_empty() || scenario.fidelity != Fidelity::Request {
         return None;
     }
     let mut out = String::new();
@@ -24,10 +27,11 @@ pub fn theory_table(scenario: &Scenario, outcome: &Outcome) -> Option<String> {
         let c = fixed
             .servers
             .saturating_mul(scenario.service.slots_per_server);
-        let q = MMc {
+        let q = MMcK {
             servers: c,
             arrival_rate: scenario.workload.base_rate,
             mean_service: mean,
+            queue_limit: scenario.service.queue_limit,
         };
         let s = &result.summary;
         if out.is_empty() {
@@ -36,44 +40,31 @@ pub fn theory_table(scenario: &Scenario, outcome: &Outcome) -> Option<String> {
                 "queueing theory vs simulation (constant Poisson load, exponential service):"
             );
         }
-        let _ = write!(
+        let load = q.offered_load();
+        let _ = writeln!(
             out,
-            "  {}: M/M/{c}, offered {:.2} Erlangs (ρ = {:.3})",
+            "  {}: M/M/{c}/{} (queue limit {}), offered {load:.2} Erlangs (ρ = {:.3})",
             spec.name,
-            q.offered_load(),
-            q.utilization()
+            c as u64 + scenario.service.queue_limit,
+            scenario.service.queue_limit,
+            load / c as f64,
         );
-        if scenario.service.queue_limit == 0 {
-            let _ = writeln!(
-                out,
-                ", no queue (Erlang B)\n    drop fraction   theory {:.6}  simulated {:.6}",
-                erlang_b(c, q.offered_load()),
-                s.drop_fraction
-            );
-            continue;
-        }
-        if !q.is_stable() {
-            let _ = writeln!(out, ": unstable (load ≥ slots), no steady state to compare");
-            continue;
-        }
-        let _ = writeln!(out);
+        let (p_block, wait) = (q.p_block(), q.mean_wait());
         let rows = [
+            ("drop fraction", p_block, s.drop_fraction),
             ("P(wait)", q.p_wait(), s.waited_fraction),
-            ("mean wait s", q.mean_wait(), s.wait_mean_s),
-            ("mean response s", q.mean_response(), s.response_mean_s),
-            ("mean in system", q.mean_in_system(), s.mean_in_system),
+            ("mean wait s", wait, s.wait_mean_s),
+            ("mean response s", wait + mean, s.response_mean_s),
+            (
+                "mean in system",
+                q.arrival_rate * (1.0 - p_block) * (wait + mean),
+                s.mean_in_system,
+            ),
         ];
         for (name, theory, simulated) in rows {
             let _ = writeln!(
                 out,
                 "    {name:<16} theory {theory:>10.6}  simulated {simulated:>10.6}"
-            );
-        }
-        if s.dropped > 0 {
-            let _ = writeln!(
-                out,
-                "    ({} requests were dropped at the queue limit, which M/M/c ignores)",
-                s.dropped
             );
         }
     }
