@@ -55,6 +55,7 @@ pub mod engine;
 pub(crate) mod fleet;
 pub mod metrics;
 pub(crate) mod policy;
+pub(crate) mod provider;
 pub mod replication;
 pub mod report;
 pub mod scenario;

@@ -41,6 +41,9 @@ pub struct Summary {
     pub mean_servers: f64,
     pub peak_servers: u64,
     pub launches: u64,
+    /// Launches the provider refused at least once (quota, rate limit, shortage) and
+    /// that had to wait for a retry.
+    pub launches_refused: u64,
     pub drop_fraction: f64,
     pub slo_miss_fraction: f64,
 }
@@ -59,6 +62,8 @@ pub struct Sample {
     pub servers_booting: u32,
     pub servers_ready: u32,
     pub servers_draining: u32,
+    /// Launches asked for and refused by the provider so far, waiting for a retry.
+    pub servers_pending: u32,
     /// Mean busy slots over the interval.
     pub busy_slots: f64,
     /// Mean paid-but-idle slots over the interval (booting servers' slots included).
@@ -274,6 +279,7 @@ pub(crate) struct PolicyStats {
     pub paid_server_seconds: f64,
     pub peak_servers: u64,
     pub launches: u64,
+    pub launches_refused: u64,
 }
 
 impl PolicyStats {
@@ -311,6 +317,7 @@ impl PolicyStats {
             mean_servers: ratio(self.paid_server_seconds, horizon_s),
             peak_servers: self.peak_servers,
             launches: self.launches,
+            launches_refused: self.launches_refused,
             drop_fraction: ratio(r.dropped as f64, r.arrived as f64),
             slo_miss_fraction: ratio(r.slo_misses as f64, r.served as f64),
         }

@@ -271,9 +271,37 @@ pub struct AutoscaleSpec {
     pub min: u32,
     pub max: u32,
     pub initial: u32,
+    /// Boot time: the constant, or the median when `boot_time_p95` is set.
     pub boot_time: Time,
+    /// 95th percentile of a lognormal boot time.
+    pub boot_time_p95: Option<Time>,
     pub scaling: Scaling,
     pub billing: CloudBilling,
+    pub limits: ProviderLimits,
+}
+
+/// What the cloud provider refuses (see `provider.rs`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderLimits {
+    /// Instances alive at once in the account.
+    pub quota: Option<u32>,
+    /// Launch token bucket: size and refill per minute.
+    pub launches_per_minute: Option<u32>,
+    /// [start, end) windows in which every launch fails.
+    pub shortages: Vec<(Time, Time)>,
+    /// How often refused launches are retried.
+    pub retry_every: Time,
+}
+
+impl Default for ProviderLimits {
+    fn default() -> Self {
+        ProviderLimits {
+            quota: None,
+            launches_per_minute: None,
+            shortages: Vec::new(),
+            retry_every: 30 * SECOND,
+        }
+    }
 }
 
 /// How an autoscaler decides (`scaling.type`); each runs in `policy::autoscale::*`.
@@ -1065,9 +1093,33 @@ enum RawPolicy {
         initial: Option<u64>,
         #[serde(with = "humantime_serde")]
         boot_time: Duration,
+        #[serde(with = "humantime_serde", default)]
+        boot_time_p95: Option<Duration>,
         scaling: RawScaling,
         billing: RawCloudBilling,
+        #[serde(default)]
+        limits: Option<Box<RawLimits>>,
     },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    quota: Option<u64>,
+    launches_per_minute: Option<u64>,
+    #[serde(default)]
+    shortages: Vec<RawShortage>,
+    #[serde(with = "humantime_serde", default)]
+    retry_every: Option<Duration>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawShortage {
+    #[serde(with = "humantime_serde")]
+    start: Duration,
+    #[serde(with = "humantime_serde")]
+    duration: Duration,
 }
 
 #[derive(Deserialize)]
@@ -1297,7 +1349,7 @@ impl RawScenario {
         }
         let mut policies = Vec::with_capacity(self.policy.len());
         for (i, p) in self.policy.into_iter().enumerate() {
-            let spec = p.check(c, i, service.slots_per_server)?;
+            let spec = p.check(c, i, service.slots_per_server, horizon)?;
             if policies.iter().any(|q: &PolicySpec| q.name == spec.name) {
                 return Err(c.error(
                     &format!("policy[{i}].name"),
@@ -1519,7 +1571,13 @@ impl RawShape {
 }
 
 impl RawPolicy {
-    fn check(self, c: &mut Checker<'_>, i: usize, slots: u32) -> Result<PolicySpec, ScenarioError> {
+    fn check(
+        self,
+        c: &mut Checker<'_>,
+        i: usize,
+        slots: u32,
+        horizon: Time,
+    ) -> Result<PolicySpec, ScenarioError> {
         let f = format!("policy[{i}]");
         let (name, kind) = match self {
             RawPolicy::Fixed {
@@ -1577,8 +1635,10 @@ impl RawPolicy {
                 max,
                 initial,
                 boot_time,
+                boot_time_p95,
                 scaling,
                 billing,
+                limits,
             } => {
                 let max = c.fleet_size(&format!("{f}.max"), max, 1, slots)?;
                 // Utilisation is measured on ready servers: with none there is nothing to
@@ -1634,13 +1694,38 @@ impl RawPolicy {
                         None => granularity,
                     },
                 };
+                let boot_time = c.time(&format!("{f}.boot_time"), boot_time)?;
+                let boot_time_p95 = match boot_time_p95 {
+                    None => None,
+                    Some(p95) => {
+                        let field = format!("{f}.boot_time_p95");
+                        let p95 = c.time(&field, p95)?;
+                        if p95 < boot_time || p95 > 100 * boot_time.max(1) {
+                            return Err(c.error(
+                                &field,
+                                format!(
+                                    "expected the 95th percentile of the boot time, from boot_time (the median, {}) to 100 times it, got {}",
+                                    fmt_duration(Duration::from_micros(boot_time)),
+                                    fmt_duration(Duration::from_micros(p95))
+                                ),
+                            ));
+                        }
+                        Some(p95)
+                    }
+                };
+                let limits = match limits {
+                    None => ProviderLimits::default(),
+                    Some(l) => l.check(c, &format!("{f}.limits"), horizon)?,
+                };
                 let spec = AutoscaleSpec {
                     min,
                     max,
                     initial: initial as u32,
-                    boot_time: c.time(&format!("{f}.boot_time"), boot_time)?,
+                    boot_time,
+                    boot_time_p95,
                     scaling,
                     billing,
+                    limits,
                 };
                 (name, PolicyKind::Autoscale(spec))
             }
@@ -1652,6 +1737,46 @@ impl RawPolicy {
             ));
         }
         Ok(PolicySpec { name, kind })
+    }
+}
+
+impl RawLimits {
+    fn check(
+        self,
+        c: &mut Checker<'_>,
+        f: &str,
+        horizon: Time,
+    ) -> Result<ProviderLimits, ScenarioError> {
+        let quota = match self.quota {
+            None => None,
+            Some(q) => Some(c.count(&format!("{f}.quota"), q, 1, MAX_SERVERS)?),
+        };
+        let launches_per_minute = match self.launches_per_minute {
+            None => None,
+            Some(r) => Some(c.count(&format!("{f}.launches_per_minute"), r, 1, MAX_SERVERS)?),
+        };
+        let mut shortages = Vec::with_capacity(self.shortages.len());
+        for (i, w) in self.shortages.into_iter().enumerate() {
+            let start = c.time(&format!("{f}.shortages[{i}].start"), w.start)?;
+            let length = c.positive_time(&format!("{f}.shortages[{i}].duration"), w.duration)?;
+            if start >= horizon {
+                return Err(c.error(
+                    &format!("{f}.shortages[{i}].start"),
+                    "expected a start inside the horizon",
+                ));
+            }
+            shortages.push((start, start.saturating_add(length)));
+        }
+        let retry_every = match self.retry_every {
+            None => ProviderLimits::default().retry_every,
+            Some(r) => c.positive_time(&format!("{f}.retry_every"), r)?,
+        };
+        Ok(ProviderLimits {
+            quota,
+            launches_per_minute,
+            shortages,
+            retry_every,
+        })
     }
 }
 

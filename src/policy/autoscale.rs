@@ -105,10 +105,6 @@ impl Policy for Autoscaler {
         self.spec.initial
     }
 
-    fn boot_time(&self) -> Time {
-        self.spec.boot_time
-    }
-
     fn control_period(&self) -> Option<Time> {
         Some(self.strategy.period())
     }
@@ -136,7 +132,8 @@ impl Policy for Autoscaler {
             utilization: seen.utilization,
             busy_servers,
             ready: counts.ready,
-            booting: counts.booting,
+            // Pending launches are capacity asked for: counted so it is not asked twice.
+            booting: counts.booting + seen.pending_launches,
             past_warmup,
             min: self.spec.min,
             max: self.spec.max,

@@ -18,15 +18,14 @@ pub(crate) struct Observation {
     /// Busy slot-seconds ÷ slot-seconds of ready and draining servers over the period
     /// (0 when no server could serve).
     pub utilization: f64,
+    /// Launches asked for that the provider has not granted yet (quota, rate limit,
+    /// capacity shortage): capacity already requested, like booting servers.
+    pub pending_launches: u32,
 }
 
 pub(crate) trait Policy: Send {
     /// Servers ready at t = 0.
     fn initial_servers(&self) -> u32;
-    /// Time from launch to serving, for servers this policy launches.
-    fn boot_time(&self) -> Time {
-        0
-    }
     /// How often [`Policy::control`] runs, if the policy ever changes the fleet.
     fn control_period(&self) -> Option<Time> {
         None

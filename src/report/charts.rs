@@ -1505,6 +1505,7 @@ mod tests {
             mean_servers: 10.0,
             peak_servers: 12,
             launches: 0,
+            launches_refused: 0,
             drop_fraction: 0.01,
             slo_miss_fraction: 0.005,
         }
@@ -1523,6 +1524,7 @@ mod tests {
                     servers_booting: 0,
                     servers_ready: 10,
                     servers_draining: 0,
+                    servers_pending: 0,
                     busy_slots: load * 0.1,
                     idle_slots: 80.0 - load * 0.1 * scale,
                     capacity_rate: 800.0 * scale,

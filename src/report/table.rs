@@ -50,6 +50,25 @@ pub fn summary_table(scenario: &Scenario, outcome: &Outcome) -> String {
         })
         .collect();
     render(&mut out, &rows);
+    let refused: Vec<String> = outcome
+        .policies
+        .iter()
+        .filter(|p| p.summary.launches_refused > 0)
+        .map(|p| {
+            let s = &p.summary;
+            format!(
+                "{} {} (launched {})",
+                s.policy, s.launches_refused, s.launches
+            )
+        })
+        .collect();
+    if !refused.is_empty() {
+        let _ = writeln!(
+            out,
+            "launches refused by provider limits (quota, rate, shortage) and retried: {}",
+            refused.join(", ")
+        );
+    }
     out
 }
 

@@ -133,6 +133,7 @@ impl<'a> FluidModel<'a> {
                 Event::BootDone(id) => {
                     self.rt.fleet.mark_ready(id, now);
                 }
+                Event::RetryLaunches => self.rt.retry_launches(now),
                 Event::Control => {
                     let observed = self.observed_busy(now);
                     self.rt.control(now, observed);

@@ -60,6 +60,7 @@ impl<'a> RequestModel<'a> {
                     let busy = self.rt.fleet.busy_slots.integral(now);
                     self.rt.control(now, busy);
                 }
+                Event::RetryLaunches => self.rt.retry_launches(now),
                 Event::Sample => {
                     let busy = self.rt.fleet.busy_slots.integral(now);
                     self.rt.sample(now, busy, self.queue.len() as u64, progress);

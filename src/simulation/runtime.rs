@@ -6,7 +6,8 @@ use crate::engine::{Engine, Time, to_seconds};
 use crate::fleet::{Decision, Fleet};
 use crate::metrics::{PolicyStats, Recorder, Sample, ratio};
 use crate::policy::{self, Observation, Policy};
-use crate::scenario::{PolicySpec, Scenario};
+use crate::provider::Provider;
+use crate::scenario::{PolicyKind, PolicySpec, Scenario};
 use crate::workload::RateFunction;
 
 use super::PolicyOutcome;
@@ -15,9 +16,14 @@ use super::PolicyOutcome;
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Event {
     Arrival,
-    Departure { server: u32, arrived: Time },
+    Departure {
+        server: u32,
+        arrived: Time,
+    },
     BootDone(u32),
     Control,
+    /// Launches the provider refused are tried again.
+    RetryLaunches,
     Sample,
     End,
 }
@@ -38,6 +44,7 @@ pub(super) struct Runtime<'a> {
     pub fleet: Fleet,
     pub engine: Engine<Event>,
     pub recorder: Recorder,
+    provider: Provider,
     rate: RateFunction,
     series: Vec<Sample>,
     last_sample: Mark,
@@ -49,6 +56,10 @@ impl<'a> Runtime<'a> {
     pub fn new(scenario: &'a Scenario, spec: &'a PolicySpec) -> Self {
         let policy = policy::build(spec);
         let fleet = Fleet::new(scenario.service.slots_per_server, policy.tariff());
+        let autoscale = match &spec.kind {
+            PolicyKind::Autoscale(a) => Some(a),
+            _ => None,
+        };
         let samples = (scenario.horizon / scenario.sample_every + 1) as usize;
         Runtime {
             scenario,
@@ -57,6 +68,7 @@ impl<'a> Runtime<'a> {
             fleet,
             engine: Engine::with_capacity(1024),
             recorder: Recorder::new(scenario.service.slo, scenario.horizon),
+            provider: Provider::new(autoscale, scenario.seed),
             rate: RateFunction::new(&scenario.workload),
             series: Vec::with_capacity(samples),
             last_sample: Mark::default(),
@@ -105,24 +117,44 @@ impl<'a> Runtime<'a> {
                 mark.busy - self.last_control.busy,
                 mark.serving - self.last_control.serving,
             ),
+            pending_launches: self.provider.pending(),
         };
         self.last_control = mark;
         match self.policy.control(now, &self.fleet, seen) {
             Decision::Hold => {}
             Decision::Launch(n) => {
-                let boot = self.policy.boot_time();
-                for _ in 0..n {
-                    let id = self.fleet.launch(now);
-                    self.engine.schedule(now + boot, Event::BootDone(id));
-                }
-                self.peak_servers = self.peak_servers.max(self.fleet.paid_servers.value());
+                self.provider.request(n);
+                self.launch_granted(now);
             }
             Decision::Remove(n) => {
-                self.fleet.remove(n, now);
+                // Launches not made yet are the cheapest to give up.
+                let cancelled = self.provider.cancel(n);
+                self.fleet.remove(n - cancelled, now);
             }
         }
         if let Some(period) = self.policy.control_period() {
             self.schedule_if_inside(now + period, Event::Control);
+        }
+    }
+
+    /// A retry of refused launches is due.
+    pub fn retry_launches(&mut self, now: Time) {
+        self.provider.retry_due();
+        self.launch_granted(now);
+    }
+
+    /// Launches what the provider grants of the pending launches, each with its own boot
+    /// time, and schedules a retry for the rest.
+    fn launch_granted(&mut self, now: Time) {
+        let granted = self.provider.grant(now, self.fleet.paid_servers.value());
+        for _ in 0..granted {
+            let boot = self.provider.boot_time();
+            let id = self.fleet.launch(now);
+            self.engine.schedule(now + boot, Event::BootDone(id));
+        }
+        self.peak_servers = self.peak_servers.max(self.fleet.paid_servers.value());
+        if let Some(at) = self.provider.retry_at(now) {
+            self.schedule_if_inside(at, Event::RetryLaunches);
         }
     }
 
@@ -160,6 +192,7 @@ impl<'a> Runtime<'a> {
             servers_booting: counts.booting,
             servers_ready: counts.ready,
             servers_draining: counts.draining,
+            servers_pending: self.provider.pending(),
             busy_slots: busy,
             idle_slots: (paid_slots - busy).max(0.0),
             capacity_rate: serving / self.scenario.service.service_time.mean(),
@@ -193,6 +226,7 @@ impl<'a> Runtime<'a> {
             paid_server_seconds: self.fleet.paid_servers.integral(h),
             peak_servers: self.peak_servers,
             launches: self.fleet.launches(),
+            launches_refused: self.provider.refused(),
         };
         let summary = stats.summary(&self.spec.name, self.spec.kind.type_name(), &self.recorder);
         PolicyOutcome {
