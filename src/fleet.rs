@@ -24,6 +24,9 @@ pub(crate) struct Server {
     pub launched: Time,
     pub ready_at: Option<Time>,
     pub busy: u32,
+    /// Slots it serves with now (fewer than `slots_per_server` during an application
+    /// warmup; 0 while booting).
+    pub slots: u32,
 }
 
 /// A piecewise-constant quantity and its exact time integral (value × microseconds).
@@ -159,6 +162,7 @@ impl Fleet {
             launched: now,
             ready_at: None,
             busy: 0,
+            slots: 0,
         });
         self.alive.push(id);
         self.launches += 1;
@@ -169,6 +173,12 @@ impl Fleet {
 
     /// A booting server finished booting. Returns false if it was cancelled meanwhile.
     pub(crate) fn mark_ready(&mut self, id: u32, now: Time) -> bool {
+        self.mark_ready_with(id, now, self.slots_per_server)
+    }
+
+    /// A booting server finished booting and serves with `slots` slots (fewer while its
+    /// application warms up). Returns false if it was cancelled meanwhile.
+    pub(crate) fn mark_ready_with(&mut self, id: u32, now: Time, slots: u32) -> bool {
         let server = &mut self.servers[id as usize];
         if server.state != ServerState::Booting {
             return false;
@@ -177,10 +187,26 @@ impl Fleet {
         server.ready_at = Some(now);
         self.counts.booting -= 1;
         self.counts.ready += 1;
-        self.serving_slots.add(now, self.slots_per_server as i64);
-        self.free
-            .extend(std::iter::repeat_n(id, self.slots_per_server as usize));
+        self.add_slots(id, now, slots.min(self.slots_per_server));
         true
+    }
+
+    /// The application on server `id` is warm: it serves with all its slots from now.
+    /// Returns true if slots were added (the caller may dispatch waiting requests).
+    pub(crate) fn finish_warmup(&mut self, id: u32, now: Time) -> bool {
+        let server = &self.servers[id as usize];
+        // A draining or terminated server takes no new work, warm or not.
+        if server.state != ServerState::Ready || server.slots >= self.slots_per_server {
+            return false;
+        }
+        self.add_slots(id, now, self.slots_per_server - server.slots);
+        true
+    }
+
+    fn add_slots(&mut self, id: u32, now: Time, n: u32) {
+        self.servers[id as usize].slots += n;
+        self.serving_slots.add(now, n as i64);
+        self.free.extend(std::iter::repeat_n(id, n as usize));
     }
 
     /// Takes a free slot for a new request, if any ready server has one.
@@ -278,11 +304,11 @@ impl Fleet {
             ServerState::Booting => self.counts.booting -= 1,
             ServerState::Ready => {
                 self.counts.ready -= 1;
-                self.serving_slots.add(now, -(self.slots_per_server as i64));
+                self.serving_slots.add(now, -(server.slots as i64));
             }
             ServerState::Draining => {
                 self.counts.draining -= 1;
-                self.serving_slots.add(now, -(self.slots_per_server as i64));
+                self.serving_slots.add(now, -(server.slots as i64));
             }
             ServerState::Terminated => return,
         }
@@ -403,5 +429,36 @@ mod tests {
         f.remove(1, SECOND);
         assert!(!f.mark_ready(a, 90 * SECOND));
         assert_eq!(f.counts(), FleetCounts::default());
+    }
+
+    #[test]
+    fn application_warmup_serves_with_fewer_slots_until_warm() {
+        let mut f = Fleet::new(
+            8,
+            Tariff::Metered {
+                per_server_second: 1.0,
+                minimum: 0,
+                granularity: SECOND,
+            },
+        );
+        let a = f.launch(0);
+        assert!(f.mark_ready_with(a, 90 * SECOND, 2));
+        assert_eq!(f.serving_slots.value(), 2);
+        assert_eq!(f.free.len(), 2);
+        // Warm at 150 s: all 8 slots from then on; 2 × 60 + 8 × 50 slot-seconds by 200 s.
+        assert!(f.finish_warmup(a, 150 * SECOND));
+        assert_eq!(f.serving_slots.value(), 8);
+        assert_eq!(
+            f.serving_slots.integral(200 * SECOND),
+            2.0 * 60.0 + 8.0 * 50.0
+        );
+        assert!(!f.finish_warmup(a, 150 * SECOND), "only once");
+        // A server that started draining while warming gets no more slots, and gives
+        // back exactly the ones it had.
+        let b = f.launch(200 * SECOND);
+        f.mark_ready_with(b, 290 * SECOND, 2);
+        f.remove(1, 300 * SECOND); // b is newest and idle: terminated
+        assert!(!f.finish_warmup(b, 350 * SECOND));
+        assert_eq!(f.serving_slots.value(), 8);
     }
 }

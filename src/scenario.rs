@@ -278,6 +278,16 @@ pub struct AutoscaleSpec {
     pub scaling: Scaling,
     pub billing: CloudBilling,
     pub limits: ProviderLimits,
+    pub app_warmup: Option<AppWarmup>,
+}
+
+/// After booting, the application serves at reduced capacity for a while (JIT
+/// compilation, caches filling, connection pools opening).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AppWarmup {
+    pub duration: Time,
+    /// Fraction of its slots a warming server serves with, in (0, 1].
+    pub capacity: f64,
 }
 
 /// What the cloud provider refuses (see `provider.rs`).
@@ -1099,7 +1109,17 @@ enum RawPolicy {
         billing: RawCloudBilling,
         #[serde(default)]
         limits: Option<Box<RawLimits>>,
+        #[serde(default)]
+        app_warmup: Option<RawAppWarmup>,
     },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAppWarmup {
+    #[serde(with = "humantime_serde")]
+    duration: Duration,
+    capacity: f64,
 }
 
 #[derive(Deserialize)]
@@ -1639,6 +1659,7 @@ impl RawPolicy {
                 scaling,
                 billing,
                 limits,
+                app_warmup,
             } => {
                 let max = c.fleet_size(&format!("{f}.max"), max, 1, slots)?;
                 // Utilisation is measured on ready servers: with none there is nothing to
@@ -1717,6 +1738,18 @@ impl RawPolicy {
                     None => ProviderLimits::default(),
                     Some(l) => l.check(c, &format!("{f}.limits"), horizon)?,
                 };
+                let app_warmup = match app_warmup {
+                    None => None,
+                    Some(w) => Some(AppWarmup {
+                        duration: c.time(&format!("{f}.app_warmup.duration"), w.duration)?,
+                        capacity: c.finite(
+                            &format!("{f}.app_warmup.capacity"),
+                            w.capacity,
+                            "a fraction of capacity in (0, 1]",
+                            w.capacity > 0.0 && w.capacity <= 1.0,
+                        )?,
+                    }),
+                };
                 let spec = AutoscaleSpec {
                     min,
                     max,
@@ -1726,6 +1759,7 @@ impl RawPolicy {
                     scaling,
                     billing,
                     limits,
+                    app_warmup,
                 };
                 (name, PolicyKind::Autoscale(spec))
             }

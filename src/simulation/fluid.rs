@@ -131,9 +131,12 @@ impl<'a> FluidModel<'a> {
             self.integrate_until(now);
             match event {
                 Event::BootDone(id) => {
-                    self.rt.fleet.mark_ready(id, now);
+                    self.rt.boot_done(id, now);
                 }
                 Event::RetryLaunches => self.rt.retry_launches(now),
+                Event::WarmupDone(id) => {
+                    self.rt.fleet.finish_warmup(id, now);
+                }
                 Event::Control => {
                     let observed = self.observed_busy(now);
                     self.rt.control(now, observed);

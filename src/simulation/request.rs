@@ -52,7 +52,12 @@ impl<'a> RequestModel<'a> {
                 Event::Arrival => self.on_arrival(now),
                 Event::Departure { server, arrived } => self.on_departure(now, server, arrived),
                 Event::BootDone(id) => {
-                    if self.rt.fleet.mark_ready(id, now) {
+                    if self.rt.boot_done(id, now) {
+                        self.dispatch_queue(now);
+                    }
+                }
+                Event::WarmupDone(id) => {
+                    if self.rt.fleet.finish_warmup(id, now) {
                         self.dispatch_queue(now);
                     }
                 }

@@ -24,6 +24,8 @@ pub(super) enum Event {
     Control,
     /// Launches the provider refused are tried again.
     RetryLaunches,
+    /// A server's application warmup is over: it serves with all its slots.
+    WarmupDone(u32),
     Sample,
     End,
 }
@@ -45,6 +47,8 @@ pub(super) struct Runtime<'a> {
     pub engine: Engine<Event>,
     pub recorder: Recorder,
     provider: Provider,
+    /// Application warmup: its length and the slots a warming server serves with.
+    app_warmup: Option<(Time, u32)>,
     rate: RateFunction,
     series: Vec<Sample>,
     last_sample: Mark,
@@ -69,6 +73,10 @@ impl<'a> Runtime<'a> {
             engine: Engine::with_capacity(1024),
             recorder: Recorder::new(scenario.service.slo, scenario.horizon),
             provider: Provider::new(autoscale, scenario.seed),
+            app_warmup: autoscale.and_then(|a| a.app_warmup).map(|w| {
+                let slots = scenario.service.slots_per_server as f64 * w.capacity;
+                (w.duration, (slots.round() as u32).max(1))
+            }),
             rate: RateFunction::new(&scenario.workload),
             series: Vec::with_capacity(samples),
             last_sample: Mark::default(),
@@ -135,6 +143,19 @@ impl<'a> Runtime<'a> {
         if let Some(period) = self.policy.control_period() {
             self.schedule_if_inside(now + period, Event::Control);
         }
+    }
+
+    /// A server finished booting; returns false if it was cancelled meanwhile. With an
+    /// application warmup it serves with fewer slots until [`Event::WarmupDone`].
+    pub fn boot_done(&mut self, id: u32, now: Time) -> bool {
+        let Some((duration, slots)) = self.app_warmup else {
+            return self.fleet.mark_ready(id, now);
+        };
+        let ready = self.fleet.mark_ready_with(id, now, slots);
+        if ready {
+            self.schedule_if_inside(now.saturating_add(duration), Event::WarmupDone(id));
+        }
+        ready
     }
 
     /// A retry of refused launches is due.

@@ -1,7 +1,8 @@
-//! The provider's limits on the same spike, in both fidelities: an account quota caps
+//! The cloud as it behaves, on the same spike, in both fidelities: an account quota caps
 //! the fleet, a launch rate limit caps launches per minute, a capacity shortage stops
 //! launches inside its window; refused launches are retried and counted; a lognormal
-//! boot time is reproducible from the seed.
+//! boot time is reproducible from the seed; an application warmup holds new servers
+//! back.
 
 use provsim::metrics::{Sample, Summary};
 use provsim::scenario::{self, Scenario};
@@ -145,6 +146,44 @@ fn lognormal_boot_times_are_reproducible_and_change_the_run() {
         run.1.iter().map(|x| x.servers_ready).collect()
     };
     assert_ne!(ready(&a[0]), ready(&a[1]));
+}
+
+#[test]
+fn application_warmup_holds_new_servers_back() {
+    for fluid in [false, true] {
+        let runs = run(&scenario(
+            fluid,
+            &[
+                ("cold", ""),
+                (
+                    "full",
+                    "app_warmup = { duration = \"20m\", capacity = 1.0 }",
+                ),
+                (
+                    "slow",
+                    "app_warmup = { duration = \"20m\", capacity = 0.125 }",
+                ),
+            ],
+        ));
+        // Full capacity while warming is no warmup at all.
+        let strip = |s: &Summary| Summary {
+            policy: String::new(),
+            ..s.clone()
+        };
+        assert_eq!(strip(&runs[0].0), strip(&runs[1].0), "fluid {fluid}");
+        // One slot of eight for 20 minutes: the spike's new servers barely help.
+        let lost = |s: &Summary| s.dropped + s.slo_misses;
+        assert!(lost(&runs[2].0) > lost(&runs[0].0), "fluid {fluid}");
+        // Capacity comes later: less served slot-time in the spike's first minutes.
+        let capacity = |run: &(Summary, Vec<Sample>)| -> f64 {
+            run.1
+                .iter()
+                .filter(|x| x.time_s > 3600.0 && x.time_s <= 4500.0)
+                .map(|x| x.capacity_rate)
+                .sum()
+        };
+        assert!(capacity(&runs[2]) < capacity(&runs[0]), "fluid {fluid}");
+    }
 }
 
 trait SeriesMax {
