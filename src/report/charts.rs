@@ -91,13 +91,17 @@ pub(crate) fn draw_all(
         message,
     })?;
     let ctx = Ctx::new(scenario, outcomes);
-    let charts: [(&str, ChartFn); 5] = [
+    let mut charts: Vec<(&str, ChartFn)> = vec![
         ("demand-vs-capacity.png", demand_chart),
         ("idle-capacity.png", idle_chart),
         ("cumulative-cost.png", cost_chart),
         ("latency-and-drops.png", latency_chart),
         ("summary.png", summary_chart),
     ];
+    // Several autoscalers on the same traffic: put their choices side by side.
+    if ctx.autoscalers().count() >= 2 {
+        charts.push(("autoscaling-strategies.png", strategies_chart));
+    }
     let mut written = Vec::with_capacity(charts.len());
     for (name, draw) in charts {
         let rel = Path::new("charts").join(name);
@@ -263,6 +267,15 @@ impl<'a> Ctx<'a> {
     }
 
     /// The first non-empty series (offered load and arrivals are the same for all).
+    /// Indices (colours) of the autoscaling policies.
+    fn autoscalers(&self) -> impl Iterator<Item = usize> + '_ {
+        self.policies
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.summary.policy_type == "autoscale")
+            .map(|(i, _)| i)
+    }
+
     fn reference_series(&self) -> Option<&'a [Sample]> {
         self.policies
             .iter()
@@ -1030,6 +1043,88 @@ fn latency_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
     )
 }
 
+/// The autoscaling policies alone: servers over time against the servers the load
+/// needs, and p99 — which strategy chases the spike, which overshoots, which lags.
+fn strategies_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
+    let n = ctx.policies.len();
+    let slots = ctx.scenario.service.slots_per_server as f64;
+    let mean_service = ctx.scenario.service.service_time.mean();
+    let chosen: Vec<usize> = ctx.autoscalers().collect();
+    let lines_of = |value: fn(&Sample) -> Option<f64>, agg: Agg| -> Vec<Line> {
+        chosen
+            .iter()
+            .map(|&i| Line {
+                color: policy_color(i),
+                width: line_width(i, n),
+                points: ctx.points(&ctx.policies[i].series, agg, value),
+            })
+            .collect()
+    };
+    let mut entries = vec![LegendEntry::new(
+        "servers the load keeps busy (λ·E[S] ÷ slots)",
+        Swatch::Line(BLACK, 2),
+    )];
+    for &i in &chosen {
+        let s = &ctx.policies[i].summary;
+        entries.push(LegendEntry::new(
+            format!(
+                "{} ({}, p99 {})",
+                name(s),
+                fmt_usd(s.total_cost),
+                fmt_duration(s.response_p99_s)
+            ),
+            Swatch::Line(policy_color(i), line_width(i, n)),
+        ));
+    }
+    let mut servers = lines_of(
+        |s| {
+            Some(f64::from(
+                s.servers_booting + s.servers_ready + s.servers_draining,
+            ))
+        },
+        Agg::Mean,
+    );
+    if let Some(series) = ctx.reference_series() {
+        servers.push(Line {
+            color: BLACK,
+            width: 2,
+            points: ctx.points(series, Agg::Mean, move |s| {
+                Some(s.offered_rate * mean_service / slots)
+            }),
+        });
+    }
+    let fleet = Panel {
+        y_desc: "servers (booting + ready + draining)".into(),
+        y_fmt: fmt_tick,
+        lines: servers,
+        refs: Vec::new(),
+        log_if_ratio_over: None,
+        empty_note: "no samples".into(),
+    };
+    let slo = to_seconds(ctx.scenario.service.slo);
+    let latency = Panel {
+        y_desc: "p99 response time (s)".into(),
+        y_fmt: fmt_tick,
+        lines: lines_of(|s| s.response_p99_s, Agg::Max),
+        refs: vec![RefLine {
+            y: slo,
+            label: format!("SLO {}", fmt_duration(slo)),
+        }],
+        log_if_ratio_over: Some(10.0),
+        empty_note: "no request completed".into(),
+    };
+    time_figure(
+        path,
+        ctx,
+        (
+            &ctx.title("autoscaling strategies on the same traffic"),
+            &ctx.subtitle("servers: mean, p99: max"),
+        ),
+        &entries,
+        &[(fleet, 55), (latency, 45)],
+    )
+}
+
 // ---------------------------------------------------------------------------------------
 // Summary bars
 // ---------------------------------------------------------------------------------------
@@ -1573,6 +1668,39 @@ mod tests {
             assert!(bytes.len() > 1000, "{} is too small", rel.display());
             assert_eq!(bytes[..8], PNG_SIGNATURE, "{} is not a PNG", rel.display());
         }
+    }
+
+    #[test]
+    fn compares_strategies_when_several_autoscalers_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = outcome(&[
+            ("own", series("own", 360, 60.0, 1.0), 1.0),
+            ("tt", series("tt", 360, 60.0, 2.0), 2.0),
+            ("hpa", series("hpa", 360, 60.0, 3.0), 3.0),
+        ]);
+        for p in &mut out.policies[1..] {
+            p.summary.policy_type = "autoscale".into();
+        }
+        let written = draw_all(
+            dir.path(),
+            &scenario(6 * 3600, 60),
+            std::slice::from_ref(&out),
+        )
+        .unwrap();
+        let strategies = Path::new("charts").join("autoscaling-strategies.png");
+        assert_eq!(written.last(), Some(&strategies));
+        let bytes = std::fs::read(dir.path().join(&strategies)).unwrap();
+        assert_eq!(bytes[..8], PNG_SIGNATURE);
+        // With one autoscaler there is nothing to compare.
+        out.policies[2].summary.policy_type = "fixed".into();
+        let one = tempfile::tempdir().unwrap();
+        let written = draw_all(
+            one.path(),
+            &scenario(6 * 3600, 60),
+            std::slice::from_ref(&out),
+        )
+        .unwrap();
+        assert!(!written.contains(&strategies));
     }
 
     #[test]
