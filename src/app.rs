@@ -182,6 +182,9 @@ pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
             // failure: the results are already on disk.
             let mut stdout = std::io::stdout().lock();
             let _ = writeln!(stdout, "{}", report::replicated_summary_table(s, &outcomes));
+            if let Some(money) = report::money_view(s, &outcomes) {
+                let _ = writeln!(stdout, "{money}");
+            }
             if let Some(first) = outcomes.first()
                 && let Some(theory) = report::theory_table(s, first)
             {

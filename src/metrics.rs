@@ -34,6 +34,10 @@ pub struct Summary {
     pub total_cost: f64,
     pub committed_cost: f64,
     pub idle_cost: f64,
+    /// What the dropped requests and SLO misses cost at `[service.penalty]`'s prices.
+    pub penalty_cost: f64,
+    /// Infrastructure (`total_cost`) plus penalty: the cost to compare options by.
+    pub all_in_cost: f64,
     pub cost_per_million_requests: f64,
     /// Time-average number of requests in the system (waiting or in service).
     pub mean_in_system: f64,
@@ -280,6 +284,7 @@ pub(crate) struct PolicyStats {
     pub peak_servers: u64,
     pub launches: u64,
     pub launches_refused: u64,
+    pub penalty: crate::scenario::Penalty,
 }
 
 impl PolicyStats {
@@ -289,6 +294,8 @@ impl PolicyStats {
         let paid = self.billed_server_seconds * self.slots_per_server as f64;
         let idle = (paid - self.busy_slot_seconds).max(0.0);
         let idle_fraction = ratio(idle, paid);
+        let penalty = r.dropped as f64 * self.penalty.per_dropped_request
+            + r.slo_misses as f64 * self.penalty.per_slo_miss;
         Summary {
             policy: policy.to_string(),
             policy_type: policy_type.to_string(),
@@ -312,6 +319,8 @@ impl PolicyStats {
             total_cost: self.total_cost,
             committed_cost: self.committed_cost,
             idle_cost: self.total_cost * idle_fraction,
+            penalty_cost: penalty,
+            all_in_cost: self.total_cost + penalty,
             cost_per_million_requests: ratio(self.total_cost * 1e6, r.served as f64),
             mean_in_system: ratio(self.in_system_seconds, horizon_s),
             mean_servers: ratio(self.paid_server_seconds, horizon_s),
@@ -353,5 +362,38 @@ mod tests {
         assert_eq!((arrived, served, dropped, slo), (101, 100, 1, 50));
         assert!((p99.unwrap() - 0.99).abs() < 0.01);
         assert_eq!(r.take_interval().4, None);
+    }
+
+    #[test]
+    fn penalty_prices_drops_and_slo_misses() {
+        let mut r = Recorder::new(SECOND, 3600 * SECOND);
+        r.add_arrivals(1000);
+        r.add_served(990);
+        r.add_drops(10);
+        r.add_slo_misses(4);
+        let stats = PolicyStats {
+            horizon: 3600 * SECOND,
+            slots_per_server: 8,
+            billed_server_seconds: 7200.0,
+            busy_slot_seconds: 1000.0,
+            total_cost: 2.5,
+            committed_cost: 2.5,
+            in_system_at_end: 0,
+            in_system_seconds: 0.0,
+            paid_server_seconds: 7200.0,
+            peak_servers: 2,
+            launches: 2,
+            launches_refused: 0,
+            penalty: crate::scenario::Penalty {
+                per_dropped_request: 0.5,
+                per_slo_miss: 0.25,
+            },
+        };
+        let s = stats.summary("p", "fixed", &r);
+        // 10 × $0.50 + 4 × $0.25 = $6; all-in $2.50 + $6.
+        assert_eq!(s.penalty_cost, 6.0);
+        assert_eq!(s.all_in_cost, 8.5);
+        // Idle cost is infrastructure only: 1 − 1000 / (7200 × 8) of $2.50.
+        assert!((s.idle_cost - 2.5 * (1.0 - 1000.0 / 57_600.0)).abs() < 1e-12);
     }
 }

@@ -136,6 +136,24 @@ pub struct Service {
     pub queue_limit: u64,
     /// A response slower than this is an SLO miss.
     pub slo: Time,
+    /// What lost and late traffic costs (0 unless `[service.penalty]` says).
+    pub penalty: Penalty,
+}
+
+/// The price of lost and late traffic, to weigh against the price of idle capacity.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Penalty {
+    /// USD per dropped request (e.g. lost revenue per failed checkout).
+    pub per_dropped_request: f64,
+    /// USD per response slower than the SLO.
+    pub per_slo_miss: f64,
+}
+
+impl Penalty {
+    /// Whether the scenario prices lost traffic at all.
+    pub fn is_set(&self) -> bool {
+        self.per_dropped_request > 0.0 || self.per_slo_miss > 0.0
+    }
 }
 
 /// Service-time distribution, in seconds.
@@ -988,6 +1006,17 @@ struct RawService {
     queue_limit: u64,
     #[serde(with = "humantime_serde", default = "default_slo")]
     slo: Duration,
+    #[serde(default)]
+    penalty: Option<RawPenalty>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPenalty {
+    #[serde(default)]
+    per_dropped_request: f64,
+    #[serde(default)]
+    per_slo_miss: f64,
 }
 
 fn default_queue_limit() -> u64 {
@@ -1458,6 +1487,16 @@ impl RawService {
                 self.queue_limit
             },
             slo: c.positive_time("service.slo", self.slo)?,
+            penalty: match self.penalty {
+                None => Penalty::default(),
+                Some(p) => Penalty {
+                    per_dropped_request: c.non_negative(
+                        "service.penalty.per_dropped_request",
+                        p.per_dropped_request,
+                    )?,
+                    per_slo_miss: c.non_negative("service.penalty.per_slo_miss", p.per_slo_miss)?,
+                },
+            },
         })
     }
 }

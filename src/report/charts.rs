@@ -347,6 +347,13 @@ fn line_width(i: usize, n: usize) -> u32 {
 }
 
 /// A lighter tint of `c` (for the "idle" and "SLO miss" parts of bars).
+/// The penalty share of a cost bar: the policy colour greyed, so it reads as the same
+/// policy but as neither busy nor idle capacity.
+fn hatch(c: RGBColor) -> RGBColor {
+    let grey = |v: u8| ((v as u16 * 35 + 190 * 65) / 100) as u8;
+    RGBColor(grey(c.0), grey(c.1), grey(c.2))
+}
+
 fn pale(c: RGBColor) -> RGBColor {
     let mix = |v: u8| (255.0 - (255.0 - f64::from(v)) * 0.38).round() as u8;
     RGBColor(mix(c.0), mix(c.1), mix(c.2))
@@ -1277,9 +1284,18 @@ fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
         fill,
         border,
     };
+    let priced = ctx.scenario.service.penalty.is_set();
     let mut cost = BarPanel {
-        title: "Total cost over the run".into(),
-        x_desc: "USD   (solid: busy slot-time, pale: idle slot-time)".into(),
+        title: if priced {
+            "All-in cost over the run: infrastructure + lost and late traffic".into()
+        } else {
+            "Total cost over the run".into()
+        },
+        x_desc: if priced {
+            "USD   (solid: busy slot-time, pale: idle slot-time, grey: penalty for drops and SLO misses)".into()
+        } else {
+            "USD   (solid: busy slot-time, pale: idle slot-time)".into()
+        },
         x_fmt: fmt_usd_tick,
         segments: Vec::new(),
         labels: Vec::new(),
@@ -1327,19 +1343,37 @@ fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
             from: total - idle_cost,
             ..full(row, total, pale(c), c)
         });
-        cost.errors.extend(error(row, Lane::Full, total_v, 1.0));
-        let mut label = format!(
-            "{} (idle {})",
-            total_v.label_with(fmt_usd, fmt_usd_half),
-            fmt_usd(idle_cost)
-        );
+        let mut bar_end = total;
+        let mut label = if priced {
+            let all_in_v = value(row, |s| s.all_in_cost);
+            let all_in = finite_or_zero(all_in_v.mean).max(total);
+            bar_end = all_in;
+            cost.segments.push(Segment {
+                from: total,
+                ..full(row, all_in, hatch(c), c)
+            });
+            cost.errors.extend(error(row, Lane::Full, all_in_v, 1.0));
+            format!(
+                "{} all-in (idle {}, penalty {})",
+                all_in_v.label_with(fmt_usd, fmt_usd_half),
+                fmt_usd(idle_cost),
+                fmt_usd(all_in - total)
+            )
+        } else {
+            cost.errors.extend(error(row, Lane::Full, total_v, 1.0));
+            format!(
+                "{} (idle {})",
+                total_v.label_with(fmt_usd, fmt_usd_half),
+                fmt_usd(idle_cost)
+            )
+        };
         if committed > total_v.mean * 1.005 + 0.005 {
             label.push_str(&format!("; commits {}", fmt_usd(committed)));
         }
         cost.labels.push(BarLabel {
             row,
             lane: Lane::Full,
-            at: total,
+            at: bar_end,
             text: label,
         });
 
@@ -1595,6 +1629,8 @@ mod tests {
             total_cost: 20.0 * scale,
             committed_cost: 20.0 * scale,
             idle_cost: 12.0 * scale,
+            penalty_cost: 0.0,
+            all_in_cost: 40.0 * scale,
             cost_per_million_requests: 20_000.0,
             mean_in_system: 3.0,
             mean_servers: 10.0,

@@ -13,7 +13,7 @@ mod theory;
 
 use std::path::{Path, PathBuf};
 
-pub use table::{replicated_summary_table, summary_table};
+pub use table::{money_view, replicated_summary_table, summary_table};
 pub use theory::theory_table;
 
 use crate::scenario::Scenario;

@@ -139,6 +139,77 @@ pub fn replicated_summary_table(scenario: &Scenario, outcomes: &[Outcome]) -> St
     }
 }
 
+/// With `[service.penalty]`: infrastructure, idle, penalty and all-in cost per policy
+/// (means over `outcomes`), and which policy is cheapest all-in.
+pub fn money_view(scenario: &Scenario, outcomes: &[Outcome]) -> Option<String> {
+    let p = scenario.service.penalty;
+    let first = outcomes.first()?;
+    if !p.is_set() {
+        return None;
+    }
+    let mean = |i: usize, f: fn(&Summary) -> f64| estimate_of(outcomes, i, f).mean;
+    let rows: Vec<(String, [f64; 4])> = first
+        .policies
+        .iter()
+        .enumerate()
+        .map(|(i, pol)| {
+            (
+                pol.summary.policy.clone(),
+                [
+                    mean(i, |s| s.total_cost),
+                    mean(i, |s| s.idle_cost),
+                    mean(i, |s| s.penalty_cost),
+                    mean(i, |s| s.all_in_cost),
+                ],
+            )
+        })
+        .collect();
+    let cheapest = rows
+        .iter()
+        .min_by(|a, b| a.1[3].total_cmp(&b.1[3]))
+        .map(|r| r.0.clone());
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "money view: {} per dropped request, {} per SLO miss{}",
+        unit_price(p.per_dropped_request),
+        unit_price(p.per_slo_miss),
+        if outcomes.len() > 1 {
+            " (means over the replications)"
+        } else {
+            ""
+        }
+    );
+    let width = rows.iter().map(|r| r.0.chars().count()).fold(6, usize::max);
+    let _ = writeln!(
+        out,
+        "  {:<width$}  {:>14}  {:>10}  {:>10}  {:>10}",
+        "policy", "infrastructure", "idle", "penalty", "all-in"
+    );
+    for (name, v) in &rows {
+        let mark = if Some(name) == cheapest.as_ref() {
+            "  ← cheapest all-in"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  {name:<width$}  {:>14}  {:>10}  {:>10}  {:>10}{mark}",
+            money(v[0]),
+            money(v[1]),
+            money(v[2]),
+            money(v[3])
+        );
+    }
+    Some(out)
+}
+
+/// A unit price as written: `$0.005`, `$2`, not rounded to cents.
+fn unit_price(v: f64) -> String {
+    let s = format!("{v:.6}");
+    format!("${}", s.trim_end_matches('0').trim_end_matches('.'))
+}
+
 fn title(scenario: &Scenario) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -289,5 +360,7 @@ mod tests {
         assert_eq!(count_pm(est(12438.0, Some(240.4))), "12438 ± 240");
         assert_eq!(count(12.0), "12");
         assert_eq!(count(12.25), "12.2");
+        assert_eq!(unit_price(0.005), "$0.005");
+        assert_eq!(unit_price(2.0), "$2");
     }
 }

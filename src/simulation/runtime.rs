@@ -248,6 +248,7 @@ impl<'a> Runtime<'a> {
             peak_servers: self.peak_servers,
             launches: self.fleet.launches(),
             launches_refused: self.provider.refused(),
+            penalty: self.scenario.service.penalty,
         };
         let summary = stats.summary(&self.spec.name, self.spec.kind.type_name(), &self.recorder);
         PolicyOutcome {
