@@ -220,6 +220,91 @@ pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
     Ok(dirs)
 }
 
+/// `provsim break-even`.
+#[derive(Debug, Clone)]
+pub struct BreakEvenRequest {
+    /// The scenario; `None` = the built-in default.
+    pub scenario: Option<PathBuf>,
+    /// Spike factors from `from` to `to`, `steps` values.
+    pub from: f64,
+    pub to: f64,
+    pub steps: u32,
+    /// Output folder [default: output/<name>-break-even].
+    pub out: Option<PathBuf>,
+    pub seed: Option<u64>,
+    pub fidelity: Option<FidelityChoice>,
+    pub charts: bool,
+}
+
+/// Most points a break-even sweep may sample.
+pub const MAX_BREAK_EVEN_STEPS: u32 = 200;
+
+/// `provsim break-even`: runs the scenario at each spike factor, writes
+/// `break-even.csv`, `crossings.csv` and `break-even.png`; returns the text for stdout.
+pub fn break_even(request: &BreakEvenRequest) -> Result<String, Error> {
+    let (from, to) = (request.from, request.to);
+    if !(from.is_finite() && to.is_finite() && 0.0 <= from && from < to && to <= 10_000.0) {
+        return Err(Error::Usage(format!(
+            "--spike-factor expects FROM..TO with 0 ≤ FROM < TO ≤ 10000 (as a spike's `factor`), got {from}..{to}"
+        )));
+    }
+    if !(2..=MAX_BREAK_EVEN_STEPS).contains(&request.steps) {
+        return Err(Error::Usage(format!(
+            "--steps must be between 2 and {MAX_BREAK_EVEN_STEPS}, got {}",
+            request.steps
+        )));
+    }
+    let paths: Vec<PathBuf> = request.scenario.iter().cloned().collect();
+    let Some(mut loaded) = load_all(&paths)?.pop() else {
+        return Err(Error::Usage("no scenario".into()));
+    };
+    let s = &mut loaded.scenario;
+    if let Some(seed) = request.seed {
+        s.seed = seed;
+    }
+    if let Some(f) = request.fidelity {
+        s.fidelity = f.apply(s);
+    }
+    let file = paths
+        .first()
+        .map_or(scenario::DEFAULT_SCENARIO_FILE.to_string(), |p| {
+            p.display().to_string()
+        });
+    let dir = request
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(format!("{}-break-even", s.name)));
+    report::check_output_dir(&dir)?;
+    let factors = crate::break_even::factors(from, to, request.steps);
+    let Some(points) = crate::break_even::sweep(s, &factors) else {
+        return Err(Error::Usage(format!(
+            "{file}: break-even varies the height of the scenario's spikes, and it has no `spike` shape in [[workload.shape]]"
+        )));
+    };
+    let crossings = crate::break_even::crossings(s, &points);
+    let files = report::write_break_even(
+        &dir,
+        s,
+        &loaded.text,
+        &points,
+        &crossings,
+        WriteOptions {
+            charts: request.charts,
+        },
+    )?;
+    Ok(report::break_even_table(s, &points, &crossings)
+        + &format!(
+            "wrote {} files to {}/ ({})\n",
+            files.len(),
+            dir.display(),
+            files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+}
+
 /// `provsim compare-fidelity`: each scenario at request level and in fluid fidelity,
 /// with the comparison table; nothing is written.
 pub fn compare_fidelity(paths: &[PathBuf]) -> Result<String, Error> {

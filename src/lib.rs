@@ -50,6 +50,7 @@
 pub mod analytic;
 pub mod app;
 pub(crate) mod billing;
+pub mod break_even;
 pub mod compare;
 pub mod engine;
 pub(crate) mod fleet;

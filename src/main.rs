@@ -16,6 +16,8 @@ Examples:
   provsim run scenarios/year-with-campaigns.toml   a year in the fluid fidelity (seconds)
   provsim run scenarios/launch-day.toml --fidelity fluid
   provsim compare-fidelity scenarios/flash-crowd.toml   how far fluid is from exact
+  provsim break-even scenarios/flash-crowd.toml --spike-factor 1..10
+                                               where autoscaling starts beating fixed fleets
   provsim validate scenarios/*.toml            check files without running them";
 
 /// Own servers, an IDC lease, or cloud autoscaling? Plays the same traffic against each
@@ -53,6 +55,31 @@ enum Command {
         #[arg(long)]
         no_charts: bool,
     },
+    /// Vary the height of the scenario's traffic spikes and find where the policies' costs
+    /// cross (writes break-even.csv, crossings.csv and break-even.png).
+    BreakEven {
+        /// Scenario file (TOML) with at least one `spike` shape. With none, the built-in
+        /// flash-crowd scenario.
+        scenario: Option<PathBuf>,
+        /// Range of spike factors to sample, FROM..TO (e.g. 1..10).
+        #[arg(long, value_name = "FROM..TO", value_parser = parse_range)]
+        spike_factor: (f64, f64),
+        /// Number of spike factors sampled, evenly spaced, ends included.
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        steps: u32,
+        /// Output folder [default: output/<scenario name>-break-even].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Overrides the scenario's seed.
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        /// Overrides the scenario's fidelity (`fluid` is much faster for long horizons).
+        #[arg(long, value_enum, value_name = "KIND")]
+        fidelity: Option<FidelityArg>,
+        /// Write the CSV files only.
+        #[arg(long)]
+        no_charts: bool,
+    },
     /// Run scenarios in both fidelities and show how far fluid is from request level.
     CompareFidelity {
         #[arg(required = true)]
@@ -69,6 +96,26 @@ enum Command {
 enum FidelityArg {
     Request,
     Fluid,
+}
+
+/// `FROM..TO`: two numbers.
+fn parse_range(s: &str) -> Result<(f64, f64), String> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| format!("expected FROM..TO (e.g. 1..10), got {s:?}"))?;
+    let num = |t: &str| {
+        t.trim()
+            .parse::<f64>()
+            .map_err(|_| format!("expected a number, got {t:?} in {s:?}"))
+    };
+    Ok((num(a)?, num(b)?))
+}
+
+fn fidelity_choice(f: FidelityArg) -> provsim::app::FidelityChoice {
+    match f {
+        FidelityArg::Request => provsim::app::FidelityChoice::Request,
+        FidelityArg::Fluid => provsim::app::FidelityChoice::Fluid,
+    }
 }
 
 /// `--replications`: a whole number in 1..=`MAX_REPLICATIONS`.
@@ -91,14 +138,32 @@ fn main() -> ExitCode {
             out,
             seed,
             replications,
-            fidelity: fidelity.map(|f| match f {
-                FidelityArg::Request => provsim::app::FidelityChoice::Request,
-                FidelityArg::Fluid => provsim::app::FidelityChoice::Fluid,
-            }),
+            fidelity: fidelity.map(fidelity_choice),
             charts: !no_charts,
             print: true,
         })
         .map(|_| ()),
+        Command::BreakEven {
+            scenario,
+            spike_factor: (from, to),
+            steps,
+            out,
+            seed,
+            fidelity,
+            no_charts,
+        } => provsim::app::break_even(&provsim::app::BreakEvenRequest {
+            scenario,
+            from,
+            to,
+            steps,
+            out,
+            seed,
+            fidelity: fidelity.map(fidelity_choice),
+            charts: !no_charts,
+        })
+        .map(|text| {
+            let _ = write!(std::io::stdout().lock(), "{text}");
+        }),
         Command::CompareFidelity { scenarios } => {
             provsim::app::compare_fidelity(&scenarios).map(|table| {
                 let _ = write!(std::io::stdout().lock(), "{table}");

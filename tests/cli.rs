@@ -525,3 +525,75 @@ fn out_folder_with_foreign_files_does_not_lose_them() {
         "--out deleted a file provsim did not write: src/main.rs"
     );
 }
+
+#[test]
+fn break_even_sweeps_the_spike_and_writes_its_files() {
+    let tmp = TempDir::new().unwrap();
+    let scenario = short_flash_crowd(tmp.path(), "short.toml", "3h", None);
+    let out = tmp.path().join("be");
+    let run = provsim(tmp.path())
+        .args([
+            "break-even",
+            "--spike-factor",
+            "1..5",
+            "--steps",
+            "3",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(&scenario)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(stdout.contains("×3.00"), "{stdout}");
+    assert_eq!(
+        entries(&out),
+        [
+            ".provsim-output",
+            "break-even.csv",
+            "break-even.png",
+            "crossings.csv",
+            "scenario.toml"
+        ]
+    );
+    let csv = fs::read_to_string(out.join("break-even.csv")).unwrap();
+    // Three factors × three policies; the fixed fleets cost the same at every factor.
+    assert_eq!(column(&csv, "spike_factor").len(), 9);
+    let own: Vec<String> = csv
+        .lines()
+        .filter(|l| l.contains(",own-servers,"))
+        .map(|l| l.split(',').nth(3).unwrap().to_string())
+        .collect();
+    assert_eq!(own.len(), 3);
+    assert!(own.iter().all(|c| *c == own[0]), "{own:?}");
+    let crossings = fs::read_to_string(out.join("crossings.csv")).unwrap();
+    assert!(crossings.starts_with("spike_factor,between_low,between_high,cost,"));
+}
+
+#[test]
+fn break_even_refuses_bad_ranges_and_spikeless_scenarios() {
+    let tmp = TempDir::new().unwrap();
+    for range in ["5..1", "1..x", "-1..2", "3"] {
+        let run = provsim(tmp.path())
+            .args(["break-even", "--spike-factor", range])
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(2), "{range}");
+    }
+    let flat = tmp.path().join("flat.toml");
+    let text = fs::read_to_string(Path::new(MANIFEST_DIR).join("scenarios/steady.toml")).unwrap();
+    fs::write(&flat, text).unwrap();
+    let run = provsim(tmp.path())
+        .args(["break-even", "--spike-factor", "1..3", "--steps", "2"])
+        .arg(&flat)
+        .output()
+        .unwrap();
+    let line = assert_one_error_line(&run);
+    assert!(line.contains("no `spike` shape"), "{line}");
+    assert!(!tmp.path().join("output").exists(), "nothing written");
+}

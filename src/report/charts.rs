@@ -12,11 +12,16 @@
 //! Odd data (no policies, empty series, one sample, NaN, a horizon of seconds) still
 //! draws; drawing failures become [`OutputError::Chart`].
 
+mod break_even;
+
+pub(crate) use break_even::draw_break_even;
+
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
@@ -801,17 +806,9 @@ where
     let x_fmt = |v: &f64| fmt_tick(*v);
     let y_fmt = |v: &f64| (panel.y_fmt)(*v);
     let mut mesh = chart.configure_mesh();
-    mesh.x_labels(12)
-        .y_labels(if log { 12 } else { 8 })
+    house_mesh(&mut mesh, log)
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
-        .label_style(text(15.0, INK))
-        .axis_desc_style(text(16.0, INK))
-        .bold_line_style(GRID_BOLD)
-        .light_line_style(GRID_LIGHT)
-        .x_max_light_lines(2)
-        .y_max_light_lines(if log { 10 } else { 2 })
-        .axis_style(MUTED)
         .y_desc(panel.y_desc.as_str());
     if let Some(d) = x_desc {
         mesh.x_desc(d);
@@ -871,6 +868,27 @@ where
         ))?;
     }
     Ok(())
+}
+
+/// Every chart's axes and grid: label sizes, grid shades, light lines (more on a log axis).
+fn house_mesh<'m, 'a, 'b, X, Y, DB>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+    log: bool,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+    DB: DrawingBackend,
+{
+    mesh.x_labels(12)
+        .y_labels(if log { 12 } else { 8 })
+        .label_style(text(15.0, INK))
+        .axis_desc_style(text(16.0, INK))
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
+        .x_max_light_lines(2)
+        .y_max_light_lines(if log { 10 } else { 2 })
+        .axis_style(MUTED)
 }
 
 fn same_points(a: &[(f64, f64)], b: &[(f64, f64)]) -> bool {

@@ -107,6 +107,93 @@ fn csv_error(path: &Path) -> impl Fn(::csv::Error) -> OutputError + '_ {
     }
 }
 
+/// One row of `break-even.csv`.
+#[derive(serde::Serialize)]
+struct BreakEvenRow<'a> {
+    spike_factor: f64,
+    policy: &'a str,
+    policy_type: &'a str,
+    total_cost: f64,
+    idle_cost: f64,
+    penalty_cost: f64,
+    all_in_cost: f64,
+    idle_fraction: f64,
+    drop_fraction: f64,
+    slo_miss_fraction: f64,
+    response_p99_s: f64,
+    peak_servers: u64,
+}
+
+pub(crate) fn write_break_even(
+    dir: &Path,
+    points: &[crate::break_even::Point],
+) -> Result<PathBuf, OutputError> {
+    write_rows(
+        dir,
+        "break-even.csv",
+        points.iter().flat_map(|p| {
+            p.summaries.iter().map(move |s| BreakEvenRow {
+                spike_factor: p.spike_factor,
+                policy: &s.policy,
+                policy_type: &s.policy_type,
+                total_cost: s.total_cost,
+                idle_cost: s.idle_cost,
+                penalty_cost: s.penalty_cost,
+                all_in_cost: s.all_in_cost,
+                idle_fraction: s.idle_fraction,
+                drop_fraction: s.drop_fraction,
+                slo_miss_fraction: s.slo_miss_fraction,
+                response_p99_s: s.response_p99_s,
+                peak_servers: s.peak_servers,
+            })
+        }),
+    )
+}
+
+pub(crate) fn write_crossings(
+    dir: &Path,
+    crossings: &[crate::break_even::Crossing],
+) -> Result<PathBuf, OutputError> {
+    #[derive(serde::Serialize)]
+    struct Row<'a> {
+        spike_factor: f64,
+        between_low: f64,
+        between_high: f64,
+        cost: f64,
+        cheaper_below: &'a str,
+        cheaper_above: &'a str,
+    }
+    let rows = crossings.iter().map(|c| Row {
+        spike_factor: c.spike_factor,
+        between_low: c.between.0,
+        between_high: c.between.1,
+        cost: c.cost,
+        cheaper_below: &c.cheaper_below,
+        cheaper_above: &c.cheaper_above,
+    });
+    // An empty sweep still gets its header, so scripts can read the file.
+    let path = dir.join("crossings.csv");
+    let fail = csv_error(&path);
+    let mut w = ::csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_path(&path)
+        .map_err(&fail)?;
+    w.write_record([
+        "spike_factor",
+        "between_low",
+        "between_high",
+        "cost",
+        "cheaper_below",
+        "cheaper_above",
+    ])
+    .map_err(&fail)?;
+    for row in rows {
+        w.serialize(row).map_err(&fail)?;
+    }
+    w.flush().map_err(OutputError::io(&path))?;
+    Ok(PathBuf::from("crossings.csv"))
+}
+
 fn write_rows<T: serde::Serialize>(
     dir: &Path,
     name: &str,

@@ -13,7 +13,7 @@ mod theory;
 
 use std::path::{Path, PathBuf};
 
-pub use table::{money_view, replicated_summary_table, summary_table};
+pub use table::{break_even_table, money_view, replicated_summary_table, summary_table};
 pub use theory::theory_table;
 
 use crate::scenario::Scenario;
@@ -114,6 +114,42 @@ pub fn write_replicated_outputs(
     if outcomes.is_empty() {
         return Err(no_replication(dir));
     }
+    write_folder(dir, |staging| {
+        write_all(staging, scenario, scenario_text, outcomes, options)
+    })
+}
+
+/// The break-even sweep into `dir`, atomically: `break-even.csv` (one row per spike
+/// factor × policy), `crossings.csv`, the scenario and, with charts, `break-even.png`.
+pub fn write_break_even(
+    dir: &Path,
+    scenario: &Scenario,
+    scenario_text: &str,
+    points: &[crate::break_even::Point],
+    crossings: &[crate::break_even::Crossing],
+    options: WriteOptions,
+) -> Result<Vec<PathBuf>, OutputError> {
+    write_folder(dir, |staging| {
+        let mut written = vec![
+            csv::write_break_even(staging, points)?,
+            csv::write_crossings(staging, crossings)?,
+        ];
+        written.extend(write_marker_and_scenario(staging, scenario_text)?);
+        if options.charts {
+            written.push(charts::draw_break_even(
+                staging, scenario, points, crossings,
+            )?);
+        }
+        Ok(written)
+    })
+}
+
+/// Writes a folder's files into a staging folder beside `dir` with `fill`, then swaps it
+/// into place: `dir` ends up with all of them or, on failure, as it was.
+fn write_folder(
+    dir: &Path,
+    fill: impl FnOnce(&Path) -> Result<Vec<PathBuf>, OutputError>,
+) -> Result<Vec<PathBuf>, OutputError> {
     check_output_dir(dir)?;
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -129,8 +165,7 @@ pub fn write_replicated_outputs(
     }
     std::fs::create_dir(&staging).map_err(OutputError::io(&staging))?;
 
-    let written = write_all(&staging, scenario, scenario_text, outcomes, options);
-    let written = match written {
+    let written = match fill(&staging) {
         Ok(w) => w,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&staging);
@@ -163,6 +198,19 @@ fn write_all(
         ]
     };
     written.push(csv::write_timeseries(staging, first)?);
+    written.extend(write_marker_and_scenario(staging, scenario_text)?);
+    if options.charts {
+        written.extend(charts::draw_all(staging, scenario, outcomes)?);
+    }
+    Ok(written)
+}
+
+/// The [`MARKER`] (not listed) and a copy of the scenario file, so results can be
+/// reproduced.
+fn write_marker_and_scenario(
+    staging: &Path,
+    scenario_text: &str,
+) -> Result<Vec<PathBuf>, OutputError> {
     let marker = staging.join(MARKER);
     std::fs::write(
         &marker,
@@ -171,11 +219,7 @@ fn write_all(
     .map_err(OutputError::io(&marker))?;
     let copy = staging.join("scenario.toml");
     std::fs::write(&copy, scenario_text).map_err(OutputError::io(&copy))?;
-    written.push(PathBuf::from("scenario.toml"));
-    if options.charts {
-        written.extend(charts::draw_all(staging, scenario, outcomes)?);
-    }
-    Ok(written)
+    Ok(vec![PathBuf::from("scenario.toml")])
 }
 
 fn no_replication(dir: &Path) -> OutputError {

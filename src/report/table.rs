@@ -210,6 +210,62 @@ fn unit_price(v: f64) -> String {
     format!("${}", s.trim_end_matches('0').trim_end_matches('.'))
 }
 
+/// The break-even sweep: cost per policy at each spike factor, then the crossings.
+pub fn break_even_table(
+    scenario: &Scenario,
+    points: &[crate::break_even::Point],
+    crossings: &[crate::break_even::Crossing],
+) -> String {
+    let mut out = String::new();
+    let what = if scenario.service.penalty.is_set() {
+        "all-in cost"
+    } else {
+        "total cost"
+    };
+    let _ = writeln!(
+        out,
+        "{}: {what} by spike factor (seed {})",
+        scenario.name, scenario.seed
+    );
+    let names: Vec<&str> = points
+        .first()
+        .map(|p| p.summaries.iter().map(|s| s.policy.as_str()).collect())
+        .unwrap_or_default();
+    let width = names.iter().map(|n| n.chars().count()).fold(10, usize::max);
+    let mut header = format!("  {:>8}", "spike");
+    for n in &names {
+        let _ = write!(header, "  {n:>width$}");
+    }
+    let _ = writeln!(out, "{header}");
+    for p in points {
+        let mut row = format!("  {:>8}", format!("×{:.2}", p.spike_factor));
+        for s in &p.summaries {
+            let cost = crate::break_even::compared_cost(scenario, s);
+            let _ = write!(row, "  {:>width$}", money(cost));
+        }
+        let _ = writeln!(out, "{row}");
+    }
+    if crossings.is_empty() {
+        let _ = writeln!(
+            out,
+            "no crossing in this range: the cheapest option stays the cheapest"
+        );
+    }
+    for c in crossings {
+        let _ = writeln!(
+            out,
+            "crossing at spike ×{:.2} ({}, between the samples ×{:.2} and ×{:.2}): {} is cheaper below, {} above",
+            c.spike_factor,
+            money(c.cost),
+            c.between.0,
+            c.between.1,
+            c.cheaper_below,
+            c.cheaper_above
+        );
+    }
+    out
+}
+
 fn title(scenario: &Scenario) -> String {
     let mut out = String::new();
     let _ = writeln!(
