@@ -18,6 +18,11 @@ pub(crate) struct Observation {
     /// Busy slot-seconds ÷ slot-seconds of ready and draining servers over the period
     /// (0 when no server could serve).
     pub utilization: f64,
+    /// Requests that arrived during the period (dropped ones included).
+    pub arrivals: u64,
+    /// ∫ waiting requests dt over the period, request-seconds (requests in service are
+    /// not waiting).
+    pub queue_seconds: f64,
 }
 
 pub(crate) trait Policy: Send {
