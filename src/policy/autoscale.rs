@@ -221,3 +221,105 @@ pub(crate) fn view(now_s: u64, utilization: f64, ready: u32, min: u32, max: u32)
         max,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::SECOND;
+    use crate::scenario::{CloudBilling, Metric, ScheduledAction, TargetTracking, Tracked};
+
+    fn action(
+        at_s: u64,
+        min: Option<u32>,
+        max: Option<u32>,
+        desired: Option<u32>,
+    ) -> ScheduledAction {
+        ScheduledAction {
+            at: at_s * SECOND,
+            days: 0x7f,
+            min,
+            max,
+            desired,
+        }
+    }
+
+    /// min 2, max 10, 2 ready; target tracking at 60 % that needs 3 periods to act.
+    fn group(schedule: Vec<ScheduledAction>) -> (Autoscaler, Fleet) {
+        let billing = CloudBilling {
+            price_per_hour: 1.0,
+            minimum: 60 * SECOND,
+            granularity: SECOND,
+        };
+        let mut fleet = Fleet::new(8, Tariff::metered(&billing));
+        for _ in 0..2 {
+            let id = fleet.launch(0);
+            fleet.mark_ready(id, 0);
+        }
+        let spec = AutoscaleSpec {
+            min: 2,
+            max: 10,
+            initial: 2,
+            boot_time: 90 * SECOND,
+            scaling: Scaling::TargetTracking(TargetTracking {
+                metrics: vec![Tracked {
+                    metric: Metric::Utilization,
+                    target: 0.6,
+                }],
+                period: 60 * SECOND,
+                scale_out_periods: 3,
+                scale_in_periods: 15,
+                warmup: 0,
+            }),
+            schedule,
+            billing,
+        };
+        (Autoscaler::new(spec), fleet)
+    }
+
+    fn seen(utilization: f64) -> Observation {
+        Observation {
+            utilization,
+            arrivals: 0,
+            queue_seconds: 0.0,
+        }
+    }
+
+    #[test]
+    fn a_scheduled_min_or_max_moves_the_fleet_while_the_strategy_holds() {
+        // 00:01 min 5; 00:02 max 3 alone (below min 5: min follows it down to 3).
+        let (mut a, fleet) = group(vec![
+            action(60, Some(5), None, None),
+            action(120, None, Some(3), None),
+        ]);
+        // 2 servers at 50 %: target tracking wants ceil(2 × 0.5 / 0.6) = 2 and holds;
+        // the new min 5 launches 3.
+        assert_eq!(
+            a.control(60 * SECOND, &fleet, seen(0.5)),
+            Decision::Launch(3)
+        );
+        // Limits (3, 3) with 2 still in the fleet: launch 1.
+        assert_eq!(
+            a.control(120 * SECOND, &fleet, seen(0.5)),
+            Decision::Launch(1)
+        );
+        assert_eq!(a.limits, scheduled::Limits { min: 3, max: 3 });
+    }
+
+    #[test]
+    fn a_scheduled_desired_overrides_the_strategy_once() {
+        let (mut a, fleet) = group(vec![action(60, None, None, Some(7))]);
+        // Target tracking would hold; the action sets 7.
+        assert_eq!(
+            a.control(60 * SECOND, &fleet, seen(0.5)),
+            Decision::Launch(5)
+        );
+        // Next period the strategy decides again: 2 servers at 50 % ⇒ hold.
+        assert_eq!(a.control(120 * SECOND, &fleet, seen(0.5)), Decision::Hold);
+        // Without a schedule the same group only holds.
+        let (mut plain, fleet) = group(Vec::new());
+        assert_eq!(
+            plain.control(60 * SECOND, &fleet, seen(0.5)),
+            Decision::Hold
+        );
+    }
+}

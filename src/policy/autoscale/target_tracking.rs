@@ -95,7 +95,7 @@ impl Strategy for TargetTracker {
         }
         if let Some(desired) = out {
             Decision::Launch(desired - total)
-        } else if all_in && v.warming() == 0 {
+        } else if all_in && v.warming() == 0 && highest < total {
             Decision::Remove(total - highest)
         } else {
             Decision::Hold
