@@ -216,8 +216,10 @@ impl<'a> FluidModel<'a> {
         backlog -= dropped - blocked;
         self.backlog = backlog;
         // The backlog at the step's end stands for the step: the fluid queue grows and
-        // drains within it.
-        self.queue_seconds += backlog as f64 * dt;
+        // drains within it. (Mostly zero: skip the float work then.)
+        if backlog > 0 {
+            self.queue_seconds += backlog as f64 * dt;
+        }
         self.busy += (served as f64 * self.mean_service).min(slots * dt);
 
         let b = &mut self.block;
