@@ -163,25 +163,14 @@ impl Policy for Autoscaler {
         let (since, serving_before) = std::mem::replace(&mut self.last, (now, serving));
         let length = crate::engine::to_seconds(now.saturating_sub(since));
         let slots = fleet.slots_per_server() as f64;
-        let busy_servers = if length > 0.0 {
-            seen.utilization * (serving - serving_before) / length / slots
-        } else {
-            0.0
-        };
+        let per_second = |x: f64| if length > 0.0 { x / length } else { 0.0 };
+        let busy_servers = per_second(seen.utilization * (serving - serving_before)) / slots;
         let desired = self.schedule.advance(now, &mut self.limits);
         let view = View {
             now,
             utilization: seen.utilization,
-            arrival_rate: if length > 0.0 {
-                seen.arrivals as f64 / length
-            } else {
-                0.0
-            },
-            queue: if length > 0.0 {
-                seen.queue_seconds / length
-            } else {
-                0.0
-            },
+            arrival_rate: per_second(seen.arrivals as f64),
+            queue: per_second(seen.queue_seconds),
             busy_servers,
             ready: counts.ready,
             booting: counts.booting,
