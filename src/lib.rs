@@ -21,7 +21,8 @@
 //!   paid but serve nothing; scale-in prefers booting, then idle servers; busy ones drain.
 //! - **Policies**: `fixed` (own servers: amortised capex + power + operations), `lease`
 //!   (IDC contract: term fees, setup fees, whole terms committed) and `autoscale` (cloud
-//!   instances under AWS-style target tracking, billed per second with a minimum).
+//!   instances billed per second with a minimum, under AWS target tracking, simple, step,
+//!   scheduled or predictive scaling, or the Kubernetes HPA).
 //! - **Metrics**: paid slot-seconds − busy slot-seconds = idle slot-seconds, the capacity
 //!   you pay for and do not use; idle cost = total cost × idle fraction. Latency
 //!   percentiles come from HDR histograms. Conservation holds exactly:

@@ -294,6 +294,8 @@ pub struct AutoscaleSpec {
     /// 95th percentile of a lognormal boot time.
     pub boot_time_p95: Option<Time>,
     pub scaling: Scaling,
+    /// Scheduled actions that change min, max or the desired capacity at times of day.
+    pub schedule: Vec<ScheduledAction>,
     pub billing: CloudBilling,
     pub limits: ProviderLimits,
     pub app_warmup: Option<AppWarmup>,
@@ -332,6 +334,18 @@ impl Default for ProviderLimits {
     }
 }
 
+/// One recurring scheduled action (AWS scheduled scaling; time 0 is Monday 00:00).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduledAction {
+    /// Time of day it runs, from 00:00.
+    pub at: Time,
+    /// Days of the week it runs on: bit 0 = Monday … bit 6 = Sunday.
+    pub days: u8,
+    pub min: Option<u32>,
+    pub max: Option<u32>,
+    pub desired: Option<u32>,
+}
+
 /// How an autoscaler decides (`scaling.type`); each runs in `policy::autoscale::*`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scaling {
@@ -339,6 +353,11 @@ pub enum Scaling {
     Simple(SimpleScaling),
     Step(StepScaling),
     Hpa(HpaScaling),
+    /// No reactive rule: only the policy's `schedule` changes the fleet.
+    Scheduled {
+        period: Time,
+    },
+    Predictive(PredictiveScaling),
 }
 
 impl Scaling {
@@ -349,6 +368,8 @@ impl Scaling {
             Scaling::Simple(s) => s.period,
             Scaling::Step(s) => s.period,
             Scaling::Hpa(h) => h.period,
+            Scaling::Scheduled { period } => *period,
+            Scaling::Predictive(p) => p.reactive.as_ref().map_or(p.period, |r| r.period()),
         }
     }
 
@@ -359,14 +380,35 @@ impl Scaling {
             Scaling::Simple(_) => "simple",
             Scaling::Step(_) => "step",
             Scaling::Hpa(_) => "hpa",
+            Scaling::Scheduled { .. } => "scheduled",
+            Scaling::Predictive(_) => "predictive",
         }
     }
 }
 
-/// AWS-style target tracking on utilisation (DESIGN.md §1).
+/// A metric target tracking can follow, per ready instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    /// Busy ÷ serving slot-seconds (AWS `ASGAverageCPUUtilization`), 0–1.
+    Utilization,
+    /// Arrivals per second per ready instance (AWS `ALBRequestCountPerTarget`, per s).
+    RequestRate,
+    /// Time-average waiting requests per ready instance (an SQS backlog per instance).
+    QueueLength,
+}
+
+/// One metric with its target value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tracked {
+    pub metric: Metric,
+    pub target: f64,
+}
+
+/// AWS-style target tracking (DESIGN.md §1) on one or more metrics.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetTracking {
-    pub target: f64,
+    /// At least one; scale out if any asks, scale in only if all do.
+    pub metrics: Vec<Tracked>,
     pub period: Time,
     pub scale_out_periods: u32,
     pub scale_in_periods: u32,
@@ -438,6 +480,22 @@ pub struct HpaScaling {
     /// Scale-up limit per period: the larger of +pods and +percent.
     pub scale_up_pods: u32,
     pub scale_up_percent: f64,
+}
+
+/// AWS-style predictive scaling: an hourly capacity forecast from the load already seen,
+/// as a floor under an optional reactive strategy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PredictiveScaling {
+    /// Utilisation the forecast capacity is sized for.
+    pub target: f64,
+    /// Capacity for an hour is launched this long before the hour starts.
+    pub scheduling_buffer: Time,
+    /// How far back the forecast looks.
+    pub history: Time,
+    /// Evaluation period when there is no reactive strategy.
+    pub period: Time,
+    /// The reactive strategy for the forecast's error; capacity = max of both.
+    pub reactive: Option<Box<Scaling>>,
 }
 
 /// Per-instance metered billing.
@@ -1108,6 +1166,8 @@ fn default_interpolate() -> Interpolate {
     Interpolate::Linear
 }
 
+// Parsed once per policy and dropped after checking: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
 enum RawPolicy {
@@ -1135,9 +1195,11 @@ enum RawPolicy {
         #[serde(with = "humantime_serde", default)]
         boot_time_p95: Option<Duration>,
         scaling: RawScaling,
+        #[serde(default)]
+        schedule: Vec<RawAction>,
         billing: RawCloudBilling,
         #[serde(default)]
-        limits: Option<Box<RawLimits>>,
+        limits: Option<RawLimits>,
         #[serde(default)]
         app_warmup: Option<RawAppWarmup>,
     },
@@ -1195,7 +1257,9 @@ fn default_pue() -> f64 {
 #[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
 enum RawScaling {
     TargetTracking {
-        target: f64,
+        target: Option<f64>,
+        request_rate_target: Option<f64>,
+        queue_length_target: Option<f64>,
         #[serde(with = "humantime_serde", default = "default_period")]
         period: Duration,
         #[serde(default = "default_out_periods")]
@@ -1243,6 +1307,41 @@ enum RawScaling {
         #[serde(default = "default_scale_up_percent")]
         scale_up_percent: f64,
     },
+    Scheduled {
+        #[serde(with = "humantime_serde", default = "default_period")]
+        period: Duration,
+    },
+    Predictive {
+        target: f64,
+        #[serde(with = "humantime_serde", default = "default_scheduling_buffer")]
+        scheduling_buffer: Duration,
+        #[serde(with = "humantime_serde", default = "default_history")]
+        history: Duration,
+        #[serde(with = "humantime_serde", default = "default_period")]
+        period: Duration,
+        reactive: Option<Box<RawScaling>>,
+    },
+}
+
+/// A scheduled action as written: `{ at = "08:00", days = ["mon"], min = 4 }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAction {
+    at: String,
+    days: Option<Vec<String>>,
+    min: Option<u64>,
+    max: Option<u64>,
+    desired: Option<u64>,
+}
+
+// Predictive scaling (AWS API `PredictiveScalingConfiguration`): SchedulingBufferTime
+// defaults to 300 s and must be less than the 3600 s forecast interval; the forecast
+// uses up to 14 days of history (user guide, "Predictive scaling").
+fn default_scheduling_buffer() -> Duration {
+    Duration::from_secs(300)
+}
+fn default_history() -> Duration {
+    Duration::from_secs(14 * 86_400)
 }
 
 #[derive(Deserialize)]
@@ -1696,6 +1795,7 @@ impl RawPolicy {
                 boot_time,
                 boot_time_p95,
                 scaling,
+                schedule,
                 billing,
                 limits,
                 app_warmup,
@@ -1725,7 +1825,14 @@ impl RawPolicy {
                         ),
                     ));
                 }
-                let scaling = scaling.check(c, &format!("{f}.scaling"), max)?;
+                let scaling = scaling.check(c, &format!("{f}.scaling"), max, false)?;
+                let schedule = check_schedule(c, &f, schedule, slots)?;
+                if matches!(scaling, Scaling::Scheduled { .. }) && schedule.is_empty() {
+                    return Err(c.error(
+                        &format!("{f}.scaling"),
+                        "type = \"scheduled\" scales only by the policy's `schedule`, which is missing or empty",
+                    ));
+                }
                 let b = format!("{f}.billing");
                 // Without a preset: per second, 60 s minimum (AWS Linux, GCP).
                 let (granularity, minimum) = match &billing.preset {
@@ -1796,6 +1903,7 @@ impl RawPolicy {
                     boot_time,
                     boot_time_p95,
                     scaling,
+                    schedule,
                     billing,
                     limits,
                     app_warmup,
@@ -1854,7 +1962,14 @@ impl RawLimits {
 }
 
 impl RawScaling {
-    fn check(self, c: &mut Checker<'_>, s: &str, max: u32) -> Result<Scaling, ScenarioError> {
+    /// `nested`: this is a predictive policy's `reactive` strategy.
+    fn check(
+        self,
+        c: &mut Checker<'_>,
+        s: &str,
+        max: u32,
+        nested: bool,
+    ) -> Result<Scaling, ScenarioError> {
         let util = |c: &mut Checker<'_>, field: &str, v: f64| {
             c.finite(
                 &format!("{s}.{field}"),
@@ -1866,16 +1981,21 @@ impl RawScaling {
         Ok(match self {
             RawScaling::TargetTracking {
                 target,
+                request_rate_target,
+                queue_length_target,
                 period,
                 scale_out_periods,
                 scale_in_periods,
                 warmup,
             } => Scaling::TargetTracking(TargetTracking {
-                target: c.finite(
-                    &format!("{s}.target"),
-                    target,
-                    "a utilisation target in (0, 1]",
-                    target > 0.0 && target <= 1.0,
+                metrics: check_tracked(
+                    c,
+                    s,
+                    [
+                        (Metric::Utilization, target),
+                        (Metric::RequestRate, request_rate_target),
+                        (Metric::QueueLength, queue_length_target),
+                    ],
                 )?,
                 period: c.positive_time(&format!("{s}.period"), period)?,
                 scale_out_periods: c.count(
@@ -1992,8 +2112,197 @@ impl RawScaling {
                     (0.0..=1e5).contains(&scale_up_percent),
                 )?,
             }),
+            RawScaling::Scheduled { .. } | RawScaling::Predictive { .. } if nested => {
+                return Err(c.error(
+                    &format!("{s}.type"),
+                    "a predictive policy's reactive strategy must be target-tracking, simple, step or hpa",
+                ));
+            }
+            RawScaling::Scheduled { period } => Scaling::Scheduled {
+                period: c.positive_time(&format!("{s}.period"), period)?,
+            },
+            RawScaling::Predictive {
+                target,
+                scheduling_buffer,
+                history,
+                period,
+                reactive,
+            } => {
+                let target = util(c, "target", target)?;
+                let buffer = c.time(&format!("{s}.scheduling_buffer"), scheduling_buffer)?;
+                if buffer >= 3600 * SECOND {
+                    return Err(c.error(
+                        &format!("{s}.scheduling_buffer"),
+                        format!(
+                            "must be less than the 1-hour forecast interval (as on AWS), got {}",
+                            fmt_duration(scheduling_buffer)
+                        ),
+                    ));
+                }
+                let history_t = c.time(&format!("{s}.history"), history)?;
+                if !(86_400 * SECOND..=366 * 86_400 * SECOND).contains(&history_t) {
+                    return Err(c.error(
+                        &format!("{s}.history"),
+                        format!(
+                            "expected 1 day (the least AWS forecasts from) to 366 days, got {}",
+                            fmt_duration(history)
+                        ),
+                    ));
+                }
+                let reactive = match reactive {
+                    Some(r) => Some(Box::new(r.check(c, &format!("{s}.reactive"), max, true)?)),
+                    None => None,
+                };
+                Scaling::Predictive(PredictiveScaling {
+                    target,
+                    scheduling_buffer: buffer,
+                    history: history_t,
+                    period: c.positive_time(&format!("{s}.period"), period)?,
+                    reactive,
+                })
+            }
         })
     }
+}
+
+/// Target tracking's metrics: each given target in range, at least one.
+fn check_tracked(
+    c: &mut Checker<'_>,
+    s: &str,
+    given: [(Metric, Option<f64>); 3],
+) -> Result<Vec<Tracked>, ScenarioError> {
+    let mut metrics = Vec::new();
+    for (metric, target) in given {
+        let Some(v) = target else { continue };
+        let (field, what, ok) = match metric {
+            Metric::Utilization => ("target", "a utilisation target in (0, 1]", v <= 1.0),
+            Metric::RequestRate => (
+                "request_rate_target",
+                "requests per second per instance, > 0 and at most 1e9",
+                v <= 1e9,
+            ),
+            Metric::QueueLength => (
+                "queue_length_target",
+                "waiting requests per instance, > 0 and at most 1e9",
+                v <= 1e9,
+            ),
+        };
+        let target = c.finite(&format!("{s}.{field}"), v, what, v > 0.0 && ok)?;
+        metrics.push(Tracked { metric, target });
+    }
+    if metrics.is_empty() {
+        return Err(c.error(
+            s,
+            "expected at least one of `target` (utilisation), `request_rate_target` or `queue_length_target`",
+        ));
+    }
+    Ok(metrics)
+}
+
+const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// A time of day `HH:MM` or `HH:MM:SS`, in simulator time from 00:00.
+fn time_of_day(text: &str) -> Option<Time> {
+    let parts: Vec<&str> = text.trim().split(':').collect();
+    if !(2..=3).contains(&parts.len())
+        || parts
+            .iter()
+            .any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let n: Vec<u64> = parts.iter().filter_map(|p| p.parse().ok()).collect();
+    let (h, m, sec) = (n[0], n[1], n.get(2).copied().unwrap_or(0));
+    (h < 24 && m < 60 && sec < 60).then_some((h * 3600 + m * 60 + sec) * SECOND)
+}
+
+/// Scheduled actions: a time of day, days of the week, and a consistent min/max/desired.
+fn check_schedule(
+    c: &mut Checker<'_>,
+    f: &str,
+    raw: Vec<RawAction>,
+    slots: u32,
+) -> Result<Vec<ScheduledAction>, ScenarioError> {
+    if raw.len() > 1000 {
+        return Err(c.error(&format!("{f}.schedule"), "at most 1000 scheduled actions"));
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    for (i, a) in raw.into_iter().enumerate() {
+        let g = format!("{f}.schedule[{i}]");
+        let at = time_of_day(&a.at).ok_or_else(|| {
+            c.error(
+                &format!("{g}.at"),
+                format!(
+                    "expected a time of day \"HH:MM\" or \"HH:MM:SS\" from 00:00 to 23:59:59, got {:?}",
+                    a.at
+                ),
+            )
+        })?;
+        let days = match &a.days {
+            None => 0x7f,
+            Some(list) => {
+                let mut bits = 0u8;
+                for (j, d) in list.iter().enumerate() {
+                    let bit = DAY_NAMES
+                        .iter()
+                        .position(|n| n.eq_ignore_ascii_case(d.trim()))
+                        .map(|k| 1u8 << k);
+                    match bit {
+                        Some(b) if bits & b == 0 => bits |= b,
+                        _ => {
+                            return Err(c.error(
+                                &format!("{g}.days[{j}]"),
+                                format!("expected one of \"mon\" … \"sun\", each once, got {d:?}"),
+                            ));
+                        }
+                    }
+                }
+                if bits == 0 {
+                    return Err(c.error(
+                        &format!("{g}.days"),
+                        "expected at least one day, or no `days` for every day",
+                    ));
+                }
+                bits
+            }
+        };
+        let mut size = |name: &str, v: Option<u64>| -> Result<Option<u32>, ScenarioError> {
+            v.map(|v| c.fleet_size(&format!("{g}.{name}"), v, 1, slots))
+                .transpose()
+        };
+        let (min, max, desired) = (
+            size("min", a.min)?,
+            size("max", a.max)?,
+            size("desired", a.desired)?,
+        );
+        if min.is_none() && max.is_none() && desired.is_none() {
+            return Err(c.error(&g, "expected at least one of `min`, `max`, `desired`"));
+        }
+        if let (Some(lo), Some(hi)) = (min, max) {
+            if lo > hi {
+                return Err(c.error(
+                    &format!("{g}.min"),
+                    format!("must not exceed this action's max ({hi}), got {lo}"),
+                ));
+            }
+        }
+        if let Some(d) = desired {
+            if min.is_some_and(|lo| d < lo) || max.is_some_and(|hi| d > hi) {
+                return Err(c.error(
+                    &format!("{g}.desired"),
+                    format!("must lie within this action's min and max, got {d}"),
+                ));
+            }
+        }
+        out.push(ScheduledAction {
+            at,
+            days,
+            min,
+            max,
+            desired,
+        });
+    }
+    Ok(out)
 }
 
 /// Step adjustments as AWS accepts them: each wholly above or wholly below the
@@ -2337,10 +2646,85 @@ cost = { capex_per_server = 1000.0, amortization = "4y" }
             .unwrap_err()
             .to_string();
         assert!(e.contains("unknown field `cooldown`"), "{e}");
-        let e = with_cloud(r#"{ type = "predictive" }"#, PRICE)
+        let e = with_cloud(r#"{ type = "cron" }"#, PRICE)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("predictive"), "{e}");
+        assert!(e.contains("cron"), "{e}");
+    }
+
+    #[test]
+    fn new_strategies_parse_with_their_defaults() {
+        let s = with_cloud(
+            r#"{ type = "target-tracking", target = 0.6, queue_length_target = 10.0, request_rate_target = 50.0 }"#,
+            PRICE,
+        )
+        .unwrap();
+        let Scaling::TargetTracking(t) = &cloud(&s).scaling else {
+            panic!()
+        };
+        // Always in the order utilisation, request rate, queue length.
+        let metrics: Vec<(Metric, f64)> = t.metrics.iter().map(|m| (m.metric, m.target)).collect();
+        assert_eq!(
+            metrics,
+            vec![
+                (Metric::Utilization, 0.6),
+                (Metric::RequestRate, 50.0),
+                (Metric::QueueLength, 10.0)
+            ]
+        );
+        let s = with_cloud(
+            r#"{ type = "predictive", target = 0.5, reactive = { type = "hpa", target = 0.6 } }"#,
+            PRICE,
+        )
+        .unwrap();
+        let Scaling::Predictive(p) = &cloud(&s).scaling else {
+            panic!()
+        };
+        assert_eq!(p.scheduling_buffer, 300 * SECOND);
+        assert_eq!(p.history, 14 * 86_400 * SECOND);
+        // The group is evaluated at the reactive strategy's period (HPA: 15 s).
+        assert_eq!(cloud(&s).scaling.period(), 15 * SECOND);
+        let text = format!(
+            "{MINIMAL}\n[[policy]]\nname = \"cloud\"\ntype = \"autoscale\"\nmin = 1\nmax = 20\nboot_time = \"90s\"\nscaling = {{ type = \"scheduled\" }}\nbilling = {PRICE}\n\
+             [[policy.schedule]]\nat = \"08:30\"\ndays = [\"Mon\", \"fri\"]\ndesired = 6\n\
+             [[policy.schedule]]\nat = \"23:59:30\"\nmin = 1\nmax = 2\n"
+        );
+        let s = parse(&text, "m.toml", "m").unwrap();
+        let a = &cloud(&s).schedule;
+        assert_eq!(cloud(&s).scaling.period(), 60 * SECOND);
+        assert_eq!(
+            (a[0].at, a[0].days, a[0].desired),
+            (8 * 3600 * SECOND + 1800 * SECOND, 0b1_0001, Some(6))
+        );
+        assert_eq!(
+            (a[1].at, a[1].days, a[1].min, a[1].max),
+            ((86_400 - 30) * SECOND, 0x7f, Some(1), Some(2))
+        );
+        // An error inside the second action names it and its line.
+        let bad = text.replace("max = 2\n", "max = 2\ndesired = 3\n");
+        let e = parse(&bad, "m.toml", "m").unwrap_err().to_string();
+        assert!(
+            e.starts_with("m.toml:30:1: field `policy[1].schedule[1].desired`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn time_of_day_is_strict() {
+        assert_eq!(time_of_day("00:00"), Some(0));
+        assert_eq!(time_of_day("23:59:59"), Some(86_399 * SECOND));
+        for bad in [
+            "24:00",
+            "8:00",
+            "08:60",
+            "08",
+            "08:00:00:00",
+            "-1:00",
+            "08:0a",
+            "",
+        ] {
+            assert_eq!(time_of_day(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -106,6 +106,10 @@ struct AutoscaleG {
     price_per_hour: f64,
     minimum_s: u64,
     granularity_s: u64,
+    /// 0: utilisation only; 1: + request rate and queue length targets; 2: predictive
+    /// over it; 3: + a scheduled action at minute `.1` (limits `.2`–`.4` as fractions of
+    /// [min, max], so the fleet stays within the policy's own limits).
+    extras: (u8, u64, f64, f64, f64),
 }
 
 #[derive(Debug, Clone)]
@@ -278,12 +282,40 @@ impl ScenarioG {
                         writeln!(w, "initial = {initial}").unwrap();
                     }
                     writeln!(w, "boot_time = \"{}s\"", a.boot_s).unwrap();
-                    writeln!(
-                        w,
-                        "scaling = {{ type = \"target-tracking\", target = {:?}, period = \"{}s\", scale_out_periods = {}, scale_in_periods = {}, warmup = \"{}s\" }}",
+                    let (variant, minute, lo, hi, want) = a.extras;
+                    let more = if variant == 1 {
+                        ", request_rate_target = 20.0, queue_length_target = 5.0"
+                    } else {
+                        ""
+                    };
+                    let tt = format!(
+                        "{{ type = \"target-tracking\", target = {:?}{more}, period = \"{}s\", scale_out_periods = {}, scale_in_periods = {}, warmup = \"{}s\" }}",
                         a.target, a.period_s, a.scale_out_periods, a.scale_in_periods, a.warmup_s
-                    )
-                    .unwrap();
+                    );
+                    if variant == 2 {
+                        writeln!(
+                            w,
+                            "scaling = {{ type = \"predictive\", target = {:?}, history = \"1d\", reactive = {tt} }}",
+                            a.target
+                        )
+                        .unwrap();
+                    } else {
+                        writeln!(w, "scaling = {tt}").unwrap();
+                    }
+                    if variant == 3 {
+                        let within = |from: u32, f: f64| from + ((a.max - from) as f64 * f) as u32;
+                        let smin = within(a.min, lo);
+                        let smax = within(smin, hi);
+                        let desired = within(smin, want).min(smax);
+                        writeln!(
+                            w,
+                            "schedule = [{{ at = \"00:{minute:02}\", min = {smin}, max = {smax}, desired = {desired} }}, {{ at = \"00:{:02}\", min = {}, max = {} }}]",
+                            (minute + 10).min(59),
+                            a.min,
+                            a.max
+                        )
+                        .unwrap();
+                    }
                     writeln!(
                         w,
                         "billing = {{ price_per_hour = {:?}, minimum = \"{}s\", granularity = \"{}s\" }}",
@@ -415,6 +447,7 @@ fn autoscale() -> impl Strategy<Value = AutoscaleG> {
                 0.0..1.0f64,
                 0..=120u64,
                 prop_oneof![Just(1u64), Just(60u64)],
+                (0..4u8, 0..40u64, 0.0..1.0f64, 0.0..1.0f64, 0.0..1.0f64),
             )
         })
         .prop_map(
@@ -430,6 +463,7 @@ fn autoscale() -> impl Strategy<Value = AutoscaleG> {
                 price_per_hour,
                 minimum_s,
                 granularity_s,
+                extras,
             )| AutoscaleG {
                 min,
                 max,
@@ -443,6 +477,7 @@ fn autoscale() -> impl Strategy<Value = AutoscaleG> {
                 price_per_hour,
                 minimum_s,
                 granularity_s,
+                extras,
             },
         )
 }
@@ -517,6 +552,7 @@ fn eager_autoscale() -> impl Strategy<Value = AutoscaleG> {
                 0.0..1.0f64,
                 0..=120u64,
                 prop_oneof![Just(1u64), Just(60u64)],
+                (0..4u8, 0..40u64, 0.0..1.0f64, 0.0..1.0f64, 0.0..1.0f64),
             )
         })
         .prop_map(
@@ -532,6 +568,7 @@ fn eager_autoscale() -> impl Strategy<Value = AutoscaleG> {
                 price_per_hour,
                 minimum_s,
                 granularity_s,
+                extras,
             )| AutoscaleG {
                 min,
                 max,
@@ -545,6 +582,7 @@ fn eager_autoscale() -> impl Strategy<Value = AutoscaleG> {
                 price_per_hour,
                 minimum_s,
                 granularity_s,
+                extras,
             },
         )
 }

@@ -21,6 +21,11 @@ pub(crate) struct Observation {
     /// Launches asked for that the provider has not granted yet (quota, rate limit,
     /// capacity shortage): capacity already requested, like booting servers.
     pub pending_launches: u32,
+    /// Requests that arrived during the period (dropped ones included).
+    pub arrivals: u64,
+    /// ∫ waiting requests dt over the period, request-seconds (requests in service are
+    /// not waiting).
+    pub queue_seconds: f64,
 }
 
 pub(crate) trait Policy: Send {

@@ -28,7 +28,7 @@ use crate::scenario::{PolicySpec, Scenario};
 use crate::workload::RateTable;
 
 use super::PolicyOutcome;
-use super::runtime::{Event, Runtime};
+use super::runtime::{Event, Measured, Runtime};
 use latency::LatencyBook;
 
 /// Length of a latency block: long enough to amortise the queueing formulas, short
@@ -72,6 +72,8 @@ pub(crate) struct FluidModel<'a> {
     busy: f64,
     /// ∫ requests in system dt (Little's law per block).
     in_system_seconds: f64,
+    /// ∫ backlog dt, request-seconds: the queue an autoscaler can watch.
+    queue_seconds: f64,
     block: Block,
     latency: LatencyBook,
     steps: u64,
@@ -110,6 +112,7 @@ impl<'a> FluidModel<'a> {
             capacity_carry: 0.0,
             busy: 0.0,
             in_system_seconds: 0.0,
+            queue_seconds: 0.0,
             block: Block::default(),
             latency: LatencyBook::new(
                 scenario.service.service_time,
@@ -138,8 +141,12 @@ impl<'a> FluidModel<'a> {
                     self.rt.fleet.finish_warmup(id, now);
                 }
                 Event::Control => {
-                    let observed = self.observed_busy(now);
-                    self.rt.control(now, observed);
+                    let measured = Measured {
+                        busy: self.observed_busy(now),
+                        arrivals: self.arrivals_so_far,
+                        queue_seconds: self.queue_seconds,
+                    };
+                    self.rt.control(now, measured);
                 }
                 Event::Sample => {
                     self.close_interval();
@@ -212,6 +219,11 @@ impl<'a> FluidModel<'a> {
         let dropped = backlog.saturating_sub(self.queue_limit) + blocked;
         backlog -= dropped - blocked;
         self.backlog = backlog;
+        // The backlog at the step's end stands for the step: the fluid queue grows and
+        // drains within it. (Mostly zero: skip the float work then.)
+        if backlog > 0 {
+            self.queue_seconds += backlog as f64 * dt;
+        }
         self.busy += (served as f64 * self.mean_service).min(slots * dt);
 
         let b = &mut self.block;

@@ -13,7 +13,7 @@ use crate::scenario::{PolicySpec, Scenario};
 use crate::workload::{Request, RequestStream};
 
 use super::PolicyOutcome;
-use super::runtime::{Event, Runtime};
+use super::runtime::{Event, Measured, Runtime};
 
 pub(crate) struct RequestModel<'a> {
     rt: Runtime<'a>,
@@ -62,8 +62,15 @@ impl<'a> RequestModel<'a> {
                     }
                 }
                 Event::Control => {
+                    // Waiting = in system − in service, so the queue's integral costs
+                    // nothing per request.
                     let busy = self.rt.fleet.busy_slots.integral(now);
-                    self.rt.control(now, busy);
+                    let measured = Measured {
+                        busy,
+                        arrivals: self.rt.recorder.arrived,
+                        queue_seconds: (self.in_system.integral(now) - busy).max(0.0),
+                    };
+                    self.rt.control(now, measured);
                 }
                 Event::RetryLaunches => self.rt.retry_launches(now),
                 Event::Sample => {

@@ -39,6 +39,17 @@ struct Mark {
     paid: f64,
 }
 
+/// Cumulative counts a fidelity reports at a control instant, from t = 0.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Measured {
+    /// ∫ busy slots dt, slot-seconds (as the autoscaler sees it).
+    pub busy: f64,
+    /// Requests arrived.
+    pub arrivals: u64,
+    /// ∫ waiting requests dt, request-seconds.
+    pub queue_seconds: f64,
+}
+
 pub(super) struct Runtime<'a> {
     pub scenario: &'a Scenario,
     pub spec: &'a PolicySpec,
@@ -53,6 +64,7 @@ pub(super) struct Runtime<'a> {
     series: Vec<Sample>,
     last_sample: Mark,
     last_control: Mark,
+    last_measured: Measured,
     peak_servers: u64,
 }
 
@@ -81,6 +93,7 @@ impl<'a> Runtime<'a> {
             series: Vec::with_capacity(samples),
             last_sample: Mark::default(),
             last_control: Mark::default(),
+            last_measured: Measured::default(),
             peak_servers: 0,
         }
     }
@@ -117,15 +130,18 @@ impl<'a> Runtime<'a> {
         }
     }
 
-    /// End of a control period. `busy` is ∫ busy slots dt from 0 to now.
-    pub fn control(&mut self, now: Time, busy: f64) {
-        let mark = self.mark(now, busy);
+    /// End of a control period, with what the fidelity measured from 0 to now.
+    pub fn control(&mut self, now: Time, m: Measured) {
+        let mark = self.mark(now, m.busy);
+        let before = std::mem::replace(&mut self.last_measured, m);
         let seen = Observation {
             utilization: ratio(
                 mark.busy - self.last_control.busy,
                 mark.serving - self.last_control.serving,
             ),
             pending_launches: self.provider.pending(),
+            arrivals: m.arrivals.saturating_sub(before.arrivals),
+            queue_seconds: (m.queue_seconds - before.queue_seconds).max(0.0),
         };
         self.last_control = mark;
         match self.policy.control(now, &self.fleet, seen) {

@@ -1,40 +1,63 @@
-//! `target-tracking`: AWS EC2 Auto Scaling target tracking on utilisation, as DESIGN.md
-//! §1 states it (AWS user guide, "Target tracking scaling policies"):
+//! `target-tracking`: AWS EC2 Auto Scaling target tracking, as DESIGN.md §1 states it
+//! (AWS user guide, "Target tracking scaling policies"), on one or more metrics:
 //!
-//! every `period`, `util` = busy ÷ serving slot-seconds over the period; `R` = ready
-//! servers past warmup; `desired = clamp(ceil(R × util / target), min, max)`; `total` =
-//! ready + booting. Scale out by `desired − total` once `desired > total` held for
-//! `scale_out_periods` consecutive periods (booting servers count, so nothing is launched
-//! twice); scale in by `total − desired` once `desired < total` held for
-//! `scale_in_periods` periods and no server is still warming up.
+//! - `target`: utilisation, busy ÷ serving slot-seconds over the period (AWS
+//!   `ASGAverageCPUUtilization`);
+//! - `request_rate_target`: arrivals per second per ready instance (AWS
+//!   `ALBRequestCountPerTarget`, which counts requests per target per minute; here per
+//!   second so the target does not depend on `period`);
+//! - `queue_length_target`: time-average waiting requests per ready instance over the
+//!   period (AWS's "backlog per instance" for SQS workers: the acceptable backlog is the
+//!   longest acceptable wait ÷ the time to serve one request).
+//!
+//! For each metric, every `period`: `R` = ready servers past warmup; `desired =
+//! clamp(ceil(R × metric / target), min, max)`; `total` = ready + booting. A metric asks
+//! to scale out once `desired > total` held for `scale_out_periods` consecutive periods,
+//! and to scale in once `desired < total` held for `scale_in_periods`. Several metrics
+//! act as AWS's several target tracking policies on one group (user guide, "Multiple
+//! scaling policies"): scale out if ANY metric asks, to the largest capacity asked for;
+//! scale in only if ALL ask, to the largest desired of all, and only while no server is
+//! still warming up. Booting servers count toward `total`, so nothing is launched twice.
 
 use super::{Strategy, View};
 use crate::engine::Time;
 use crate::fleet::Decision;
-use crate::scenario::TargetTracking;
+use crate::scenario::{Metric, TargetTracking};
 
 pub(crate) struct TargetTracker {
     cfg: TargetTracking,
-    out_streak: u32,
-    in_streak: u32,
+    /// Per metric (in `cfg.metrics` order): consecutive periods above / below `total`.
+    out_streaks: Vec<u32>,
+    in_streaks: Vec<u32>,
 }
 
 impl TargetTracker {
     pub(crate) fn new(cfg: TargetTracking) -> Self {
+        let n = cfg.metrics.len();
         TargetTracker {
             cfg,
-            out_streak: 0,
-            in_streak: 0,
+            out_streaks: vec![0; n],
+            in_streaks: vec![0; n],
         }
     }
 }
 
 /// The desired fleet size for target tracking, before the min/max clamp.
-pub(crate) fn desired_capacity(ready_past_warmup: u32, utilization: f64, target: f64) -> f64 {
+pub(crate) fn desired_capacity(ready_past_warmup: u32, per_instance: f64, target: f64) -> f64 {
     // Float noise must not turn an exact 3.0 into 4: subtract 1e-9 before the ceiling.
-    (ready_past_warmup as f64 * utilization / target - 1e-9)
+    (ready_past_warmup as f64 * per_instance / target - 1e-9)
         .ceil()
         .max(0.0)
+}
+
+/// A metric's value per ready instance, as this view measured it (0 with none ready).
+pub(crate) fn per_instance(metric: Metric, v: &View) -> f64 {
+    let per_ready = |x: f64| if v.ready > 0 { x / v.ready as f64 } else { 0.0 };
+    match metric {
+        Metric::Utilization => v.utilization,
+        Metric::RequestRate => per_ready(v.arrival_rate),
+        Metric::QueueLength => per_ready(v.queue),
+    }
 }
 
 impl Strategy for TargetTracker {
@@ -47,23 +70,33 @@ impl Strategy for TargetTracker {
     }
 
     fn decide(&mut self, v: &View) -> Decision {
-        let raw = desired_capacity(v.past_warmup, v.utilization, self.cfg.target);
-        let desired = (raw.min(u32::MAX as f64) as u32).clamp(v.min, v.max);
         let total = v.total();
-        self.out_streak = if desired > total {
-            self.out_streak + 1
-        } else {
-            0
-        };
-        self.in_streak = if desired < total {
-            self.in_streak + 1
-        } else {
-            0
-        };
-        if self.out_streak >= self.cfg.scale_out_periods {
+        let mut out = None::<u32>;
+        let mut all_in = true;
+        let mut highest = v.min;
+        for (i, m) in self.cfg.metrics.iter().enumerate() {
+            let raw = desired_capacity(v.past_warmup, per_instance(m.metric, v), m.target);
+            let desired = (raw.min(u32::MAX as f64) as u32).clamp(v.min, v.max);
+            highest = highest.max(desired);
+            self.out_streaks[i] = if desired > total {
+                self.out_streaks[i] + 1
+            } else {
+                0
+            };
+            self.in_streaks[i] = if desired < total {
+                self.in_streaks[i] + 1
+            } else {
+                0
+            };
+            if self.out_streaks[i] >= self.cfg.scale_out_periods {
+                out = out.max(Some(desired));
+            }
+            all_in &= self.in_streaks[i] >= self.cfg.scale_in_periods;
+        }
+        if let Some(desired) = out {
             Decision::Launch(desired - total)
-        } else if self.in_streak >= self.cfg.scale_in_periods && v.warming() == 0 {
-            Decision::Remove(total - desired)
+        } else if all_in && v.warming() == 0 && highest < total {
+            Decision::Remove(total - highest)
         } else {
             Decision::Hold
         }
@@ -75,10 +108,14 @@ mod tests {
     use super::super::view;
     use super::*;
     use crate::engine::SECOND;
+    use crate::scenario::Tracked;
 
     fn tracker(out: u32, inn: u32) -> TargetTracker {
         TargetTracker::new(TargetTracking {
-            target: 0.6,
+            metrics: vec![Tracked {
+                metric: Metric::Utilization,
+                target: 0.6,
+            }],
             period: 60 * SECOND,
             scale_out_periods: out,
             scale_in_periods: inn,
@@ -117,5 +154,79 @@ mod tests {
         assert_eq!(t.decide(&v), Decision::Hold);
         v.past_warmup = 10;
         assert_eq!(t.decide(&v), Decision::Remove(8));
+    }
+
+    /// Utilisation 0.6, request rate 50 /s and queue length 10 per instance, 60 s
+    /// periods, 2 periods to scale out, 3 to scale in.
+    fn three_metrics() -> TargetTracker {
+        let t = |metric, target| Tracked { metric, target };
+        TargetTracker::new(TargetTracking {
+            metrics: vec![
+                t(Metric::Utilization, 0.6),
+                t(Metric::RequestRate, 50.0),
+                t(Metric::QueueLength, 10.0),
+            ],
+            period: 60 * SECOND,
+            scale_out_periods: 2,
+            scale_in_periods: 3,
+            warmup: 120 * SECOND,
+        })
+    }
+
+    #[test]
+    fn request_rate_and_queue_length_per_instance() {
+        // 4 ready, 300 req/s: 75 per instance ⇒ ceil(4 × 75 / 50) = 6.
+        let mut v = view(60, 0.0, 4, 1, 60);
+        v.arrival_rate = 300.0;
+        assert_eq!(per_instance(Metric::RequestRate, &v), 75.0);
+        assert_eq!(desired_capacity(4, 75.0, 50.0), 6.0);
+        // 4 ready, 90 waiting on average: 22.5 per instance ⇒ ceil(4 × 22.5 / 10) = 9.
+        v.queue = 90.0;
+        assert_eq!(per_instance(Metric::QueueLength, &v), 22.5);
+        assert_eq!(desired_capacity(4, 22.5, 10.0), 9.0);
+        // No ready server: nothing to divide by, the metric reads 0.
+        let none = View {
+            ready: 0,
+            past_warmup: 0,
+            booting: 2,
+            ..v
+        };
+        assert_eq!(per_instance(Metric::RequestRate, &none), 0.0);
+    }
+
+    #[test]
+    fn any_metric_scales_out_to_the_largest_ask() {
+        let mut t = three_metrics();
+        // 4 ready at 30 % (util asks 2), 300 req/s (asks 6), 90 waiting (asks 9).
+        let mut v = view(60, 0.3, 4, 1, 60);
+        v.arrival_rate = 300.0;
+        v.queue = 90.0;
+        assert_eq!(t.decide(&v), Decision::Hold);
+        assert_eq!(t.decide(&v), Decision::Launch(5));
+        // Only the request rate breaches (no queue): it alone scales out, to 6.
+        let mut t = three_metrics();
+        v.queue = 0.0;
+        assert_eq!(t.decide(&v), Decision::Hold);
+        assert_eq!(t.decide(&v), Decision::Launch(2));
+    }
+
+    #[test]
+    fn scale_in_needs_every_metric() {
+        let mut t = three_metrics();
+        // 10 ready at 12 % (util asks 2) with no queue (asks min 1), but 450 req/s: the
+        // request rate asks ceil(10 × 45 / 50) = 9 < 10, so all three want fewer.
+        let mut v = view(60, 0.12, 10, 1, 60);
+        v.arrival_rate = 450.0;
+        assert_eq!(t.decide(&v), Decision::Hold);
+        assert_eq!(t.decide(&v), Decision::Hold);
+        // Third period: all agree; remove down to the largest desired, 9.
+        assert_eq!(t.decide(&v), Decision::Remove(1));
+        // At 500 req/s the request rate asks exactly 10 = total: no scale-in at all,
+        // however low the utilisation.
+        let mut t = three_metrics();
+        v.arrival_rate = 500.0;
+        for _ in 0..5 {
+            assert_eq!(t.decide(&v), Decision::Hold);
+        }
     }
 }
