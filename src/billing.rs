@@ -20,8 +20,12 @@ pub const MONTH_SECONDS: f64 = 2_630_016.0;
 /// How one policy's servers are paid for.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Tariff {
-    /// Own servers: a constant cost per server-second.
-    Owned { per_server_second: f64 },
+    /// Own servers: a constant cost per server-second (capex, idle power, operations),
+    /// plus power in proportion to load, per fully busy server-second.
+    Owned {
+        per_server_second: f64,
+        per_busy_server_second: f64,
+    },
     /// An IDC lease.
     Leased {
         per_server_term: f64,
@@ -39,11 +43,13 @@ pub(crate) enum Tariff {
 impl Tariff {
     pub(crate) fn owned(spec: &FixedSpec) -> Tariff {
         let capex = spec.capex_per_server / spec.amortization;
-        let power_kw = spec.watts * spec.pue / 1000.0;
-        let power = power_kw * spec.price_per_kwh / 3600.0;
+        // USD per second of drawing `watts` at the plug, PUE included.
+        let power = |watts: f64| watts * spec.pue / 1000.0 * spec.price_per_kwh / 3600.0;
+        let idle_watts = spec.idle_watts.unwrap_or(spec.watts);
         let ops = spec.ops_per_server_month / MONTH_SECONDS;
         Tariff::Owned {
-            per_server_second: capex + power + ops,
+            per_server_second: capex + power(idle_watts) + ops,
+            per_busy_server_second: power(spec.watts - idle_watts),
         }
     }
 
@@ -67,7 +73,9 @@ impl Tariff {
     /// billed time (own servers, metered instances); `None` for leases.
     pub(crate) fn linear_rate(&self) -> Option<f64> {
         match *self {
-            Tariff::Owned { per_server_second }
+            Tariff::Owned {
+                per_server_second, ..
+            }
             | Tariff::Metered {
                 per_server_second, ..
             } => Some(per_server_second),
@@ -96,7 +104,9 @@ impl Tariff {
     pub(crate) fn cost(&self, launched: Time, from: Time, to: Time, extra: Time) -> f64 {
         let span = to_seconds(to.saturating_sub(from));
         match *self {
-            Tariff::Owned { per_server_second } => per_server_second * span,
+            Tariff::Owned {
+                per_server_second, ..
+            } => per_server_second * span,
             Tariff::Leased {
                 per_server_term,
                 setup_per_server,
@@ -110,6 +120,18 @@ impl Tariff {
             Tariff::Metered {
                 per_server_second, ..
             } => per_server_second * (span + to_seconds(extra)),
+        }
+    }
+
+    /// Cost of the load itself, per busy server-second (the power a server draws above
+    /// idle); 0 but for own servers with `idle_watts`.
+    pub(crate) fn per_busy_server_second(&self) -> f64 {
+        match *self {
+            Tariff::Owned {
+                per_busy_server_second,
+                ..
+            } => per_busy_server_second,
+            _ => 0.0,
         }
     }
 
@@ -214,6 +236,7 @@ mod tests {
             capex_per_server: 8766.0,
             amortization: 31_557_600.0,
             watts: 1000.0,
+            idle_watts: None,
             pue: 1.5,
             price_per_kwh: 0.10,
             ops_per_server_month: 2630.016,
@@ -221,5 +244,24 @@ mod tests {
         let hour = t.cost(0, 0, 3600 * SECOND, 0);
         // capex 8766 / 8766 h = 1.0; power 1.5 kWh × 0.10 = 0.15; ops 2630.016/730.56 h = 3.6.
         assert!((hour - (1.0 + 0.15 + 3.6)).abs() < 1e-9, "{hour}");
+        assert_eq!(t.per_busy_server_second(), 0.0);
+    }
+
+    #[test]
+    fn own_servers_draw_power_in_proportion_to_load() {
+        let t = Tariff::owned(&FixedSpec {
+            servers: 1,
+            capex_per_server: 0.0,
+            amortization: 1.0,
+            watts: 400.0,
+            idle_watts: Some(100.0),
+            pue: 1.5,
+            price_per_kwh: 0.20,
+            ops_per_server_month: 0.0,
+        });
+        // Idle: 0.1 kW × 1.5 × $0.20 = $0.03 per hour; each fully busy hour adds
+        // 0.3 kW × 1.5 × $0.20 = $0.09.
+        assert!((t.cost(0, 0, 3600 * SECOND, 0) - 0.03).abs() < 1e-12);
+        assert!((t.per_busy_server_second() * 3600.0 - 0.09).abs() < 1e-12);
     }
 }

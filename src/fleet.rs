@@ -355,6 +355,12 @@ impl Fleet {
                 .sum::<f64>()
     }
 
+    /// What the load itself cost, for `busy_slot_seconds` of work: own servers' power
+    /// above idle.
+    pub(crate) fn load_cost(&self, busy_slot_seconds: f64) -> f64 {
+        self.tariff.per_busy_server_second() * busy_slot_seconds / self.slots_per_server as f64
+    }
+
     /// Server-seconds billed up to `now`: every life so far plus minimum/rounding tails.
     pub(crate) fn billed_server_seconds(&self, now: Time) -> f64 {
         self.paid_servers.integral(now) + to_seconds(self.extra_billed)

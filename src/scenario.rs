@@ -268,7 +268,11 @@ pub struct FixedSpec {
     pub capex_per_server: f64,
     /// Seconds over which capex is spread.
     pub amortization: f64,
+    /// Power drawn at full load (and at any load without `idle_watts`).
     pub watts: f64,
+    /// Power drawn idle: with it, a server draws `idle_watts + (watts − idle_watts) ×
+    /// utilisation`.
+    pub idle_watts: Option<f64>,
     pub pue: f64,
     pub price_per_kwh: f64,
     pub ops_per_server_month: f64,
@@ -1241,6 +1245,7 @@ struct RawFixedCost {
     amortization: Duration,
     #[serde(default)]
     watts: f64,
+    idle_watts: Option<f64>,
     #[serde(default = "default_pue")]
     pue: f64,
     #[serde(default)]
@@ -1753,6 +1758,15 @@ impl RawPolicy {
                         as f64
                         / SECOND as f64,
                     watts: c.non_negative(&format!("{k}.watts"), cost.watts)?,
+                    idle_watts: match cost.idle_watts {
+                        None => None,
+                        Some(w) => Some(c.finite(
+                            &format!("{k}.idle_watts"),
+                            w,
+                            &format!("watts drawn idle, from 0 to `watts` ({})", cost.watts),
+                            w >= 0.0 && w <= cost.watts,
+                        )?),
+                    },
                     pue: c.finite(
                         &format!("{k}.pue"),
                         cost.pue,

@@ -238,7 +238,7 @@ impl<'a> Runtime<'a> {
             dropped,
             slo_misses,
             response_p99_s: p99,
-            cost_cumulative: self.fleet.cost(now),
+            cost_cumulative: self.fleet.cost(now) + self.fleet.load_cost(mark.busy),
         });
     }
 
@@ -256,8 +256,9 @@ impl<'a> Runtime<'a> {
             slots_per_server: self.fleet.slots_per_server(),
             billed_server_seconds: self.fleet.billed_server_seconds(h),
             busy_slot_seconds: busy,
-            total_cost: self.fleet.cost(h),
-            committed_cost: self.fleet.committed(h),
+            // Power above idle is paid as used: committed when charged.
+            total_cost: self.fleet.cost(h) + self.fleet.load_cost(busy),
+            committed_cost: self.fleet.committed(h) + self.fleet.load_cost(busy),
             in_system_at_end,
             in_system_seconds,
             paid_server_seconds: self.fleet.paid_servers.integral(h),
