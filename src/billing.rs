@@ -240,6 +240,7 @@ mod tests {
             pue: 1.5,
             price_per_kwh: 0.10,
             ops_per_server_month: 2630.016,
+            purchase: None,
         });
         let hour = t.cost(0, 0, 3600 * SECOND, 0);
         // capex 8766 / 8766 h = 1.0; power 1.5 kWh × 0.10 = 0.15; ops 2630.016/730.56 h = 3.6.
@@ -258,6 +259,7 @@ mod tests {
             pue: 1.5,
             price_per_kwh: 0.20,
             ops_per_server_month: 0.0,
+            purchase: None,
         });
         // Idle: 0.1 kW × 1.5 × $0.20 = $0.03 per hour; each fully busy hour adds
         // 0.3 kW × 1.5 × $0.20 = $0.09.

@@ -76,6 +76,11 @@ pub(crate) enum Decision {
     Hold,
     Launch(u32),
     Remove(u32),
+    /// Buy `servers` that arrive, ready and paid from then on, `after` from now.
+    Order {
+        servers: u32,
+        after: Time,
+    },
 }
 
 /// Result of asking the fleet to shed servers.

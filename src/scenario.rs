@@ -276,6 +276,22 @@ pub struct FixedSpec {
     pub pue: f64,
     pub price_per_kwh: f64,
     pub ops_per_server_month: f64,
+    /// How the owner buys more (and retires) servers, if at all.
+    pub purchase: Option<PurchaseRule>,
+}
+
+/// An owner's rule for growing the fleet: when utilisation over `lookback` exceeds
+/// `threshold`, order `order` servers, delivered (and paid from then on) `lead_time`
+/// later; when it falls below `retire_below`, retire `order` servers, never below the
+/// initial fleet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurchaseRule {
+    pub threshold: f64,
+    pub lookback: Time,
+    pub order: u32,
+    pub lead_time: Time,
+    pub max_servers: u32,
+    pub retire_below: Option<f64>,
 }
 
 /// An IDC lease: a fixed fleet paid per term.
@@ -1179,6 +1195,8 @@ enum RawPolicy {
         name: String,
         servers: u64,
         cost: RawFixedCost,
+        #[serde(default)]
+        purchase: Option<RawPurchase>,
     },
     Lease {
         name: String,
@@ -1256,6 +1274,82 @@ struct RawFixedCost {
 
 fn default_pue() -> f64 {
     1.58
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPurchase {
+    threshold: f64,
+    #[serde(with = "humantime_serde", default = "default_lookback")]
+    lookback: Duration,
+    order: u64,
+    #[serde(with = "humantime_serde")]
+    lead_time: Duration,
+    max_servers: Option<u64>,
+    retire_below: Option<f64>,
+}
+
+/// A week of hourly utilisation: long enough to see past one day's peak.
+fn default_lookback() -> Duration {
+    Duration::from_secs(7 * 86_400)
+}
+
+impl RawPurchase {
+    fn check(
+        self,
+        c: &mut Checker<'_>,
+        f: &str,
+        servers: u32,
+        slots: u32,
+    ) -> Result<PurchaseRule, ScenarioError> {
+        let util = |c: &mut Checker<'_>, field: &str, v: f64| {
+            c.finite(
+                &format!("{f}.{field}"),
+                v,
+                "a utilisation in (0, 1]",
+                v > 0.0 && v <= 1.0,
+            )
+        };
+        let threshold = util(c, "threshold", self.threshold)?;
+        let lookback = c.positive_time(&format!("{f}.lookback"), self.lookback)?;
+        if lookback < 3600 * SECOND {
+            return Err(c.error(
+                &format!("{f}.lookback"),
+                format!(
+                    "expected at least 1h (utilisation is reviewed hourly), got {}",
+                    fmt_duration(self.lookback)
+                ),
+            ));
+        }
+        let max_servers = c.fleet_size(
+            &format!("{f}.max_servers"),
+            self.max_servers
+                .unwrap_or(MAX_SERVERS.min(MAX_POLICY_SLOTS / slots as u64)),
+            servers as u64,
+            slots,
+        )?;
+        let retire_below = match self.retire_below {
+            None => None,
+            Some(v) => {
+                let v = util(c, "retire_below", v)?;
+                if v >= threshold {
+                    return Err(c.error(
+                        &format!("{f}.retire_below"),
+                        format!("must be below threshold ({threshold}), got {v}"),
+                    ));
+                }
+                Some(v)
+            }
+        };
+        Ok(PurchaseRule {
+            threshold,
+            lookback,
+            order: c.count(&format!("{f}.order"), self.order, 1, MAX_SERVERS)?,
+            lead_time: c.time(&format!("{f}.lead_time"), self.lead_time)?,
+            max_servers,
+            retire_below,
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -1747,10 +1841,17 @@ impl RawPolicy {
                 name,
                 servers,
                 cost,
+                purchase,
             } => {
                 let k = &format!("{f}.cost");
+                let servers = c.fleet_size(&format!("{f}.servers"), servers, 1, slots)?;
+                let purchase = match purchase {
+                    None => None,
+                    Some(p) => Some(p.check(c, &format!("{f}.purchase"), servers, slots)?),
+                };
                 let spec = FixedSpec {
-                    servers: c.fleet_size(&format!("{f}.servers"), servers, 1, slots)?,
+                    servers,
+                    purchase,
                     capex_per_server: c
                         .non_negative(&format!("{k}.capex_per_server"), cost.capex_per_server)?,
                     amortization: c

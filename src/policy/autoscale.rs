@@ -79,7 +79,9 @@ impl View {
     pub fn after(&self, decision: Decision) -> u32 {
         match decision {
             Decision::Hold => self.total(),
-            Decision::Launch(n) => self.total().saturating_add(n),
+            Decision::Launch(n) | Decision::Order { servers: n, .. } => {
+                self.total().saturating_add(n)
+            }
             Decision::Remove(n) => self.total().saturating_sub(n),
         }
     }
@@ -265,14 +267,7 @@ mod tests {
         (Autoscaler::new(spec), fleet)
     }
 
-    fn seen(utilization: f64) -> Observation {
-        Observation {
-            utilization,
-            pending_launches: 0,
-            arrivals: 0,
-            queue_seconds: 0.0,
-        }
-    }
+    use crate::policy::observed as seen;
 
     #[test]
     fn a_scheduled_min_or_max_moves_the_fleet_while_the_strategy_holds() {

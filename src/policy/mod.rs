@@ -43,6 +43,17 @@ pub(crate) trait Policy: Send {
     fn tariff(&self) -> Tariff;
 }
 
+/// An observation of `utilization` alone, for policy tests.
+#[cfg(test)]
+pub(crate) fn observed(utilization: f64) -> Observation {
+    Observation {
+        utilization,
+        pending_launches: 0,
+        arrivals: 0,
+        queue_seconds: 0.0,
+    }
+}
+
 /// Builds the policy a scenario names.
 pub(crate) fn build(spec: &PolicySpec) -> Box<dyn Policy> {
     match &spec.kind {

@@ -137,6 +137,7 @@ impl<'a> FluidModel<'a> {
                     self.rt.boot_done(id, now);
                 }
                 Event::RetryLaunches => self.rt.retry_launches(now),
+                Event::Delivery(servers) => self.rt.deliver(now, servers),
                 Event::WarmupDone(id) => {
                     self.rt.fleet.finish_warmup(id, now);
                 }

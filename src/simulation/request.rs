@@ -56,6 +56,10 @@ impl<'a> RequestModel<'a> {
                         self.dispatch_queue(now);
                     }
                 }
+                Event::Delivery(servers) => {
+                    self.rt.deliver(now, servers);
+                    self.dispatch_queue(now);
+                }
                 Event::WarmupDone(id) => {
                     if self.rt.fleet.finish_warmup(id, now) {
                         self.dispatch_queue(now);

@@ -26,6 +26,8 @@ pub(super) enum Event {
     RetryLaunches,
     /// A server's application warmup is over: it serves with all its slots.
     WarmupDone(u32),
+    /// Ordered servers arrive, ready.
+    Delivery(u32),
     Sample,
     End,
 }
@@ -150,6 +152,9 @@ impl<'a> Runtime<'a> {
                 self.provider.request(n);
                 self.launch_granted(now);
             }
+            Decision::Order { servers, after } => {
+                self.schedule_if_inside(now.saturating_add(after), Event::Delivery(servers));
+            }
             Decision::Remove(n) => {
                 // Launches not made yet are the cheapest to give up.
                 let cancelled = self.provider.cancel(n);
@@ -172,6 +177,15 @@ impl<'a> Runtime<'a> {
             self.schedule_if_inside(now.saturating_add(duration), Event::WarmupDone(id));
         }
         ready
+    }
+
+    /// Ordered servers arrive: ready at once, paid from now on.
+    pub fn deliver(&mut self, now: Time, servers: u32) {
+        for _ in 0..servers {
+            let id = self.fleet.launch(now);
+            self.fleet.mark_ready(id, now);
+        }
+        self.peak_servers = self.peak_servers.max(self.fleet.paid_servers.value());
     }
 
     /// A retry of refused launches is due.
