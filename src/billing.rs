@@ -14,6 +14,10 @@ use crate::engine::{Time, to_seconds};
 use crate::scenario::BillingPreset;
 use crate::scenario::{CloudBilling, FixedSpec, LeaseSpec};
 
+/// How long a leased server may run past its term's end (draining its last requests)
+/// before that counts as another term started.
+const LEASE_GRACE: Time = 60 * crate::engine::SECOND;
+
 /// Seconds in a calendar month (30.44 days, as `humantime` defines it).
 pub const MONTH_SECONDS: f64 = 2_630_016.0;
 
@@ -123,6 +127,24 @@ impl Tariff {
         }
     }
 
+    /// Like [`Tariff::committed`] for a server handed back at `returned`: a leased server
+    /// returned at its term's end may take a few seconds to finish its last requests,
+    /// and that does not start another term.
+    pub(crate) fn committed_on_return(&self, launched: Time, returned: Time, charged: f64) -> f64 {
+        let until = match *self {
+            Tariff::Leased { term, .. } => {
+                let into_term = returned.saturating_sub(launched) % term;
+                if into_term > 0 && into_term <= LEASE_GRACE && returned - launched > term {
+                    returned - into_term
+                } else {
+                    returned
+                }
+            }
+            _ => returned,
+        };
+        self.committed(launched, until, charged)
+    }
+
     /// Cost of the load itself, per busy server-second (the power a server draws above
     /// idle); 0 but for own servers with `idle_watts`.
     pub(crate) fn per_busy_server_second(&self) -> f64 {
@@ -220,6 +242,7 @@ mod tests {
             term: 30 * 86_400 * SECOND,
             price_per_server_term: 300.0,
             setup_fee_per_server: 60.0,
+            renewal: None,
         });
         let six_h = 6 * 3600 * SECOND;
         let charged = t.cost(0, 0, six_h, 0);
@@ -227,6 +250,14 @@ mod tests {
         assert_eq!(t.committed(0, six_h, charged), 360.0);
         // 45 days: two terms started, setup once.
         assert_eq!(t.committed(0, 45 * 86_400 * SECOND, 0.0), 660.0);
+        // Handed back 30 s into its second term (draining its last requests): one term;
+        // 2 minutes in: two.
+        let day = 86_400 * SECOND;
+        assert_eq!(t.committed_on_return(0, 30 * day + 30 * SECOND, 0.0), 360.0);
+        assert_eq!(
+            t.committed_on_return(0, 30 * day + 120 * SECOND, 0.0),
+            660.0
+        );
     }
 
     #[test]

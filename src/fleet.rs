@@ -324,7 +324,7 @@ impl Fleet {
         self.extra_billed += extra;
         let cost = self.tariff.cost(launched, launched, now, extra);
         self.closed_cost += cost;
-        self.closed_committed += self.tariff.committed(launched, now, cost);
+        self.closed_committed += self.tariff.committed_on_return(launched, now, cost);
         self.paid_servers.add(now, -1);
         if let Some(pos) = self.alive.iter().position(|&a| a == id) {
             self.alive.remove(pos);

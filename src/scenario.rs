@@ -301,6 +301,22 @@ pub struct LeaseSpec {
     pub term: Time,
     pub price_per_server_term: f64,
     pub setup_fee_per_server: f64,
+    /// How the fleet is resized at each renewal, if at all.
+    pub renewal: Option<Renewal>,
+}
+
+/// Resizing a lease at its renewals: `notice` before each term boundary the fleet for the
+/// next term is set to the term's observed peak busy servers × `headroom` (at least
+/// `min_servers`, the contract's minimum commitment); added servers are provisioned
+/// `lead_time` after that decision (not before the boundary), returned ones leave at the
+/// boundary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Renewal {
+    pub headroom: f64,
+    pub notice: Time,
+    pub lead_time: Time,
+    pub min_servers: u32,
+    pub max_servers: u32,
 }
 
 /// Cloud on-demand instances under an autoscaler.
@@ -1206,6 +1222,8 @@ enum RawPolicy {
         price_per_server_term: f64,
         #[serde(default)]
         setup_fee_per_server: f64,
+        #[serde(default)]
+        renewal: Option<RawRenewal>,
     },
     Autoscale {
         name: String,
@@ -1287,6 +1305,75 @@ struct RawPurchase {
     lead_time: Duration,
     max_servers: Option<u64>,
     retire_below: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRenewal {
+    #[serde(default = "default_headroom")]
+    headroom: f64,
+    #[serde(with = "humantime_serde", default = "default_notice")]
+    notice: Duration,
+    #[serde(with = "humantime_serde", default)]
+    lead_time: Duration,
+    #[serde(default = "default_min_servers")]
+    min_servers: u64,
+    max_servers: Option<u64>,
+}
+
+/// Peak × 1.25: the usual planning margin over the observed peak.
+fn default_headroom() -> f64 {
+    1.25
+}
+/// Colocation and dedicated-server contracts ask for about 30 days' notice.
+fn default_notice() -> Duration {
+    Duration::from_secs(30 * 86_400)
+}
+fn default_min_servers() -> u64 {
+    1
+}
+
+impl RawRenewal {
+    fn check(
+        self,
+        c: &mut Checker<'_>,
+        f: &str,
+        term: Time,
+        slots: u32,
+    ) -> Result<Renewal, ScenarioError> {
+        let headroom = c.finite(
+            &format!("{f}.headroom"),
+            self.headroom,
+            "a headroom factor from 1 to 10",
+            (1.0..=10.0).contains(&self.headroom),
+        )?;
+        let notice = c.time(&format!("{f}.notice"), self.notice)?;
+        if notice >= term {
+            return Err(c.error(
+                &format!("{f}.notice"),
+                format!(
+                    "must be shorter than the term ({}), got {}",
+                    crate::engine::human_duration(term),
+                    crate::engine::human_duration(notice)
+                ),
+            ));
+        }
+        let min_servers = c.fleet_size(&format!("{f}.min_servers"), self.min_servers, 1, slots)?;
+        let max_servers = c.fleet_size(
+            &format!("{f}.max_servers"),
+            self.max_servers
+                .unwrap_or(MAX_SERVERS.min(MAX_POLICY_SLOTS / slots as u64)),
+            min_servers as u64,
+            slots,
+        )?;
+        Ok(Renewal {
+            headroom,
+            notice,
+            lead_time: c.time(&format!("{f}.lead_time"), self.lead_time)?,
+            min_servers,
+            max_servers,
+        })
+    }
 }
 
 /// A week of hourly utilisation: long enough to see past one day's peak.
@@ -1889,10 +1976,18 @@ impl RawPolicy {
                 term,
                 price_per_server_term,
                 setup_fee_per_server,
+                renewal,
             } => {
+                let servers = c.fleet_size(&format!("{f}.servers"), servers, 1, slots)?;
+                let term = c.positive_time(&format!("{f}.term"), term)?;
+                let renewal = match renewal {
+                    None => None,
+                    Some(r) => Some(r.check(c, &format!("{f}.renewal"), term, slots)?),
+                };
                 let spec = LeaseSpec {
-                    servers: c.fleet_size(&format!("{f}.servers"), servers, 1, slots)?,
-                    term: c.positive_time(&format!("{f}.term"), term)?,
+                    servers,
+                    term,
+                    renewal,
                     price_per_server_term: c.non_negative(
                         &format!("{f}.price_per_server_term"),
                         price_per_server_term,

@@ -1,0 +1,124 @@
+//! IDC leases as they behave: the fleet is resized only at renewals, from the peak seen
+//! in the term, with notice; hand-computed bills in both fidelities.
+
+use provsim::scenario;
+use provsim::simulation::run_quiet;
+
+/// 16 busy slots (2 servers of 8) all the time on 4 leased servers; three terms.
+fn lease(
+    fidelity: &str,
+    term: &str,
+    horizon: &str,
+    notice: &str,
+) -> provsim::simulation::PolicyOutcome {
+    let text = format!(
+        r#"
+horizon = "{horizon}"
+sample_every = "1h"
+fidelity = "{fidelity}"
+[service]
+service_time = {{ distribution = "exponential", mean = "1s" }}
+slots_per_server = 8
+[workload]
+base_rate = 16.0
+[[policy]]
+name = "idc"
+type = "lease"
+servers = 4
+term = "{term}"
+price_per_server_term = 140.0
+setup_fee_per_server = 100.0
+renewal = {{ headroom = 1.25, notice = "{notice}", lead_time = "1h", min_servers = 2 }}
+"#
+    );
+    let s = scenario::parse(&text, "lease.toml", "lease").expect("valid");
+    let out = run_quiet(&s).policies.remove(0);
+    let sum = &out.summary;
+    assert_eq!(sum.arrived, sum.served + sum.dropped + sum.in_system_at_end);
+    out
+}
+
+#[test]
+fn renewal_resizes_at_the_boundary_from_the_term_peak() {
+    for (fidelity, term, horizon, notice) in [
+        ("fluid", "30d", "90d", "10d"),
+        ("request", "1d", "3d", "6h"),
+    ] {
+        let out = lease(fidelity, term, horizon, notice);
+        // Peak 2 busy servers × 1.25 = 2.5 ⇒ 3 servers from the first renewal on: the
+        // 4th is handed back exactly at the end of term 1, nothing changes after.
+        let term_s = out.series.last().unwrap().time_s / 3.0;
+        for x in &out.series {
+            // (A sample at the boundary itself may see either side of it.)
+            if x.time_s != term_s {
+                let want = if x.time_s < term_s { 4 } else { 3 };
+                assert_eq!(x.servers_ready, want, "{fidelity} at {}", x.time_s);
+            }
+        }
+        // 4 servers × 1 term + 3 × 2 terms at $140, setup $100 for the first 4: $1800,
+        // all of it charged inside the window (three whole terms) and committed. At
+        // request level the returned server finishes its last requests (seconds of
+        // $140/day) after the boundary, which starts no new term.
+        let s = &out.summary;
+        assert!(
+            (s.total_cost - 1800.0).abs() < 0.01,
+            "{fidelity}: {}",
+            s.total_cost
+        );
+        assert!(
+            (s.committed_cost - 1800.0).abs() < 1e-6,
+            "{fidelity}: {}",
+            s.committed_cost
+        );
+    }
+}
+
+#[test]
+fn renewal_adds_servers_for_growth_with_their_setup_fee() {
+    let text = r#"
+horizon = "60d"
+sample_every = "1d"
+fidelity = "fluid"
+[service]
+service_time = { distribution = "exponential", mean = "1s" }
+slots_per_server = 8
+[workload]
+base_rate = 16.0
+[[workload.shape]]
+type = "step"
+at = "5d"
+factor = 2.5
+[[policy]]
+name = "idc"
+type = "lease"
+servers = 4
+term = "30d"
+price_per_server_term = 140.0
+setup_fee_per_server = 100.0
+renewal = { notice = "10d", lead_time = "15d" }
+"#;
+    let s = scenario::parse(text, "grow.toml", "grow").expect("valid");
+    let out = run_quiet(&s).policies.remove(0);
+    // From day 5, 40 busy slots would take 5 servers; the 4 run flat out, and flat out
+    // is what the tenant sees: at day 20, ceil(4 × 1.25) = 5, one more. 15 days' lead
+    // from day 20 is day 35, after the boundary: it runs 25 days of its first term.
+    let at = |day: f64| {
+        out.series
+            .iter()
+            .find(|x| x.time_s == day * 86_400.0)
+            .unwrap()
+    };
+    assert_eq!(at(34.0).servers_ready, 4);
+    assert_eq!(at(35.0).servers_ready, 5);
+    // Cost: 4 × 2 terms × $140 + 4 setups; the late one: 25/30 of a term and of its
+    // setup fee charged in the window, a whole term and its setup committed.
+    let s = &out.summary;
+    let charged = 4.0 * 280.0 + 400.0 + (140.0 + 100.0) * 25.0 / 30.0;
+    let committed = 4.0 * 280.0 + 400.0 + (140.0 + 100.0);
+    assert!((s.total_cost - charged).abs() < 1e-6, "{}", s.total_cost);
+    assert!(
+        (s.committed_cost - committed).abs() < 1e-6,
+        "{}",
+        s.committed_cost
+    );
+}
