@@ -4,6 +4,11 @@
 //!   random later time. Reports events/s.
 //! - `request-level/mmc`: an M/M/c run (c = 10 slots, 80 % load) through the whole
 //!   request-level model, one policy. Reports requests/s.
+//! - `rules/*`: the same spiky hour, request level, once with the foundation's rules
+//!   (plain target tracking; a plain owned fleet) and once with every later rule switched
+//!   on (several metrics, a schedule, boot-time spread, application warmup, provider
+//!   limits; load-following power and a purchase rule). The ratio of each pair is what
+//!   those rules cost per request.
 
 use std::hint::black_box;
 
@@ -130,5 +135,96 @@ fn fluid_steps(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, hold_model, request_level, fluid_steps);
+/// One spiky hour at 400 req/s (×3 for 15 minutes), 8-slot servers.
+const RULES_BASE: &str = r#"
+name = "rules-bench"
+horizon = "1h"
+seed = 3
+sample_every = "1m"
+[service]
+service_time = { distribution = "exponential", mean = "100ms" }
+slots_per_server = 8
+queue_limit = 5000
+[workload]
+base_rate = 400.0
+[[workload.shape]]
+type = "spike"
+start = "20m"
+ramp_up = "2m"
+hold = "15m"
+ramp_down = "3m"
+factor = 3.0
+"#;
+
+const RULES: [(&str, &str); 4] = [
+    (
+        "cloud-foundation",
+        r#"[[policy]]
+name = "cloud"
+type = "autoscale"
+min = 4
+max = 40
+initial = 8
+boot_time = "90s"
+scaling = { type = "target-tracking", target = 0.6 }
+billing = { price_per_hour = 0.384 }
+"#,
+    ),
+    (
+        "cloud-every-rule",
+        r#"[[policy]]
+name = "cloud"
+type = "autoscale"
+min = 4
+max = 40
+initial = 8
+boot_time = "90s"
+boot_time_p95 = "180s"
+scaling = { type = "target-tracking", target = 0.6, request_rate_target = 40.0, queue_length_target = 20.0 }
+schedule = [{ at = "00:15", min = 6 }, { at = "00:45", min = 4 }]
+billing = { preset = "aws-linux", price_per_hour = 0.384 }
+limits = { quota = 30, launches_per_minute = 10, shortages = [{ start = "25m", duration = "2m" }] }
+app_warmup = { duration = "60s", capacity = 0.5 }
+"#,
+    ),
+    (
+        "own-foundation",
+        r#"[[policy]]
+name = "own"
+type = "fixed"
+servers = 16
+cost = { capex_per_server = 2500.0, amortization = "4y", watts = 150.0 }
+"#,
+    ),
+    (
+        "own-every-rule",
+        r#"[[policy]]
+name = "own"
+type = "fixed"
+servers = 16
+cost = { capex_per_server = 2500.0, amortization = "4y", watts = 150.0, idle_watts = 60.0 }
+purchase = { threshold = 0.5, lookback = "1h", order = 2, lead_time = "1d" }
+"#,
+    ),
+];
+
+fn later_rules(c: &mut Criterion) {
+    let mut group = c.benchmark_group("rules");
+    group.sample_size(10);
+    for (name, policy) in RULES {
+        let text = format!("{RULES_BASE}{policy}");
+        let scenario = provsim::scenario::parse(&text, "rules.toml", "rules")
+            .expect("bench scenario is valid");
+        let requests = provsim::simulation::run_quiet(&scenario).policies[0]
+            .summary
+            .arrived;
+        group.throughput(Throughput::Elements(requests));
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(provsim::simulation::run_quiet(&scenario)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, hold_model, request_level, fluid_steps, later_rules);
 criterion_main!(benches);
