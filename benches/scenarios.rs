@@ -1,5 +1,6 @@
 //! Every shipped scenario end to end: load, simulate all policies, write CSV and charts
-//! into a temporary folder (what `provsim run` does, minus printing).
+//! into a temporary folder (what `provsim run` does, minus printing); and `flash-crowd`
+//! with 1 and with 8 replications, whose ratio is how well replications scale.
 
 use std::path::PathBuf;
 
@@ -40,5 +41,30 @@ fn end_to_end(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, end_to_end);
+fn replications(c: &mut Criterion) {
+    let mut group = c.benchmark_group("replications");
+    group.sample_size(10);
+    let file = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/flash-crowd.toml"
+    ));
+    for n in [1, 8] {
+        let out = tempfile::tempdir().expect("temp dir");
+        let request = provsim::app::RunRequest {
+            scenarios: vec![file.clone()],
+            out: Some(out.path().join("flash-crowd")),
+            seed: None,
+            replications: Some(n),
+            fidelity: None,
+            charts: true,
+            print: false,
+        };
+        group.bench_function(format!("flash-crowd/{n}"), |b| {
+            b.iter(|| provsim::app::run(&request).expect("flash-crowd runs"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, end_to_end, replications);
 criterion_main!(benches);
