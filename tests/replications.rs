@@ -205,9 +205,16 @@ fn one_replication_equals_run_in_the_library() {
     let plain = run_quiet(&scenario);
     let replicated = run_replications(&scenario, 1, &|_| {});
     assert_eq!(replicated, vec![plain.clone()]);
-    // Replication 0 of any N is the plain run; the others use other seeds.
+    // Replication 0 of any N is the plain run; the others use other seeds. (With N > 1
+    // a replication runs its policies in lockstep on one shared stream, in chunks:
+    // exactly the same outcome as separate streams of its seed.)
     let three = run_replications(&scenario, 3, &|_| {});
     assert_eq!(three[0], plain);
+    let second = provsim::scenario::Scenario {
+        seed: replication_seed(scenario.seed, 1),
+        ..scenario.clone()
+    };
+    assert_eq!(three[1], run_quiet(&second));
     let seeds: Vec<u64> = three.iter().map(|o| o.seed).collect();
     assert_eq!(
         seeds,

@@ -14,7 +14,11 @@ use rayon::prelude::*;
 use crate::engine::Time;
 use crate::metrics::{Sample, Summary};
 use crate::scenario::{Fidelity, PolicySpec, Scenario};
-use crate::workload::RateTable;
+use crate::workload::{RateTable, Request, RequestStream};
+
+/// Requests drawn at a time for the policies of one replication run in lockstep: big
+/// enough to amortise the switch between policies, small enough (1 MiB) to stay cached.
+const LOCKSTEP_CHUNK: usize = 65_536;
 
 /// What one policy did over the window.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,6 +70,50 @@ fn run_policy(
     }
 }
 
+/// Every policy of a request-level `scenario` on one thread, fed the same chunks of one
+/// request stream of `seed`: the same outcomes as separate streams of that seed.
+fn run_lockstep(
+    scenario: &Scenario,
+    seed: u64,
+    progress: &(dyn Fn(Time) + Sync),
+) -> Vec<PolicyOutcome> {
+    let mut stream = RequestStream::new(
+        &scenario.workload,
+        scenario.service.service_time,
+        scenario.horizon,
+        seed,
+    );
+    let mut models: Vec<request::RequestModel> = scenario
+        .policies
+        .iter()
+        .map(|spec| request::RequestModel::shared(scenario, spec))
+        .collect();
+    for m in &mut models {
+        m.begin();
+    }
+    let mut ended = vec![false; models.len()];
+    loop {
+        let chunk: Vec<Request> = std::iter::from_fn(|| stream.next_request())
+            .take(LOCKSTEP_CHUNK)
+            .collect();
+        let last = chunk.len() < LOCKSTEP_CHUNK;
+        let chunk: std::rc::Rc<[Request]> = chunk.into();
+        for (m, ended) in models.iter_mut().zip(&mut ended) {
+            if !*ended {
+                m.feed(chunk.clone(), last);
+                *ended = m.advance(progress);
+            }
+        }
+        if last {
+            break;
+        }
+    }
+    models
+        .into_iter()
+        .map(request::RequestModel::finish)
+        .collect()
+}
+
 /// Simulates every policy of `scenario` once, with the scenario's seed. `progress` is
 /// called with simulated time advanced (in microseconds) by each policy, from several
 /// threads.
@@ -105,6 +153,20 @@ pub fn run_replications(
     progress: &(dyn Fn(Time) + Sync),
 ) -> Vec<Outcome> {
     let n = scenario.policies.len();
+    if replications > 1 && scenario.fidelity == Fidelity::Request {
+        // Enough replications to keep every core busy: one task per replication, its
+        // policies in lockstep on one stream instead of each drawing the same requests.
+        return (0..replications)
+            .into_par_iter()
+            .map(|r| {
+                let seed = replication_seed(scenario.seed, r);
+                Outcome {
+                    seed,
+                    policies: run_lockstep(scenario, seed, progress),
+                }
+            })
+            .collect();
+    }
     let shared = Shared::new(scenario);
     let jobs: Vec<(u32, usize)> = (0..replications)
         .flat_map(|r| (0..n).map(move |p| (r, p)))

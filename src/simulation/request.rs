@@ -4,8 +4,16 @@
 //! an arrival that finds the queue at its limit is dropped. Arrivals come from an ordered
 //! engine lane (they are generated in time order), departures and control events from
 //! the heap.
+//!
+//! A model draws its requests from its own stream, or (replications) from chunks of a
+//! stream shared with the other policies of its replication: drawing a request costs
+//! about as much as simulating it, so a replication that runs its policies one after
+//! the other in lockstep draws each request once. A model that runs out of a chunk stops
+//! right there — before any later event — and resumes when fed the next; the events it
+//! processes, and their order, are the same either way.
 
 use std::collections::VecDeque;
+use std::rc::Rc;
 
 use crate::engine::{Lane, Time};
 use crate::fleet::Level;
@@ -15,29 +23,58 @@ use crate::workload::{Request, RequestStream};
 use super::PolicyOutcome;
 use super::runtime::{Event, Measured, Runtime};
 
+/// Where a model's requests come from.
+enum Source {
+    Own(RequestStream),
+    /// A chunk of a shared stream; `last` when no chunk follows it.
+    Shared {
+        chunk: Rc<[Request]>,
+        next: usize,
+        last: bool,
+    },
+}
+
 pub(crate) struct RequestModel<'a> {
     rt: Runtime<'a>,
     arrivals: Lane,
-    stream: RequestStream,
+    source: Source,
+    /// The shared chunk ran out before the stream did: wait for [`RequestModel::feed`].
+    starved: bool,
     next_request: Option<Request>,
     queue: VecDeque<Request>,
     in_system: Level,
 }
 
 impl<'a> RequestModel<'a> {
+    /// A model drawing its requests from its own stream of `seed`.
     pub(crate) fn new(scenario: &'a Scenario, spec: &'a PolicySpec, seed: u64) -> Self {
-        let mut rt = Runtime::new(scenario, spec);
-        let arrivals = rt.engine.add_lane();
         let stream = RequestStream::new(
             &scenario.workload,
             scenario.service.service_time,
             scenario.horizon,
             seed,
         );
+        Self::with_source(scenario, spec, Source::Own(stream))
+    }
+
+    /// A model fed chunks of a shared stream with [`RequestModel::feed`].
+    pub(crate) fn shared(scenario: &'a Scenario, spec: &'a PolicySpec) -> Self {
+        let source = Source::Shared {
+            chunk: Rc::from(Vec::new()),
+            next: 0,
+            last: false,
+        };
+        Self::with_source(scenario, spec, source)
+    }
+
+    fn with_source(scenario: &'a Scenario, spec: &'a PolicySpec, source: Source) -> Self {
+        let mut rt = Runtime::new(scenario, spec);
+        let arrivals = rt.engine.add_lane();
         RequestModel {
             rt,
             arrivals,
-            stream,
+            source,
+            starved: false,
             next_request: None,
             queue: VecDeque::new(),
             in_system: Level::default(),
@@ -45,9 +82,37 @@ impl<'a> RequestModel<'a> {
     }
 
     pub(crate) fn run(mut self, progress: &(dyn Fn(Time) + Sync)) -> PolicyOutcome {
+        self.begin();
+        self.advance(progress);
+        self.finish()
+    }
+
+    /// Starts the window: the initial fleet, the first events and arrival.
+    pub(crate) fn begin(&mut self) {
         self.rt.start();
         self.schedule_next_arrival();
-        while let Some((now, event)) = self.rt.engine.pop() {
+    }
+
+    /// Hands a shared model its next chunk of requests (`last`: the stream ends with it).
+    pub(crate) fn feed(&mut self, chunk: Rc<[Request]>, last: bool) {
+        self.source = Source::Shared {
+            chunk,
+            next: 0,
+            last,
+        };
+        if self.starved {
+            self.starved = false;
+            self.schedule_next_arrival();
+        }
+    }
+
+    /// Processes events until the window ends (true) or the shared chunk runs out
+    /// (false).
+    pub(crate) fn advance(&mut self, progress: &(dyn Fn(Time) + Sync)) -> bool {
+        while !self.starved {
+            let Some((now, event)) = self.rt.engine.pop() else {
+                return true;
+            };
             match event {
                 Event::Arrival => self.on_arrival(now),
                 Event::Departure { server, arrived } => self.on_departure(now, server, arrived),
@@ -84,10 +149,15 @@ impl<'a> RequestModel<'a> {
                 Event::End => {
                     let busy = self.rt.fleet.busy_slots.integral(now);
                     self.rt.end(now, busy, self.queue.len() as u64, progress);
-                    break;
+                    return true;
                 }
             }
         }
+        false
+    }
+
+    /// The outcome, once [`RequestModel::advance`] has reached the end of the window.
+    pub(crate) fn finish(self) -> PolicyOutcome {
         let h = self.rt.scenario.horizon;
         let events = self.rt.engine.events_processed();
         let busy = self.rt.fleet.busy_slots.integral(h);
@@ -97,8 +167,17 @@ impl<'a> RequestModel<'a> {
             .finish(busy, in_system_at_end, in_system_seconds, events)
     }
 
+    #[inline]
     fn schedule_next_arrival(&mut self) {
-        self.next_request = self.stream.next_request();
+        self.next_request = match &mut self.source {
+            Source::Own(stream) => stream.next_request(),
+            Source::Shared { chunk, next, last } => {
+                let request = chunk.get(*next).copied();
+                *next += 1;
+                self.starved = request.is_none() && !*last;
+                request
+            }
+        };
         if let Some(r) = self.next_request {
             self.rt
                 .engine
