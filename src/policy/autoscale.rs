@@ -20,7 +20,7 @@ use super::{Observation, Policy};
 use crate::billing::Tariff;
 use crate::engine::Time;
 use crate::fleet::{Decision, Fleet};
-use crate::scenario::{AutoscaleSpec, Scaling};
+use crate::scenario::{AutoscaleSpec, Purchase, Scaling};
 
 /// What a strategy sees at the end of a control period.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -146,6 +146,10 @@ impl Policy for Autoscaler {
 
     fn tariff(&self) -> Tariff {
         Tariff::metered(&self.spec.billing)
+    }
+
+    fn purchase(&self) -> Option<&Purchase> {
+        self.spec.purchase.is_mixed().then_some(&self.spec.purchase)
     }
 }
 

@@ -1507,6 +1507,11 @@ mod tests {
             launches: 0,
             drop_fraction: 0.01,
             slo_miss_fraction: 0.005,
+            cost_on_demand: 0.0,
+            cost_reserved: 0.0,
+            cost_spot: 0.0,
+            spot_interruptions: 0,
+            requeued: 0,
         }
     }
 
@@ -1523,6 +1528,9 @@ mod tests {
                     servers_booting: 0,
                     servers_ready: 10,
                     servers_draining: 0,
+                    servers_on_demand: 0,
+                    servers_reserved: 0,
+                    servers_spot: 0,
                     busy_slots: load * 0.1,
                     idle_slots: 80.0 - load * 0.1 * scale,
                     capacity_rate: 800.0 * scale,

@@ -4,6 +4,14 @@
 //! an arrival that finds the queue at its limit is dropped. Arrivals come from an ordered
 //! engine lane (they are generated in time order), departures and control events from
 //! the heap.
+//!
+//! Spot instances: the requests in service on them are tracked (only when the policy
+//! has spot instances, so other policies do no per-request work for it). When the cloud
+//! reclaims an instance, they go back to the head of the queue in arrival order — past
+//! the queue limit if need be, since they were admitted already — and restart from
+//! scratch elsewhere; their stale departures are ignored. During the notice the
+//! instance keeps serving and taking new work, as an instance does unless the
+//! application itself reacts to the notice.
 
 use std::collections::VecDeque;
 
@@ -22,11 +30,15 @@ pub(crate) struct RequestModel<'a> {
     next_request: Option<Request>,
     queue: VecDeque<Request>,
     in_system: Level,
+    /// Whether any server may be a spot instance.
+    tracks_spot: bool,
+    /// Requests in service on each spot server (by id), with their start times.
+    on_spot: Vec<Vec<(Request, Time)>>,
 }
 
 impl<'a> RequestModel<'a> {
     pub(crate) fn new(scenario: &'a Scenario, spec: &'a PolicySpec, seed: u64) -> Self {
-        let mut rt = Runtime::new(scenario, spec);
+        let mut rt = Runtime::new(scenario, spec, seed);
         let arrivals = rt.engine.add_lane();
         let stream = RequestStream::new(
             &scenario.workload,
@@ -34,6 +46,7 @@ impl<'a> RequestModel<'a> {
             scenario.horizon,
             seed,
         );
+        let tracks_spot = rt.policy.purchase().is_some_and(|p| p.spot_share > 0.0);
         RequestModel {
             rt,
             arrivals,
@@ -41,6 +54,8 @@ impl<'a> RequestModel<'a> {
             next_request: None,
             queue: VecDeque::new(),
             in_system: Level::default(),
+            tracks_spot,
+            on_spot: Vec::new(),
         }
     }
 
@@ -56,6 +71,8 @@ impl<'a> RequestModel<'a> {
                         self.dispatch_queue(now);
                     }
                 }
+                Event::SpotNotice(id) => self.rt.spot_notice(now, id),
+                Event::SpotGone(id) => self.on_spot_gone(now, id),
                 Event::Control => {
                     let busy = self.rt.fleet.busy_slots.integral(now);
                     self.rt.control(now, busy);
@@ -109,6 +126,13 @@ impl<'a> RequestModel<'a> {
 
     #[inline]
     fn start(&mut self, now: Time, server: u32, request: Request) {
+        if self.tracks_spot && self.rt.fleet.is_spot(server) {
+            let i = server as usize;
+            if self.on_spot.len() <= i {
+                self.on_spot.resize_with(i + 1, Vec::new);
+            }
+            self.on_spot[i].push((request, now));
+        }
         self.rt.fleet.start_service(server, now);
         self.rt.recorder.service_start(now - request.arrival);
         self.rt.engine.schedule(
@@ -122,6 +146,10 @@ impl<'a> RequestModel<'a> {
 
     #[inline]
     fn on_departure(&mut self, now: Time, server: u32, arrived: Time) {
+        if self.tracks_spot && self.rt.fleet.is_spot(server) && !self.untrack(server, arrived) {
+            // Re-queued when its instance was reclaimed: this departure never happens.
+            return;
+        }
         self.rt.recorder.completion(now - arrived);
         self.in_system.add(now, -1);
         if self.rt.fleet.end_service(server, now) {
@@ -130,6 +158,41 @@ impl<'a> RequestModel<'a> {
                 None => self.rt.fleet.return_slot(server),
             }
         }
+    }
+
+    /// Forgets a request that finished on spot server `server`; false if it is not
+    /// there (it was re-queued by an interruption).
+    fn untrack(&mut self, server: u32, arrived: Time) -> bool {
+        let Some(list) = self.on_spot.get_mut(server as usize) else {
+            return false;
+        };
+        match list.iter().position(|(r, _)| r.arrival == arrived) {
+            Some(i) => {
+                list.swap_remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Spot instance `id` is gone: what it was serving goes back to the head of the
+    /// queue, oldest first, and restarts from scratch on the next free slot.
+    fn on_spot_gone(&mut self, now: Time, id: u32) {
+        if self.rt.fleet.interrupt(id, now).is_none() {
+            return;
+        }
+        let mut lost = self
+            .on_spot
+            .get_mut(id as usize)
+            .map(std::mem::take)
+            .unwrap_or_default();
+        lost.sort_by_key(|(r, _)| r.arrival);
+        self.rt.requeued += lost.len() as u64;
+        for (request, started) in lost.into_iter().rev() {
+            self.rt.recorder.unstart(started - request.arrival);
+            self.queue.push_front(request);
+        }
+        self.dispatch_queue(now);
     }
 
     /// Starts queued requests on free slots (after servers become ready).

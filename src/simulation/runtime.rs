@@ -3,7 +3,7 @@
 //! only how traffic meets capacity, and tells the runtime how much work was done.
 
 use crate::engine::{Engine, Time, to_seconds};
-use crate::fleet::{Decision, Fleet};
+use crate::fleet::{Decision, Fleet, PurchaseBook, SpotMarket};
 use crate::metrics::{PolicyStats, Recorder, Sample, ratio};
 use crate::policy::{self, Observation, Policy};
 use crate::scenario::{PolicySpec, Scenario};
@@ -15,8 +15,15 @@ use super::PolicyOutcome;
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Event {
     Arrival,
-    Departure { server: u32, arrived: Time },
+    Departure {
+        server: u32,
+        arrived: Time,
+    },
     BootDone(u32),
+    /// The cloud announces it will reclaim spot instance `u32` after the notice.
+    SpotNotice(u32),
+    /// The notice is over: the spot instance is gone.
+    SpotGone(u32),
     Control,
     Sample,
     End,
@@ -43,12 +50,30 @@ pub(super) struct Runtime<'a> {
     last_sample: Mark,
     last_control: Mark,
     peak_servers: u64,
+    spot: Option<SpotMarket>,
+    /// Spot interruption notices received.
+    pub spot_interruptions: u64,
+    /// Requests (or fluid work) sent back to the queue by interrupted instances.
+    pub requeued: u64,
 }
 
 impl<'a> Runtime<'a> {
-    pub fn new(scenario: &'a Scenario, spec: &'a PolicySpec) -> Self {
+    pub fn new(scenario: &'a Scenario, spec: &'a PolicySpec, seed: u64) -> Self {
         let policy = policy::build(spec);
-        let fleet = Fleet::new(scenario.service.slots_per_server, policy.tariff());
+        let tariff = policy.tariff();
+        let price = tariff.linear_rate().unwrap_or(0.0);
+        let mut fleet = Fleet::new(scenario.service.slots_per_server, tariff);
+        let mut spot = None;
+        if let Some(purchase) = policy.purchase() {
+            fleet = fleet.with_purchase(PurchaseBook::new(purchase, price));
+            // Names are unique: the policy's place in the file keys its interruptions.
+            let index = scenario
+                .policies
+                .iter()
+                .position(|p| p.name == spec.name)
+                .unwrap_or(0);
+            spot = SpotMarket::new(purchase, seed, index);
+        }
         let samples = (scenario.horizon / scenario.sample_every + 1) as usize;
         Runtime {
             scenario,
@@ -62,7 +87,32 @@ impl<'a> Runtime<'a> {
             last_sample: Mark::default(),
             last_control: Mark::default(),
             peak_servers: 0,
+            spot,
+            spot_interruptions: 0,
+            requeued: 0,
         }
+    }
+
+    /// Launches a server; a spot instance gets its interruption notice scheduled.
+    fn launch(&mut self, now: Time) -> u32 {
+        let id = self.fleet.launch(now);
+        if self.fleet.is_spot(id)
+            && let Some(market) = &mut self.spot
+        {
+            let at = market.notice_at(now);
+            self.schedule_if_inside(at, Event::SpotNotice(id));
+        }
+        id
+    }
+
+    /// A spot interruption notice: the instance keeps serving until it is gone.
+    pub fn spot_notice(&mut self, now: Time, id: u32) {
+        if !self.fleet.is_alive(id) {
+            return;
+        }
+        self.spot_interruptions += 1;
+        let notice = self.spot.as_ref().map_or(0, |m| m.notice);
+        self.schedule_if_inside(now.saturating_add(notice), Event::SpotGone(id));
     }
 
     /// Schedules the end of the window, the first sample and control period, and makes
@@ -72,7 +122,7 @@ impl<'a> Runtime<'a> {
         // is [0, horizon).
         self.engine.schedule(self.scenario.horizon, Event::End);
         for _ in 0..self.policy.initial_servers() {
-            let id = self.fleet.launch(0);
+            let id = self.launch(0);
             self.fleet.mark_ready(id, 0);
         }
         self.peak_servers = self.fleet.paid_servers.value();
@@ -93,7 +143,7 @@ impl<'a> Runtime<'a> {
             at: now,
             busy,
             serving: self.fleet.serving_slots.integral(now),
-            paid: self.fleet.paid_servers.integral(now),
+            paid: self.fleet.paid_seconds(now),
         }
     }
 
@@ -112,7 +162,7 @@ impl<'a> Runtime<'a> {
             Decision::Launch(n) => {
                 let boot = self.policy.boot_time();
                 for _ in 0..n {
-                    let id = self.fleet.launch(now);
+                    let id = self.launch(now);
                     self.engine.schedule(now + boot, Event::BootDone(id));
                 }
                 self.peak_servers = self.peak_servers.max(self.fleet.paid_servers.value());
@@ -152,6 +202,7 @@ impl<'a> Runtime<'a> {
         let serving = (mark.serving - prev.serving) / dt;
         let (arrived, served, dropped, slo_misses, p99) = self.recorder.take_interval();
         let counts = self.fleet.counts();
+        let options = self.fleet.option_counts();
         self.series.push(Sample {
             policy: self.spec.name.clone(),
             time_s: to_seconds(now),
@@ -160,6 +211,9 @@ impl<'a> Runtime<'a> {
             servers_booting: counts.booting,
             servers_ready: counts.ready,
             servers_draining: counts.draining,
+            servers_on_demand: options.on_demand,
+            servers_reserved: options.reserved,
+            servers_spot: options.spot,
             busy_slots: busy,
             idle_slots: (paid_slots - busy).max(0.0),
             capacity_rate: serving / self.scenario.service.service_time.mean(),
@@ -193,6 +247,9 @@ impl<'a> Runtime<'a> {
             paid_server_seconds: self.fleet.paid_servers.integral(h),
             peak_servers: self.peak_servers,
             launches: self.fleet.launches(),
+            option_costs: self.fleet.option_costs(h),
+            spot_interruptions: self.spot_interruptions,
+            requeued: self.requeued,
         };
         let summary = stats.summary(&self.spec.name, self.spec.kind.type_name(), &self.recorder);
         PolicyOutcome {
