@@ -21,7 +21,10 @@
 //!   paid but serve nothing; scale-in prefers booting, then idle servers; busy ones drain.
 //! - **Policies**: `fixed` (own servers: amortised capex + power + operations), `lease`
 //!   (IDC contract: term fees, setup fees, whole terms committed) and `autoscale` (cloud
-//!   instances under AWS-style target tracking, billed per second with a minimum).
+//!   instances under AWS-style target tracking, billed per second with a minimum). An
+//!   autoscale group may mix purchase options: a reserved / savings-plan commitment
+//!   covering up to N running instances, and spot instances at a discount that the
+//!   cloud interrupts (Poisson, with a notice); their in-service requests are re-queued.
 //! - **Metrics**: paid slot-seconds − busy slot-seconds = idle slot-seconds, the capacity
 //!   you pay for and do not use; idle cost = total cost × idle fraction. Latency
 //!   percentiles come from HDR histograms. Conservation holds exactly:
