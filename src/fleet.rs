@@ -226,6 +226,11 @@ impl Fleet {
         self.free.pop()
     }
 
+    /// Free slots on ready servers.
+    pub(crate) fn free_slots(&self) -> usize {
+        self.free.len()
+    }
+
     #[inline]
     pub(crate) fn has_free_slot(&self) -> bool {
         !self.free.is_empty()

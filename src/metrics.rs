@@ -50,7 +50,8 @@ pub struct Summary {
     pub cost_spot: f64,
     /// Spot interruption notices.
     pub spot_interruptions: u64,
-    /// Requests in service on interrupted instances, sent back to the head of the queue.
+    /// Requests in service on interrupted instances, restarted (or dropped when the
+    /// queue had no room for them).
     pub requeued: u64,
 }
 

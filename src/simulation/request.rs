@@ -7,11 +7,11 @@
 //!
 //! Spot instances: the requests in service on them are tracked (only when the policy
 //! has spot instances, so other policies do no per-request work for it). When the cloud
-//! reclaims an instance, they go back to the head of the queue in arrival order — past
-//! the queue limit if need be, since they were admitted already — and restart from
-//! scratch elsewhere; their stale departures are ignored. During the notice the
-//! instance keeps serving and taking new work, as an instance does unless the
-//! application itself reacts to the notice.
+//! reclaims an instance, they restart from scratch: on a free slot if there is one,
+//! else at the head of the queue in arrival order while it has room under the queue
+//! limit; the rest are dropped, as a client's retry would be refused. Their stale
+//! departures are ignored. During the notice the instance keeps serving and taking new
+//! work, as an instance does unless the application itself reacts to the notice.
 
 use std::collections::VecDeque;
 
@@ -175,8 +175,9 @@ impl<'a> RequestModel<'a> {
         }
     }
 
-    /// Spot instance `id` is gone: what it was serving goes back to the head of the
-    /// queue, oldest first, and restarts from scratch on the next free slot.
+    /// Spot instance `id` is gone: what it was serving restarts from scratch — on free
+    /// slots, else at the head of the queue, oldest first — or is dropped when neither
+    /// has room.
     fn on_spot_gone(&mut self, now: Time, id: u32) {
         if self.rt.fleet.interrupt(id, now).is_none() {
             return;
@@ -188,9 +189,22 @@ impl<'a> RequestModel<'a> {
             .unwrap_or_default();
         lost.sort_by_key(|(r, _)| r.arrival);
         self.rt.requeued += lost.len() as u64;
-        for (request, started) in lost.into_iter().rev() {
+        // Free slots exist only while nobody waits, so the oldest take those first.
+        let room = self.rt.fleet.free_slots() as u64
+            + self
+                .rt
+                .scenario
+                .service
+                .queue_limit
+                .saturating_sub(self.queue.len() as u64);
+        for (i, (request, started)) in lost.into_iter().enumerate().rev() {
             self.rt.recorder.unstart(started - request.arrival);
-            self.queue.push_front(request);
+            if (i as u64) < room {
+                self.queue.push_front(request);
+            } else {
+                self.rt.recorder.drop_request();
+                self.in_system.add(now, -1);
+            }
         }
         self.dispatch_queue(now);
     }
