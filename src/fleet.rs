@@ -111,6 +111,8 @@ pub(crate) struct Fleet {
     closed_committed: f64,
     /// Purchase options other than on-demand, if the policy uses any.
     purchase: Option<PurchaseBook>,
+    /// Spot instances booting or ready (kept, so launches need not count them).
+    active_spot: u32,
 }
 
 impl Fleet {
@@ -130,6 +132,7 @@ impl Fleet {
             closed_cost: 0.0,
             closed_committed: 0.0,
             purchase: None,
+            active_spot: 0,
         }
     }
 
@@ -190,6 +193,7 @@ impl Fleet {
         if let Some(book) = &mut self.purchase {
             book.launched(now, spot);
         }
+        self.active_spot += spot as u32;
         self.servers.push(Server {
             state: ServerState::Booting,
             launched: now,
@@ -296,9 +300,8 @@ impl Fleet {
 
     /// Spot and all instances that are booting or ready (draining ones are leaving).
     fn active_spot(&self) -> (u64, u64) {
-        self.alive_servers()
-            .filter(|s| matches!(s.state, ServerState::Booting | ServerState::Ready))
-            .fold((0, 0), |(spot, all), s| (spot + s.spot as u64, all + 1))
+        let active = self.counts.booting as u64 + self.counts.ready as u64;
+        (self.active_spot as u64, active)
     }
 
     /// Sheds `n` servers (only spot ones, or only others, if `spot` says so).
@@ -340,7 +343,9 @@ impl Fleet {
             busy.sort_by_key(|&id| self.servers[id as usize].busy);
             for id in busy.into_iter().take(left as usize) {
                 self.free.retain(|&f| f != id);
-                self.servers[id as usize].state = ServerState::Draining;
+                let server = &mut self.servers[id as usize];
+                server.state = ServerState::Draining;
+                self.active_spot -= server.spot as u32;
                 self.counts.ready -= 1;
                 self.counts.draining += 1;
                 out.draining += 1;
@@ -375,6 +380,9 @@ impl Fleet {
     /// Ends server `id`'s life; `as_lived`: billed for its life only (an interruption).
     fn close(&mut self, id: u32, now: Time, as_lived: bool) {
         let server = &mut self.servers[id as usize];
+        if matches!(server.state, ServerState::Booting | ServerState::Ready) {
+            self.active_spot -= server.spot as u32;
+        }
         match server.state {
             ServerState::Booting => self.counts.booting -= 1,
             ServerState::Ready => {
