@@ -4,7 +4,12 @@
 //! but serve nothing; draining servers finish the work they hold but take no more. Every
 //! ready server contributes `slots_per_server` slots; a free slot is kept as a token in a
 //! pool so dispatch is O(1). Time-weighted totals (busy slots, serving slots, paid
-//! servers) are integrated exactly at every change.
+//! servers) are integrated exactly at every change. A cloud fleet may mix purchase
+//! options (`purchase.rs`): on-demand, a reserved commitment, spot instances.
+
+mod purchase;
+
+pub(crate) use purchase::{OptionCosts, OptionCounts, PurchaseBook, SpotMarket, spot_quota};
 
 use crate::billing::Tariff;
 use crate::engine::{Time, to_seconds};
@@ -27,6 +32,8 @@ pub(crate) struct Server {
     /// Slots it serves with now (fewer than `slots_per_server` during an application
     /// warmup; 0 while booting).
     pub slots: u32,
+    /// A spot instance (the cloud may interrupt it).
+    pub spot: bool,
 }
 
 /// A piecewise-constant quantity and its exact time integral (value × microseconds).
@@ -110,6 +117,10 @@ pub(crate) struct Fleet {
     extra_billed: Time,
     closed_cost: f64,
     closed_committed: f64,
+    /// Purchase options other than on-demand, if the policy uses any.
+    purchase: Option<PurchaseBook>,
+    /// Spot instances booting or ready (kept, so launches need not count them).
+    active_spot: u32,
 }
 
 impl Fleet {
@@ -128,7 +139,26 @@ impl Fleet {
             extra_billed: 0,
             closed_cost: 0.0,
             closed_committed: 0.0,
+            purchase: None,
+            active_spot: 0,
         }
+    }
+
+    /// A cloud fleet that mixes purchase options.
+    pub(crate) fn with_purchase(mut self, book: PurchaseBook) -> Fleet {
+        self.purchase = Some(book);
+        self
+    }
+
+    pub(crate) fn is_spot(&self, id: u32) -> bool {
+        self.servers[id as usize].spot
+    }
+
+    /// Launched and not yet terminated.
+    pub(crate) fn is_alive(&self, id: u32) -> bool {
+        self.servers
+            .get(id as usize)
+            .is_some_and(|s| s.state != ServerState::Terminated)
     }
 
     pub(crate) fn counts(&self) -> FleetCounts {
@@ -162,12 +192,23 @@ impl Fleet {
     /// Starts a server booting; returns its id.
     pub(crate) fn launch(&mut self, now: Time) -> u32 {
         let id = self.servers.len() as u32;
+        let share = self.purchase.as_ref().map_or(0.0, PurchaseBook::spot_share);
+        // Launches keep the spot share of the active fleet at round(share × active).
+        let spot = share > 0.0 && {
+            let (spot, active) = self.active_spot();
+            spot < spot_quota(share, active + 1)
+        };
+        if let Some(book) = &mut self.purchase {
+            book.launched(now, spot);
+        }
+        self.active_spot += spot as u32;
         self.servers.push(Server {
             state: ServerState::Booting,
             launched: now,
             ready_at: None,
             busy: 0,
             slots: 0,
+            spot,
         });
         self.alive.push(id);
         self.launches += 1;
@@ -220,6 +261,11 @@ impl Fleet {
         self.free.pop()
     }
 
+    /// Free slots on ready servers.
+    pub(crate) fn free_slots(&self) -> usize {
+        self.free.len()
+    }
+
     #[inline]
     pub(crate) fn has_free_slot(&self) -> bool {
         !self.free.is_empty()
@@ -259,7 +305,38 @@ impl Fleet {
 
     /// Sheds `n` servers: booting ones first (newest first), then idle ready ones (newest
     /// first), then the least busy ready ones, which drain.
+    ///
+    /// A fleet with spot instances sheds spot and other instances so that the spot share
+    /// of the active (booting and ready) fleet stays round(share × active), as a mixed
+    /// instances group rebalances on scale-in; which ones inside each class by the order
+    /// above. So the mix, and the bill, do not depend on which server happens to be idle.
     pub(crate) fn remove(&mut self, n: u32, now: Time) -> Removal {
+        let share = self.purchase.as_ref().map_or(0.0, PurchaseBook::spot_share);
+        if share <= 0.0 {
+            return self.remove_of(n, now, None);
+        }
+        let (spot, active) = self.active_spot();
+        let keep = spot_quota(share, active.saturating_sub(n as u64));
+        let mut from_spot = spot.saturating_sub(keep).min(n as u64) as u32;
+        // Not enough other instances to shed: take the rest from spot.
+        from_spot = from_spot.max(n.saturating_sub((active - spot) as u32));
+        let a = self.remove_of(from_spot, now, Some(true));
+        let b = self.remove_of(n - from_spot, now, Some(false));
+        Removal {
+            cancelled_booting: a.cancelled_booting + b.cancelled_booting,
+            terminated_idle: a.terminated_idle + b.terminated_idle,
+            draining: a.draining + b.draining,
+        }
+    }
+
+    /// Spot and all instances that are booting or ready (draining ones are leaving).
+    fn active_spot(&self) -> (u64, u64) {
+        let active = self.counts.booting as u64 + self.counts.ready as u64;
+        (self.active_spot as u64, active)
+    }
+
+    /// Sheds `n` servers (only spot ones, or only others, if `spot` says so).
+    fn remove_of(&mut self, n: u32, now: Time, spot: Option<bool>) -> Removal {
         let mut out = Removal::default();
         let mut left = n;
         let pick = |fleet: &Fleet, want: &dyn Fn(&Server) -> bool| -> Vec<u32> {
@@ -268,7 +345,10 @@ impl Fleet {
                 .iter()
                 .rev()
                 .copied()
-                .filter(|&id| want(&fleet.servers[id as usize]))
+                .filter(|&id| {
+                    let s = &fleet.servers[id as usize];
+                    spot.is_none_or(|c| s.spot == c) && want(s)
+                })
                 .collect()
         };
         for id in pick(self, &|s| s.state == ServerState::Booting) {
@@ -294,7 +374,9 @@ impl Fleet {
             busy.sort_by_key(|&id| self.servers[id as usize].busy);
             for id in busy.into_iter().take(left as usize) {
                 self.free.retain(|&f| f != id);
-                self.servers[id as usize].state = ServerState::Draining;
+                let server = &mut self.servers[id as usize];
+                server.state = ServerState::Draining;
+                self.active_spot -= server.spot as u32;
                 self.counts.ready -= 1;
                 self.counts.draining += 1;
                 out.draining += 1;
@@ -303,8 +385,35 @@ impl Fleet {
         out
     }
 
-    fn terminate(&mut self, id: u32, now: Time) {
+    /// The cloud reclaims spot instance `id` (its notice is over): it stops at once, and
+    /// the requests it was serving are the caller's to re-queue. Billed for the time it
+    /// ran only. Returns whether it was alive and serving (ready or draining).
+    pub(crate) fn interrupt(&mut self, id: u32, now: Time) -> Option<bool> {
         let server = &mut self.servers[id as usize];
+        let serving = match server.state {
+            ServerState::Terminated => return None,
+            ServerState::Booting => false,
+            ServerState::Ready | ServerState::Draining => true,
+        };
+        let busy = std::mem::take(&mut server.busy);
+        if server.state == ServerState::Ready {
+            self.free.retain(|&f| f != id);
+        }
+        self.busy_slots.add(now, -(busy as i64));
+        self.close(id, now, true);
+        Some(serving)
+    }
+
+    fn terminate(&mut self, id: u32, now: Time) {
+        self.close(id, now, false);
+    }
+
+    /// Ends server `id`'s life; `as_lived`: billed for its life only (an interruption).
+    fn close(&mut self, id: u32, now: Time, as_lived: bool) {
+        let server = &mut self.servers[id as usize];
+        if matches!(server.state, ServerState::Booting | ServerState::Ready) {
+            self.active_spot -= server.spot as u32;
+        }
         match server.state {
             ServerState::Booting => self.counts.booting -= 1,
             ServerState::Ready => {
@@ -319,9 +428,17 @@ impl Fleet {
         }
         server.state = ServerState::Terminated;
         let launched = server.launched;
+        let spot = server.spot;
         let life = now - launched;
-        let extra = self.tariff.billed_life(life) - life;
+        let extra = if as_lived {
+            0
+        } else {
+            self.tariff.billed_life(life) - life
+        };
         self.extra_billed += extra;
+        if let Some(book) = &mut self.purchase {
+            book.terminated(now, spot, extra);
+        }
         let cost = self.tariff.cost(launched, launched, now, extra);
         self.closed_cost += cost;
         self.closed_committed += self.tariff.committed_on_return(launched, now, cost);
@@ -333,6 +450,9 @@ impl Fleet {
 
     /// Cost attributable to `[0, now)`: closed lives plus running servers up to now.
     pub(crate) fn cost(&self, now: Time) -> f64 {
+        if let Some(book) = &self.purchase {
+            return book.costs(now).total();
+        }
         // Linear tariffs: the paid integral already holds every life, so O(1).
         if let Some(rate) = self.tariff.linear_rate() {
             return rate * self.billed_server_seconds(now);
@@ -346,6 +466,9 @@ impl Fleet {
 
     /// Cash committed by `now`: whole lease terms started, setup fees, metered bills.
     pub(crate) fn committed(&self, now: Time) -> f64 {
+        if let Some(book) = &self.purchase {
+            return book.committed(now);
+        }
         if self.tariff.linear_rate().is_some() {
             // Pay-as-you-go and sunk capex: the commitment is what was charged.
             return self.cost(now);
@@ -368,7 +491,42 @@ impl Fleet {
 
     /// Server-seconds billed up to `now`: every life so far plus minimum/rounding tails.
     pub(crate) fn billed_server_seconds(&self, now: Time) -> f64 {
-        self.paid_servers.integral(now) + to_seconds(self.extra_billed)
+        self.paid_seconds(now) + to_seconds(self.extra_billed)
+    }
+
+    /// Server-seconds paid for up to `now` on the time axis: lives, plus reserved
+    /// instance-seconds no instance used (committed capacity is paid capacity).
+    pub(crate) fn paid_seconds(&self, now: Time) -> f64 {
+        let unused = self
+            .purchase
+            .as_ref()
+            .map_or(0.0, |b| b.unused_reserved_seconds(now));
+        self.paid_servers.integral(now) + unused
+    }
+
+    /// Cost by purchase option: a metered fleet without options is all on-demand; own
+    /// and leased servers have none.
+    pub(crate) fn option_costs(&self, now: Time) -> OptionCosts {
+        match (&self.purchase, &self.tariff) {
+            (Some(book), _) => book.costs(now),
+            (None, Tariff::Metered { .. }) => OptionCosts {
+                on_demand: self.cost(now),
+                ..OptionCosts::default()
+            },
+            _ => OptionCosts::default(),
+        }
+    }
+
+    /// Running instances by purchase option (all zero for own and leased servers).
+    pub(crate) fn option_counts(&self) -> OptionCounts {
+        match (&self.purchase, &self.tariff) {
+            (Some(book), _) => book.counts(),
+            (None, Tariff::Metered { .. }) => OptionCounts {
+                on_demand: self.paid_servers.value() as u32,
+                ..OptionCounts::default()
+            },
+            _ => OptionCounts::default(),
+        }
     }
 }
 
@@ -431,6 +589,49 @@ mod tests {
         );
         assert_eq!(f.servers[1].state, ServerState::Draining);
         assert_eq!(f.servers[0].state, ServerState::Ready);
+    }
+
+    fn spot_fleet(share: f64) -> Fleet {
+        let plan = crate::scenario::Purchase {
+            spot_share: share,
+            ..Default::default()
+        };
+        cloud().with_purchase(PurchaseBook::new(&plan, 1.0))
+    }
+
+    #[test]
+    fn spot_share_holds_through_launches_and_removals() {
+        let mut f = spot_fleet(0.5);
+        let ids: Vec<u32> = (0..6).map(|_| f.launch(0)).collect();
+        // Spot while spot < round(0.5 × n): n = 1 → 1, 2 → 1, 3 → 2, …
+        let spot: Vec<bool> = ids.iter().map(|&id| f.is_spot(id)).collect();
+        assert_eq!(spot, [true, false, true, false, true, false]);
+        for &id in &ids {
+            f.mark_ready(id, 0);
+        }
+        // Shed 3 of 6 idle: keep round(0.5 × 3) = 2 spot, so 1 spot and 2 others go.
+        f.remove(3, SECOND);
+        let c = f.option_counts();
+        assert_eq!((c.spot, c.on_demand, c.reserved), (2, 1, 0));
+        assert!(f.is_alive(0) && f.is_alive(1) && f.is_alive(2));
+    }
+
+    #[test]
+    fn an_interrupted_spot_instance_frees_its_slots_and_is_billed_as_lived() {
+        let mut f = spot_fleet(1.0);
+        let id = f.launch(0);
+        f.mark_ready(id, 0);
+        for _ in 0..2 {
+            let slot = f.take_free_slot().unwrap();
+            f.start_service(slot, 0);
+        }
+        assert_eq!(f.interrupt(id, 10 * SECOND), Some(true));
+        assert_eq!(f.busy_slots.value(), 0);
+        assert!(!f.has_free_slot());
+        assert_eq!(f.counts(), FleetCounts::default());
+        // 10 s of life, no 60 s minimum: the cloud ended it.
+        assert_eq!(f.billed_server_seconds(100 * SECOND), 10.0);
+        assert_eq!(f.interrupt(id, 20 * SECOND), None);
     }
 
     #[test]

@@ -22,7 +22,10 @@
 //! - **Policies**: `fixed` (own servers: amortised capex + power + operations), `lease`
 //!   (IDC contract: term fees, setup fees, whole terms committed) and `autoscale` (cloud
 //!   instances billed per second with a minimum, under AWS target tracking, simple, step,
-//!   scheduled or predictive scaling, or the Kubernetes HPA).
+//!   scheduled or predictive scaling, or the Kubernetes HPA). An autoscale group may mix
+//!   purchase options: a reserved / savings-plan commitment covering up to N running
+//!   instances, and spot instances at a discount that the cloud interrupts (Poisson, with
+//!   a notice); their in-service requests are re-queued.
 //! - **Metrics**: paid slot-seconds − busy slot-seconds = idle slot-seconds, the capacity
 //!   you pay for and do not use; idle cost = total cost × idle fraction. Latency
 //!   percentiles come from HDR histograms. Conservation holds exactly:

@@ -50,6 +50,16 @@ pub struct Summary {
     pub launches_refused: u64,
     pub drop_fraction: f64,
     pub slo_miss_fraction: f64,
+    /// `total_cost` by purchase option (cloud instances only; 0 for own and leased
+    /// servers): on-demand, the reserved commitment, spot.
+    pub cost_on_demand: f64,
+    pub cost_reserved: f64,
+    pub cost_spot: f64,
+    /// Spot interruption notices.
+    pub spot_interruptions: u64,
+    /// Requests in service on interrupted instances, restarted (or dropped when the
+    /// queue had no room for them).
+    pub requeued: u64,
 }
 
 /// One row of the time series: one policy over one sample interval ending at `time_s`.
@@ -68,6 +78,12 @@ pub struct Sample {
     pub servers_draining: u32,
     /// Launches asked for and refused by the provider so far, waiting for a retry.
     pub servers_pending: u32,
+    /// Running cloud instances by purchase option at the end of the interval (0 for own
+    /// and leased servers): full-price on-demand, on-demand covered by the reserved
+    /// commitment, spot.
+    pub servers_on_demand: u32,
+    pub servers_reserved: u32,
+    pub servers_spot: u32,
     /// Mean busy slots over the interval.
     pub busy_slots: f64,
     /// Mean paid-but-idle slots over the interval (booting servers' slots included).
@@ -170,6 +186,22 @@ impl Recorder {
             self.slo_misses += 1;
             self.interval.slo_misses += 1;
         }
+    }
+
+    /// A request that had started service goes back to the queue (its instance was
+    /// interrupted): its start is undone, so it counts once, when it starts again.
+    pub(crate) fn unstart(&mut self, wait: Time) {
+        self.started = self.started.saturating_sub(1);
+        if wait > 0 {
+            self.waited = self.waited.saturating_sub(1);
+            self.wait_sum = self.wait_sum.saturating_sub(wait as u128);
+        }
+    }
+
+    /// Fluid fidelity: `n` requests counted as served go back to the backlog.
+    pub(crate) fn unserve(&mut self, n: u64) {
+        self.served = self.served.saturating_sub(n);
+        self.interval.served = self.interval.served.saturating_sub(n);
     }
 
     /// Fluid fidelity: `n` arrivals at once.
@@ -285,6 +317,9 @@ pub(crate) struct PolicyStats {
     pub launches: u64,
     pub launches_refused: u64,
     pub penalty: crate::scenario::Penalty,
+    pub option_costs: crate::fleet::OptionCosts,
+    pub spot_interruptions: u64,
+    pub requeued: u64,
 }
 
 impl PolicyStats {
@@ -329,6 +364,11 @@ impl PolicyStats {
             launches_refused: self.launches_refused,
             drop_fraction: ratio(r.dropped as f64, r.arrived as f64),
             slo_miss_fraction: ratio(r.slo_misses as f64, r.served as f64),
+            cost_on_demand: self.option_costs.on_demand,
+            cost_reserved: self.option_costs.reserved,
+            cost_spot: self.option_costs.spot,
+            spot_interruptions: self.spot_interruptions,
+            requeued: self.requeued,
         }
     }
 }
@@ -384,6 +424,9 @@ mod tests {
             peak_servers: 2,
             launches: 2,
             launches_refused: 0,
+            option_costs: Default::default(),
+            spot_interruptions: 0,
+            requeued: 0,
             penalty: crate::scenario::Penalty {
                 per_dropped_request: 0.5,
                 per_slo_miss: 0.25,

@@ -335,6 +335,8 @@ pub struct AutoscaleSpec {
     pub billing: CloudBilling,
     pub limits: ProviderLimits,
     pub app_warmup: Option<AppWarmup>,
+    /// How instances are bought: on-demand, a reserved commitment, spot (`purchase`).
+    pub purchase: Purchase,
 }
 
 /// After booting, the application serves at reduced capacity for a while (JIT
@@ -370,6 +372,54 @@ impl Default for ProviderLimits {
     }
 }
 
+/// Purchase options of an autoscaling group, mixable (`purchase = { … }`). Without the
+/// table every instance is on-demand.
+///
+/// - Reserved / savings plan: `reserved` instances are paid every second of the window
+///   at `(1 − reserved_discount)` × the on-demand price, used or not; at every instant up
+///   to `reserved` running on-demand instances are covered by it, the rest are billed
+///   on-demand.
+/// - Spot: a `spot_share` of the running instances are spot instances, billed at
+///   `(1 − spot_discount)` × the on-demand price and interrupted at
+///   `spot_interruptions_per_hour` per running instance-hour (Poisson), `spot_notice`
+///   after the notice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Purchase {
+    pub reserved: u32,
+    pub reserved_discount: f64,
+    /// Commitment term: whole terms started in the window are `committed_cost`.
+    pub reserved_term: Time,
+    pub spot_share: f64,
+    pub spot_discount: f64,
+    pub spot_interruptions_per_hour: f64,
+    pub spot_notice: Time,
+}
+
+/// A savings plan's usual term: one year (AWS 1-year no-upfront).
+const DEFAULT_RESERVED_TERM: Time = 31_557_600 * SECOND;
+/// AWS's spot interruption notice: two minutes.
+const DEFAULT_SPOT_NOTICE: Time = 120 * SECOND;
+/// Longest spot notice accepted (clouds give 30 s to 2 min).
+const MAX_SPOT_NOTICE: Time = 3600 * SECOND;
+/// Most spot interruptions per instance-hour: one a minute is already far past any
+/// market's history, and it bounds the events a run schedules.
+const MAX_INTERRUPTIONS_PER_HOUR: f64 = 60.0;
+
+impl Default for Purchase {
+    /// Every instance on-demand.
+    fn default() -> Self {
+        Purchase {
+            reserved: 0,
+            reserved_discount: 0.0,
+            reserved_term: DEFAULT_RESERVED_TERM,
+            spot_share: 0.0,
+            spot_discount: 0.0,
+            spot_interruptions_per_hour: 0.0,
+            spot_notice: DEFAULT_SPOT_NOTICE,
+        }
+    }
+}
+
 /// One recurring scheduled action (AWS scheduled scaling; time 0 is Monday 00:00).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScheduledAction {
@@ -380,6 +430,13 @@ pub struct ScheduledAction {
     pub min: Option<u32>,
     pub max: Option<u32>,
     pub desired: Option<u32>,
+}
+
+impl Purchase {
+    /// Whether anything but on-demand instances is bought.
+    pub fn is_mixed(&self) -> bool {
+        self.reserved > 0 || self.spot_share > 0.0
+    }
 }
 
 /// How an autoscaler decides (`scaling.type`); each runs in `policy::autoscale::*`.
@@ -1212,7 +1269,7 @@ enum RawPolicy {
         servers: u64,
         cost: RawFixedCost,
         #[serde(default)]
-        purchase: Option<RawPurchase>,
+        purchase: Option<RawPurchaseRule>,
     },
     Lease {
         name: String,
@@ -1242,6 +1299,8 @@ enum RawPolicy {
         limits: Option<RawLimits>,
         #[serde(default)]
         app_warmup: Option<RawAppWarmup>,
+        // Boxed: most policies have none, and the enum stays small.
+        purchase: Option<Box<RawPurchase>>,
     },
 }
 
@@ -1275,6 +1334,84 @@ struct RawShortage {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawPurchase {
+    #[serde(default)]
+    reserved: u64,
+    #[serde(default)]
+    reserved_discount: f64,
+    #[serde(with = "humantime_serde", default)]
+    reserved_term: Option<Duration>,
+    #[serde(default)]
+    spot_share: f64,
+    #[serde(default)]
+    spot_discount: f64,
+    #[serde(default)]
+    spot_interruptions_per_hour: f64,
+    #[serde(with = "humantime_serde", default)]
+    spot_notice: Option<Duration>,
+}
+
+impl RawPurchase {
+    fn check(self, c: &mut Checker<'_>, p: &str, max: u32) -> Result<Purchase, ScenarioError> {
+        let discount = |c: &mut Checker<'_>, field: &str, v: f64| {
+            c.finite(
+                &format!("{p}.{field}"),
+                v,
+                "a discount from 0 up to (not including) 1, e.g. 0.4 for 40 % off",
+                (0.0..1.0).contains(&v),
+            )
+        };
+        let reserved = if self.reserved > max as u64 {
+            return Err(c.error(
+                &format!("{p}.reserved"),
+                format!(
+                    "expected at most max ({max}) reserved instances (a commitment the group can never use is money thrown away), got {}",
+                    self.reserved
+                ),
+            ));
+        } else {
+            self.reserved as u32
+        };
+        let spot_notice = match self.spot_notice {
+            Some(d) => c.time(&format!("{p}.spot_notice"), d)?,
+            None => DEFAULT_SPOT_NOTICE,
+        };
+        if spot_notice > MAX_SPOT_NOTICE {
+            return Err(c.error(
+                &format!("{p}.spot_notice"),
+                format!(
+                    "expected a notice of at most 1h (AWS gives 2 minutes, GCP and Azure 30 s), got {}",
+                    crate::engine::human_duration(spot_notice)
+                ),
+            ));
+        }
+        Ok(Purchase {
+            reserved,
+            reserved_discount: discount(c, "reserved_discount", self.reserved_discount)?,
+            reserved_term: match self.reserved_term {
+                Some(d) => c.positive_time(&format!("{p}.reserved_term"), d)?,
+                None => DEFAULT_RESERVED_TERM,
+            },
+            spot_share: c.finite(
+                &format!("{p}.spot_share"),
+                self.spot_share,
+                "a share of instances from 0 to 1",
+                (0.0..=1.0).contains(&self.spot_share),
+            )?,
+            spot_discount: discount(c, "spot_discount", self.spot_discount)?,
+            spot_interruptions_per_hour: c.finite(
+                &format!("{p}.spot_interruptions_per_hour"),
+                self.spot_interruptions_per_hour,
+                "interruptions per spot instance-hour from 0 to 60",
+                (0.0..=MAX_INTERRUPTIONS_PER_HOUR).contains(&self.spot_interruptions_per_hour),
+            )?,
+            spot_notice,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawFixedCost {
     capex_per_server: f64,
     #[serde(with = "humantime_serde")]
@@ -1296,7 +1433,7 @@ fn default_pue() -> f64 {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawPurchase {
+struct RawPurchaseRule {
     threshold: f64,
     #[serde(with = "humantime_serde", default = "default_lookback")]
     lookback: Duration,
@@ -1381,7 +1518,7 @@ fn default_lookback() -> Duration {
     Duration::from_secs(7 * 86_400)
 }
 
-impl RawPurchase {
+impl RawPurchaseRule {
     fn check(
         self,
         c: &mut Checker<'_>,
@@ -2009,6 +2146,7 @@ impl RawPolicy {
                 billing,
                 limits,
                 app_warmup,
+                purchase,
             } => {
                 let max = c.fleet_size(&format!("{f}.max"), max, 1, slots)?;
                 // Utilisation is measured on ready servers: with none there is nothing to
@@ -2106,6 +2244,10 @@ impl RawPolicy {
                         )?,
                     }),
                 };
+                let purchase = match purchase {
+                    Some(p) => p.check(c, &format!("{f}.purchase"), max)?,
+                    None => Purchase::default(),
+                };
                 let spec = AutoscaleSpec {
                     min,
                     max,
@@ -2117,6 +2259,7 @@ impl RawPolicy {
                     billing,
                     limits,
                     app_warmup,
+                    purchase,
                 };
                 (name, PolicyKind::Autoscale(spec))
             }
@@ -2633,6 +2776,32 @@ type = "fixed"
 servers = 2
 cost = { capex_per_server = 1000.0, amortization = "4y" }
 "#;
+
+    #[test]
+    fn purchase_options_parse_with_defaults() {
+        let cloud = "[[policy]]\nname = \"cloud\"\ntype = \"autoscale\"\nmin = 1\nmax = 8\nboot_time = \"90s\"\nscaling = { type = \"target-tracking\", target = 0.6 }\nbilling = { price_per_hour = 1.0 }\n";
+        let plain = parse(&format!("{MINIMAL}{cloud}"), "t.toml", "t").unwrap();
+        let PolicyKind::Autoscale(a) = &plain.policies[1].kind else {
+            panic!("autoscale expected");
+        };
+        assert_eq!(a.purchase, Purchase::default());
+        assert!(!a.purchase.is_mixed());
+        let text = format!(
+            "{MINIMAL}{cloud}purchase = {{ reserved = 4, reserved_discount = 0.4, spot_share = 0.5, spot_discount = 0.7, spot_interruptions_per_hour = 0.05, spot_notice = \"30s\" }}\n"
+        );
+        let mixed = parse(&text, "t.toml", "t").unwrap();
+        let PolicyKind::Autoscale(a) = &mixed.policies[1].kind else {
+            panic!("autoscale expected");
+        };
+        let p = &a.purchase;
+        assert_eq!((p.reserved, p.reserved_discount), (4, 0.4));
+        assert_eq!((p.spot_share, p.spot_discount), (0.5, 0.7));
+        assert_eq!(p.spot_interruptions_per_hour, 0.05);
+        assert_eq!(p.spot_notice, 30 * SECOND);
+        // Defaults: a one-year commitment term.
+        assert_eq!(p.reserved_term, 31_557_600 * SECOND);
+        assert!(p.is_mixed());
+    }
 
     #[test]
     fn the_default_scenario_is_valid() {

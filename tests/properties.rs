@@ -110,6 +110,59 @@ struct AutoscaleG {
     /// over it; 3: + a scheduled action at minute `.1` (limits `.2`–`.4` as fractions of
     /// [min, max], so the fleet stays within the policy's own limits).
     extras: (u8, u64, f64, f64, f64),
+    /// A `purchase` table, or none (all on-demand).
+    purchase: Option<PurchaseG>,
+}
+
+#[derive(Debug, Clone)]
+struct PurchaseG {
+    /// `reserved` = round(this × max).
+    reserved_fraction: f64,
+    reserved_discount: f64,
+    spot_share: f64,
+    spot_discount: f64,
+    /// High enough that short runs see interruptions.
+    interruptions_per_hour: f64,
+    notice_s: u64,
+}
+
+impl PurchaseG {
+    fn reserved(&self, max: u32) -> u32 {
+        (self.reserved_fraction * max as f64).round() as u32
+    }
+}
+
+fn purchase() -> impl Strategy<Value = PurchaseG> {
+    (
+        prop_oneof![Just(0.0), 0.0..=1.0f64],
+        0.0..0.9f64,
+        prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0f64],
+        0.0..0.95f64,
+        prop_oneof![Just(0.0), 0.0..=30.0f64],
+        0..=120u64,
+    )
+        .prop_map(
+            |(
+                reserved_fraction,
+                reserved_discount,
+                spot_share,
+                spot_discount,
+                interruptions_per_hour,
+                notice_s,
+            )| PurchaseG {
+                reserved_fraction,
+                reserved_discount,
+                spot_share,
+                spot_discount,
+                interruptions_per_hour,
+                notice_s,
+            },
+        )
+}
+
+/// An autoscale policy that may mix purchase options.
+fn with_purchase(a: impl Strategy<Value = AutoscaleG>) -> impl Strategy<Value = AutoscaleG> {
+    (a, proptest::option::of(purchase())).prop_map(|(a, purchase)| AutoscaleG { purchase, ..a })
 }
 
 #[derive(Debug, Clone)]
@@ -322,6 +375,14 @@ impl ScenarioG {
                         a.price_per_hour, a.minimum_s, a.granularity_s
                     )
                     .unwrap();
+                    if let Some(p) = &a.purchase {
+                        writeln!(
+                            w,
+                            "purchase = {{ reserved = {}, reserved_discount = {:?}, spot_share = {:?}, spot_discount = {:?}, spot_interruptions_per_hour = {:?}, spot_notice = \"{}s\" }}",
+                            p.reserved(a.max), p.reserved_discount, p.spot_share, p.spot_discount, p.interruptions_per_hour, p.notice_s
+                        )
+                        .unwrap();
+                    }
                 }
             }
         }
@@ -478,6 +539,7 @@ fn autoscale() -> impl Strategy<Value = AutoscaleG> {
                 minimum_s,
                 granularity_s,
                 extras,
+                purchase: None,
             },
         )
 }
@@ -486,7 +548,7 @@ fn policy() -> impl Strategy<Value = PolicyG> {
     prop_oneof![
         fixed().prop_map(PolicyG::Fixed),
         lease().prop_map(PolicyG::Lease),
-        autoscale().prop_map(PolicyG::Autoscale),
+        with_purchase(autoscale()).prop_map(PolicyG::Autoscale),
     ]
 }
 
@@ -583,6 +645,7 @@ fn eager_autoscale() -> impl Strategy<Value = AutoscaleG> {
                 minimum_s,
                 granularity_s,
                 extras,
+                purchase: None,
             },
         )
 }
@@ -624,7 +687,7 @@ fn bursty_scenario() -> impl Strategy<Value = ScenarioG> {
                 50..=2000u64,
                 prop::collection::vec(
                     prop_oneof![
-                        3 => eager_autoscale().prop_map(PolicyG::Autoscale),
+                        3 => with_purchase(eager_autoscale()).prop_map(PolicyG::Autoscale),
                         1 => fixed().prop_map(PolicyG::Fixed),
                     ],
                     1..=3,
@@ -866,13 +929,14 @@ fn check_summary_basics(s: &Summary, sc: &Scenario, ctx: &str) -> Result<(), Tes
             s.slo_misses
         );
     }
-    // Little: ∫ N dt = Σ responses of the served + time so far of those still inside.
+    // Little: ∫ N dt = Σ responses of the served + time so far of those still inside
+    // (+ the time of restarted requests dropped for want of room, at most the horizon).
     let in_system_s = s.mean_in_system * horizon_s;
     let responses_s = s.response_mean_s * s.served as f64;
+    let inside = s.in_system_at_end + s.requeued;
     check!(
         in_system_s >= responses_s * (1.0 - 1e-9) - 1e-6
-            && in_system_s
-                <= responses_s * (1.0 + 1e-9) + s.in_system_at_end as f64 * horizon_s + 1e-6,
+            && in_system_s <= responses_s * (1.0 + 1e-9) + inside as f64 * horizon_s + 1e-6,
         ctx,
         "∫ requests in system dt = {in_system_s} s, but the served spent {responses_s} s and {} remain",
         s.in_system_at_end
@@ -922,7 +986,9 @@ fn check_summary_basics(s: &Summary, sc: &Scenario, ctx: &str) -> Result<(), Tes
             s.served
         );
     }
-    if sc.service.queue_limit == 0 {
+    // A request restarted after a spot interruption waited from its arrival to the
+    // start of the service that completed, lost service included.
+    if sc.service.queue_limit == 0 && s.requeued == 0 {
         check!(
             s.wait_mean_s == 0.0 && s.waited_fraction == 0.0,
             ctx,
@@ -1088,15 +1154,54 @@ fn check_series(
         "series busy slot-seconds {busy} != {}",
         s.busy_slot_seconds
     );
-    check!(
-        close(lives, s.mean_servers * horizon_s * slots, 1e-9),
-        ctx,
-        "series paid slot-seconds {lives} != mean servers {} × horizon × slots",
-        s.mean_servers
-    );
+    let autoscale = sc
+        .policies
+        .iter()
+        .find(|p| p.name == s.policy)
+        .and_then(|p| match &p.kind {
+            PolicyKind::Autoscale(a) => Some(a),
+            _ => None,
+        });
+    let reserved = autoscale.map_or(0, |a| a.purchase.reserved);
+    if reserved == 0 {
+        check!(
+            close(lives, s.mean_servers * horizon_s * slots, 1e-9),
+            ctx,
+            "series paid slot-seconds {lives} != mean servers {} × horizon × slots",
+            s.mean_servers
+        );
+    } else {
+        // Unused committed instances are paid slots too: between the lives and the bill.
+        check!(
+            lives >= s.mean_servers * horizon_s * slots * (1.0 - 1e-9)
+                && lives <= s.paid_slot_seconds * (1.0 + 1e-9) + 1e-9,
+            ctx,
+            "series paid slot-seconds {lives} outside [lives {}, paid {}]",
+            s.mean_servers * horizon_s * slots,
+            s.paid_slot_seconds
+        );
+    }
+    if let Some(a) = autoscale {
+        for (i, x) in series.iter().enumerate() {
+            check!(
+                x.servers_on_demand + x.servers_reserved + x.servers_spot
+                    == x.servers_booting + x.servers_ready + x.servers_draining
+                    && x.servers_reserved <= reserved,
+                ctx,
+                "sample {i}: on-demand {} + reserved {} + spot {} != running instances (reserved ≤ {reserved})",
+                x.servers_on_demand,
+                x.servers_reserved,
+                x.servers_spot
+            );
+            if a.purchase.spot_share == 0.0 {
+                check!(x.servers_spot == 0, ctx, "sample {i}: spot without a share");
+            }
+        }
+    }
 
-    // Billing keeps the per-launch minimum for every instance terminated in the window.
-    let terminated = s.launches - alive_end as u64;
+    // Billing keeps the per-launch minimum for every instance terminated in the window,
+    // except spot instances the cloud interrupted (billed as lived).
+    let terminated = (s.launches - alive_end as u64).saturating_sub(s.spot_interruptions);
     if let Some(PolicyKind::Autoscale(a)) = sc
         .policies
         .iter()
@@ -1212,11 +1317,13 @@ fn check_policy(
         }
         PolicyKind::Autoscale(a) => {
             // Every sample: ready + booting within [min, max]; draining servers are on
-            // their way out (DESIGN.md §1: `total` = ready + booting).
+            // their way out (DESIGN.md §1: `total` = ready + booting). A spot
+            // interruption may take the group below min until the autoscaler replaces it.
+            let floor = if s.spot_interruptions > 0 { 0 } else { a.min };
             for (i, x) in series.iter().enumerate() {
                 let total = x.servers_ready + x.servers_booting;
                 check!(
-                    (a.min..=a.max).contains(&total),
+                    (floor..=a.max).contains(&total),
                     ctx,
                     "sample {i} at {} s: ready {} + booting {} = {total} outside [{}, {}]",
                     x.time_s,
@@ -1240,6 +1347,56 @@ fn check_policy(
                 s.launches,
                 a.initial
             );
+            // The bill is the sum of its purchase options.
+            let parts = s.cost_on_demand + s.cost_reserved + s.cost_spot;
+            check!(
+                close(s.total_cost, parts, 1e-9),
+                ctx,
+                "cloud cost {} != on-demand + reserved + spot {parts}",
+                s.total_cost
+            );
+            check!(
+                s.requeued <= s.spot_interruptions * sc.service.slots_per_server as u64,
+                ctx,
+                "{} re-queued by {} interruptions of {}-slot servers",
+                s.requeued,
+                s.spot_interruptions,
+                sc.service.slots_per_server
+            );
+            let p = &a.purchase;
+            if p.spot_share == 0.0 || p.spot_interruptions_per_hour == 0.0 {
+                check!(s.spot_interruptions == 0, ctx, "interruptions without spot");
+            }
+            if p.is_mixed() {
+                // The commitment runs every second; on-demand and spot never exceed their
+                // full-price bill; the commitment's whole term is committed.
+                let price_s = a.billing.price_per_hour / 3600.0;
+                let reserved =
+                    p.reserved as f64 * price_s * (1.0 - p.reserved_discount) * horizon_s;
+                check!(
+                    close(s.cost_reserved, reserved, 1e-9),
+                    ctx,
+                    "reserved cost {} != {reserved}",
+                    s.cost_reserved
+                );
+                check!(
+                    s.cost_on_demand + s.cost_spot
+                        <= price_s * s.billed_server_seconds * (1.0 + 1e-9) + 1e-12,
+                    ctx,
+                    "metered {} + {} above full price for billed {} s",
+                    s.cost_on_demand,
+                    s.cost_spot,
+                    s.billed_server_seconds
+                );
+                check!(
+                    s.committed_cost >= s.total_cost * (1.0 - 1e-9),
+                    ctx,
+                    "committed {} < cost {}",
+                    s.committed_cost,
+                    s.total_cost
+                );
+                return Ok(());
+            }
             // Metered: cost = price × billed time, all of it committed.
             let want = a.billing.price_per_hour / 3600.0 * s.billed_server_seconds;
             check!(
@@ -1357,8 +1514,10 @@ proptest! {
         let out = run_quiet(&sc);
         check_outcome(&sc, &out, &text)?;
         for p in &out.policies {
+            // Restarted requests (spot interruptions) wait for a free slot, not in a queue.
             prop_assert!(
-                p.summary.wait_mean_s == 0.0 && p.series.iter().all(|x| x.queue_length == 0),
+                (p.summary.wait_mean_s == 0.0 || p.summary.requeued > 0)
+                    && p.series.iter().all(|x| x.queue_length == 0),
                 "{} waited with queue_limit = 0:\n{}",
                 p.summary.policy,
                 text

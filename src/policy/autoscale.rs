@@ -27,7 +27,7 @@ use super::{Observation, Policy};
 use crate::billing::Tariff;
 use crate::engine::Time;
 use crate::fleet::{Decision, Fleet};
-use crate::scenario::{AutoscaleSpec, Scaling};
+use crate::scenario::{AutoscaleSpec, Purchase, Scaling};
 
 /// What a strategy sees at the end of a control period.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -191,6 +191,10 @@ impl Policy for Autoscaler {
     fn tariff(&self) -> Tariff {
         Tariff::metered(&self.spec.billing)
     }
+
+    fn purchase(&self) -> Option<&Purchase> {
+        self.spec.purchase.is_mixed().then_some(&self.spec.purchase)
+    }
 }
 
 /// A view for strategy tests: `ready` servers all past warmup, none booting.
@@ -263,6 +267,7 @@ mod tests {
             billing,
             limits: Default::default(),
             app_warmup: None,
+            purchase: Default::default(),
         };
         (Autoscaler::new(spec), fleet)
     }

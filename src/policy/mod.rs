@@ -10,7 +10,7 @@ mod lease;
 use crate::billing::Tariff;
 use crate::engine::Time;
 use crate::fleet::{Decision, Fleet};
-use crate::scenario::{PolicyKind, PolicySpec};
+use crate::scenario::{PolicyKind, PolicySpec, Purchase};
 
 /// What the model measured over the last control period.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,6 +41,10 @@ pub(crate) trait Policy: Send {
     }
     /// How this policy's servers are paid for.
     fn tariff(&self) -> Tariff;
+    /// Purchase options beyond on-demand (reserved, spot), if the policy mixes any.
+    fn purchase(&self) -> Option<&Purchase> {
+        None
+    }
 }
 
 /// An observation of `utilization` alone, for policy tests.

@@ -1,5 +1,6 @@
 //! PNG charts of one run (DESIGN.md §5): demand vs capacity, idle capacity, cumulative
-//! cost, latency & drops, and a summary comparison.
+//! cost, latency & drops, a summary comparison, and — when an autoscale policy mixes
+//! purchase options — its instances per option over time.
 //!
 //! With several replications the time-series charts show replication 0 (the scenario's
 //! own seed, and say so in their subtitle), and the summary chart shows each policy's mean
@@ -32,7 +33,7 @@ use super::OutputError;
 use crate::engine::to_seconds;
 use crate::metrics::{Sample, Summary};
 use crate::replication::{Estimate, estimate_of};
-use crate::scenario::Scenario;
+use crate::scenario::{PolicyKind, Scenario};
 use crate::simulation::{Outcome, PolicyOutcome};
 
 /// Most points drawn per line; longer series are bucketed.
@@ -67,6 +68,12 @@ const GRID_BOLD: RGBColor = RGBColor(212, 212, 212);
 const GRID_LIGHT: RGBColor = RGBColor(238, 238, 238);
 const SLO_COLOR: RGBColor = RGBColor(60, 60, 60);
 const ERROR_BAR: RGBColor = RGBColor(0, 0, 0);
+/// Purchase options (one panel per policy, so these need not match policy colours).
+const ON_DEMAND: RGBColor = RGBColor(213, 94, 0);
+const RESERVED: RGBColor = RGBColor(0, 114, 178);
+const SPOT: RGBColor = RGBColor(0, 158, 115);
+/// Most policies drawn in the purchase-options chart (one panel each).
+const MAX_PURCHASE_PANELS: usize = 4;
 
 type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 
@@ -106,6 +113,9 @@ pub(crate) fn draw_all(
     // Several autoscalers on the same traffic: put their choices side by side.
     if ctx.autoscalers().count() >= 2 {
         charts.push(("autoscaling-strategies.png", strategies_chart));
+    }
+    if ctx.mixed_policies().next().is_some() {
+        charts.push(("purchase-options.png", purchase_chart));
     }
     let mut written = Vec::with_capacity(charts.len());
     for (name, draw) in charts {
@@ -269,6 +279,18 @@ impl<'a> Ctx<'a> {
         value: impl Fn(&Sample) -> Option<f64>,
     ) -> Vec<(f64, f64)> {
         downsample(series, self.time, agg, value)
+    }
+
+    /// Autoscale policies that mix purchase options, with their outcomes.
+    fn mixed_policies(&self) -> impl Iterator<Item = &'a PolicyOutcome> + '_ {
+        self.scenario
+            .policies
+            .iter()
+            .zip(self.policies)
+            .filter(
+                |(spec, _)| matches!(&spec.kind, PolicyKind::Autoscale(a) if a.purchase.is_mixed()),
+            )
+            .map(|(_, p)| p)
     }
 
     /// The first non-empty series (offered load and arrivals are the same for all).
@@ -1030,6 +1052,50 @@ fn cost_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
     )
 }
 
+/// Running instances per purchase option, one panel per autoscale policy that mixes them.
+fn purchase_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
+    let entries = [
+        ("reserved (covered by the commitment)", RESERVED),
+        ("on-demand (full price)", ON_DEMAND),
+        ("spot", SPOT),
+    ]
+    .map(|(label, color)| LegendEntry::new(label, Swatch::Line(color, 2)));
+    let panels: Vec<(Panel, u32)> = ctx
+        .mixed_policies()
+        .take(MAX_PURCHASE_PANELS)
+        .map(|p| {
+            let line = |color, count: fn(&Sample) -> u32| Line {
+                color,
+                width: 2,
+                points: ctx.points(&p.series, Agg::Mean, |s| Some(f64::from(count(s)))),
+            };
+            let panel = Panel {
+                y_desc: format!("{}: instances", name(&p.summary)),
+                y_fmt: fmt_tick,
+                lines: vec![
+                    line(RESERVED, |s| s.servers_reserved),
+                    line(ON_DEMAND, |s| s.servers_on_demand),
+                    line(SPOT, |s| s.servers_spot),
+                ],
+                refs: Vec::new(),
+                log_if_ratio_over: None,
+                empty_note: "no instances".into(),
+            };
+            (panel, 1)
+        })
+        .collect();
+    time_figure(
+        path,
+        ctx,
+        (
+            &ctx.title("instances per purchase option"),
+            &ctx.subtitle("mean"),
+        ),
+        &entries,
+        &panels,
+    )
+}
+
 fn latency_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
     let slo = to_seconds(ctx.scenario.service.slo);
     let mut entries = policy_entries(ctx, name);
@@ -1657,6 +1723,11 @@ mod tests {
             launches_refused: 0,
             drop_fraction: 0.01,
             slo_miss_fraction: 0.005,
+            cost_on_demand: 0.0,
+            cost_reserved: 0.0,
+            cost_spot: 0.0,
+            spot_interruptions: 0,
+            requeued: 0,
         }
     }
 
@@ -1674,6 +1745,9 @@ mod tests {
                     servers_ready: 10,
                     servers_draining: 0,
                     servers_pending: 0,
+                    servers_on_demand: 0,
+                    servers_reserved: 0,
+                    servers_spot: 0,
                     busy_slots: load * 0.1,
                     idle_slots: 80.0 - load * 0.1 * scale,
                     capacity_rate: 800.0 * scale,
@@ -1788,6 +1862,34 @@ mod tests {
                 rel.display()
             );
         }
+    }
+
+    /// A policy mixing purchase options gets its instances per option drawn too.
+    #[test]
+    fn draws_purchase_options_for_mixed_policies() {
+        let mut sc = scenario(6 * 3600, 60);
+        let PolicyKind::Autoscale(a) = &mut sc.policies[2].kind else {
+            panic!("the built-in scenario's third policy autoscales");
+        };
+        a.purchase.reserved = 2;
+        a.purchase.spot_share = 0.5;
+        let mut cloud = series("cloud", 360, 60.0, 30.0);
+        for (i, x) in cloud.iter_mut().enumerate() {
+            (x.servers_reserved, x.servers_on_demand, x.servers_spot) =
+                (2, (i % 7) as u32, 2 + (i % 5) as u32);
+        }
+        let out = outcome(&[
+            ("own", series("own", 360, 60.0, 1.0), 1.0),
+            ("lease", series("lease", 360, 60.0, 1.0), 1.0),
+            ("cloud", cloud, 3.0),
+        ]);
+        let dir = tempfile::tempdir().unwrap();
+        let written = draw_all(dir.path(), &sc, std::slice::from_ref(&out)).unwrap();
+        let last = written.last().unwrap();
+        assert_eq!(last, Path::new("charts/purchase-options.png"));
+        let bytes = std::fs::read(dir.path().join(last)).unwrap();
+        assert_eq!(bytes[..8], PNG_SIGNATURE);
+        assert!(bytes.len() > 1000);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::metrics::Summary;
 use crate::replication::{Estimate, estimate_of, student_t_quantile};
-use crate::scenario::Scenario;
+use crate::scenario::{PolicyKind, Scenario};
 use crate::simulation::Outcome;
 
 const HEADER: [&str; 13] = [
@@ -49,7 +49,8 @@ pub fn summary_table(scenario: &Scenario, outcome: &Outcome) -> String {
             ]
         })
         .collect();
-    render(&mut out, &rows);
+    render(&mut out, HEADER, 2, &rows);
+    purchase_section(&mut out, scenario, std::slice::from_ref(outcome));
     let refused: Vec<String> = outcome
         .policies
         .iter()
@@ -70,6 +71,41 @@ pub fn summary_table(scenario: &Scenario, outcome: &Outcome) -> String {
         );
     }
     out
+}
+
+const PURCHASE_HEADER: [&str; 6] = [
+    "purchase options",
+    "on-demand",
+    "reserved",
+    "spot",
+    "spot interruptions",
+    "re-queued",
+];
+
+/// Cost per purchase option, interruptions and re-queued requests of the autoscale
+/// policies that mix options (means over replications); nothing if none does.
+fn purchase_section(out: &mut String, scenario: &Scenario, outcomes: &[Outcome]) {
+    let rows: Vec<[String; 6]> = scenario
+        .policies
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| matches!(&p.kind, PolicyKind::Autoscale(a) if a.purchase.is_mixed()))
+        .map(|(i, p)| {
+            let mean = |f: fn(&Summary) -> f64| estimate_of(outcomes, i, f).mean;
+            [
+                p.name.clone(),
+                money(mean(|s| s.cost_on_demand)),
+                money(mean(|s| s.cost_reserved)),
+                money(mean(|s| s.cost_spot)),
+                count(mean(|s| s.spot_interruptions as f64)),
+                count(mean(|s| s.requeued as f64)),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        out.push('\n');
+        render(out, PURCHASE_HEADER, 1, &rows);
+    }
 }
 
 /// The table over replications (one [`Outcome`] each, replication 0 first). Total cost,
@@ -116,7 +152,8 @@ pub fn replicated_summary_table(scenario: &Scenario, outcomes: &[Outcome]) -> St
                     ]
                 })
                 .collect();
-            render(&mut out, &rows);
+            render(&mut out, HEADER, 2, &rows);
+            purchase_section(&mut out, scenario, outcomes);
             let identical = outcomes[1..].iter().all(|o| {
                 o.policies.len() == outcomes[0].policies.len()
                     && o.policies
@@ -285,8 +322,8 @@ fn title(scenario: &Scenario) -> String {
 }
 
 /// Appends the header and `rows`, columns padded to their widest cell.
-fn render(out: &mut String, rows: &[[String; 13]]) {
-    let header = HEADER;
+/// The first `left` columns (names) are left-aligned, numbers right-aligned.
+fn render<const N: usize>(out: &mut String, header: [&str; N], left: usize, rows: &[[String; N]]) {
     let widths: Vec<usize> = (0..header.len())
         .map(|i| {
             rows.iter()
@@ -299,7 +336,7 @@ fn render(out: &mut String, rows: &[[String; 13]]) {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                if i < 2 {
+                if i < left {
                     format!("{c:<w$}", w = widths[i])
                 } else {
                     format!("{c:>w$}", w = widths[i])

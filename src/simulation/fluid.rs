@@ -77,6 +77,8 @@ pub(crate) struct FluidModel<'a> {
     block: Block,
     latency: LatencyBook,
     steps: u64,
+    /// Busy share of the slots over the last closed block (for spot interruptions).
+    last_utilisation: f64,
     /// Sampling noise of the autoscaler's observations (see `observed_busy`).
     noise: Pcg64Mcg,
     observed_offset: f64,
@@ -94,7 +96,7 @@ impl<'a> FluidModel<'a> {
         seed: u64,
     ) -> Self {
         FluidModel {
-            rt: Runtime::new(scenario, spec),
+            rt: Runtime::new(scenario, spec, seed),
             rate,
             step,
             mean_service: scenario.service.service_time.mean(),
@@ -120,6 +122,7 @@ impl<'a> FluidModel<'a> {
                 scenario.service.queue_limit,
             ),
             steps: 0,
+            last_utilisation: 0.0,
             noise: Pcg64Mcg::seed_from_u64(seed ^ 0x0B5E_7FED),
             observed_offset: 0.0,
             last_control_busy: 0.0,
@@ -141,6 +144,8 @@ impl<'a> FluidModel<'a> {
                 Event::WarmupDone(id) => {
                     self.rt.fleet.finish_warmup(id, now);
                 }
+                Event::SpotNotice(id) => self.rt.spot_notice(now, id),
+                Event::SpotGone(id) => self.on_spot_gone(now, id),
                 Event::Control => {
                     let measured = Measured {
                         busy: self.observed_busy(now),
@@ -249,6 +254,9 @@ impl<'a> FluidModel<'a> {
 
     fn close_block(&mut self) {
         let b = std::mem::take(&mut self.block);
+        if b.slot_seconds > 0.0 {
+            self.last_utilisation = (b.served as f64 * self.mean_service / b.slot_seconds).min(1.0);
+        }
         let r = &mut self.rt.recorder;
         r.add_arrivals(b.arrivals);
         r.add_served(b.served);
@@ -266,6 +274,31 @@ impl<'a> FluidModel<'a> {
             // Little's law over the block: served × mean response time.
             self.in_system_seconds += free * (stats.mean_wait + self.mean_service);
         }
+    }
+
+    /// Spot instance `id` is gone. The fluid fleet keeps no requests per server, so the
+    /// work lost is its expected share: the current block's utilisation × its slots,
+    /// requests counted as served that go back to the backlog (the latency model keeps
+    /// the responses it booked for them: an approximation, small next to a block).
+    fn on_spot_gone(&mut self, now: Time, id: u32) {
+        if self.rt.fleet.interrupt(id, now) != Some(true) {
+            return;
+        }
+        let b = &mut self.block;
+        let utilisation = if b.slot_seconds > 0.0 {
+            (b.served as f64 * self.mean_service / b.slot_seconds).min(1.0)
+        } else {
+            self.last_utilisation
+        };
+        let lost = (utilisation * self.rt.fleet.slots_per_server() as f64).round() as u64;
+        let from_block = lost.min(b.served);
+        b.served -= from_block;
+        b.backlogged = b.backlogged.min(b.served);
+        let rest = (lost - from_block).min(self.rt.recorder.served);
+        self.rt.recorder.unserve(rest);
+        let lost = from_block + rest;
+        self.backlog += lost;
+        self.rt.requeued += lost;
     }
 
     /// Probability that an arrival finds the queue full while capacity exceeds demand:

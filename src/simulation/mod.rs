@@ -86,7 +86,7 @@ fn run_lockstep(
     let mut models: Vec<request::RequestModel> = scenario
         .policies
         .iter()
-        .map(|spec| request::RequestModel::shared(scenario, spec))
+        .map(|spec| request::RequestModel::shared(scenario, spec, seed))
         .collect();
     for m in &mut models {
         m.begin();

@@ -11,6 +11,14 @@
 //! the other in lockstep draws each request once. A model that runs out of a chunk stops
 //! right there — before any later event — and resumes when fed the next; the events it
 //! processes, and their order, are the same either way.
+//!
+//! Spot instances: the requests in service on them are tracked (only when the policy
+//! has spot instances, so other policies do no per-request work for it). When the cloud
+//! reclaims an instance, they restart from scratch: on a free slot if there is one,
+//! else at the head of the queue in arrival order while it has room under the queue
+//! limit; the rest are dropped, as a client's retry would be refused. Their stale
+//! departures are ignored. During the notice the instance keeps serving and taking new
+//! work, as an instance does unless the application itself reacts to the notice.
 
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -43,6 +51,10 @@ pub(crate) struct RequestModel<'a> {
     next_request: Option<Request>,
     queue: VecDeque<Request>,
     in_system: Level,
+    /// Whether any server may be a spot instance.
+    tracks_spot: bool,
+    /// Requests in service on each spot server (by id), with their start times.
+    on_spot: Vec<Vec<(Request, Time)>>,
 }
 
 impl<'a> RequestModel<'a> {
@@ -54,22 +66,28 @@ impl<'a> RequestModel<'a> {
             scenario.horizon,
             seed,
         );
-        Self::with_source(scenario, spec, Source::Own(stream))
+        Self::with_source(scenario, spec, seed, Source::Own(stream))
     }
 
-    /// A model fed chunks of a shared stream with [`RequestModel::feed`].
-    pub(crate) fn shared(scenario: &'a Scenario, spec: &'a PolicySpec) -> Self {
+    /// A model fed chunks of a shared stream of `seed` with [`RequestModel::feed`].
+    pub(crate) fn shared(scenario: &'a Scenario, spec: &'a PolicySpec, seed: u64) -> Self {
         let source = Source::Shared {
             chunk: Rc::from(Vec::new()),
             next: 0,
             last: false,
         };
-        Self::with_source(scenario, spec, source)
+        Self::with_source(scenario, spec, seed, source)
     }
 
-    fn with_source(scenario: &'a Scenario, spec: &'a PolicySpec, source: Source) -> Self {
-        let mut rt = Runtime::new(scenario, spec);
+    fn with_source(
+        scenario: &'a Scenario,
+        spec: &'a PolicySpec,
+        seed: u64,
+        source: Source,
+    ) -> Self {
+        let mut rt = Runtime::new(scenario, spec, seed);
         let arrivals = rt.engine.add_lane();
+        let tracks_spot = rt.policy.purchase().is_some_and(|p| p.spot_share > 0.0);
         RequestModel {
             rt,
             arrivals,
@@ -78,6 +96,8 @@ impl<'a> RequestModel<'a> {
             next_request: None,
             queue: VecDeque::new(),
             in_system: Level::default(),
+            tracks_spot,
+            on_spot: Vec::new(),
         }
     }
 
@@ -130,6 +150,8 @@ impl<'a> RequestModel<'a> {
                         self.dispatch_queue(now);
                     }
                 }
+                Event::SpotNotice(id) => self.rt.spot_notice(now, id),
+                Event::SpotGone(id) => self.on_spot_gone(now, id),
                 Event::Control => {
                     // Waiting = in system − in service, so the queue's integral costs
                     // nothing per request.
@@ -205,6 +227,13 @@ impl<'a> RequestModel<'a> {
 
     #[inline]
     fn start(&mut self, now: Time, server: u32, request: Request) {
+        if self.tracks_spot && self.rt.fleet.is_spot(server) {
+            let i = server as usize;
+            if self.on_spot.len() <= i {
+                self.on_spot.resize_with(i + 1, Vec::new);
+            }
+            self.on_spot[i].push((request, now));
+        }
         self.rt.fleet.start_service(server, now);
         self.rt.recorder.service_start(now - request.arrival);
         self.rt.engine.schedule(
@@ -218,6 +247,10 @@ impl<'a> RequestModel<'a> {
 
     #[inline]
     fn on_departure(&mut self, now: Time, server: u32, arrived: Time) {
+        if self.tracks_spot && self.rt.fleet.is_spot(server) && !self.untrack(server, arrived) {
+            // Re-queued when its instance was reclaimed: this departure never happens.
+            return;
+        }
         self.rt.recorder.completion(now - arrived);
         self.in_system.add(now, -1);
         if self.rt.fleet.end_service(server, now) {
@@ -226,6 +259,55 @@ impl<'a> RequestModel<'a> {
                 None => self.rt.fleet.return_slot(server),
             }
         }
+    }
+
+    /// Forgets a request that finished on spot server `server`; false if it is not
+    /// there (it was re-queued by an interruption).
+    fn untrack(&mut self, server: u32, arrived: Time) -> bool {
+        let Some(list) = self.on_spot.get_mut(server as usize) else {
+            return false;
+        };
+        match list.iter().position(|(r, _)| r.arrival == arrived) {
+            Some(i) => {
+                list.swap_remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Spot instance `id` is gone: what it was serving restarts from scratch — on free
+    /// slots, else at the head of the queue, oldest first — or is dropped when neither
+    /// has room.
+    fn on_spot_gone(&mut self, now: Time, id: u32) {
+        if self.rt.fleet.interrupt(id, now).is_none() {
+            return;
+        }
+        let mut lost = self
+            .on_spot
+            .get_mut(id as usize)
+            .map(std::mem::take)
+            .unwrap_or_default();
+        lost.sort_by_key(|(r, _)| r.arrival);
+        self.rt.requeued += lost.len() as u64;
+        // Free slots exist only while nobody waits, so the oldest take those first.
+        let room = self.rt.fleet.free_slots() as u64
+            + self
+                .rt
+                .scenario
+                .service
+                .queue_limit
+                .saturating_sub(self.queue.len() as u64);
+        for (i, (request, started)) in lost.into_iter().enumerate().rev() {
+            self.rt.recorder.unstart(started - request.arrival);
+            if (i as u64) < room {
+                self.queue.push_front(request);
+            } else {
+                self.rt.recorder.drop_request();
+                self.in_system.add(now, -1);
+            }
+        }
+        self.dispatch_queue(now);
     }
 
     /// Starts queued requests on free slots (after servers become ready).

@@ -3,7 +3,7 @@
 //! only how traffic meets capacity, and tells the runtime how much work was done.
 
 use crate::engine::{Engine, Time, to_seconds};
-use crate::fleet::{Decision, Fleet};
+use crate::fleet::{Decision, Fleet, PurchaseBook, SpotMarket};
 use crate::metrics::{PolicyStats, Recorder, Sample, ratio};
 use crate::policy::{self, Observation, Policy};
 use crate::provider::Provider;
@@ -21,6 +21,10 @@ pub(super) enum Event {
         arrived: Time,
     },
     BootDone(u32),
+    /// The cloud announces it will reclaim spot instance `u32` after the notice.
+    SpotNotice(u32),
+    /// The notice is over: the spot instance is gone.
+    SpotGone(u32),
     Control,
     /// Launches the provider refused are tried again.
     RetryLaunches,
@@ -68,16 +72,34 @@ pub(super) struct Runtime<'a> {
     last_control: Mark,
     last_measured: Measured,
     peak_servers: u64,
+    spot: Option<SpotMarket>,
+    /// Spot interruption notices received.
+    pub spot_interruptions: u64,
+    /// Requests (or fluid work) sent back to the queue by interrupted instances.
+    pub requeued: u64,
 }
 
 impl<'a> Runtime<'a> {
-    pub fn new(scenario: &'a Scenario, spec: &'a PolicySpec) -> Self {
+    pub fn new(scenario: &'a Scenario, spec: &'a PolicySpec, seed: u64) -> Self {
         let policy = policy::build(spec);
-        let fleet = Fleet::new(scenario.service.slots_per_server, policy.tariff());
         let autoscale = match &spec.kind {
             PolicyKind::Autoscale(a) => Some(a),
             _ => None,
         };
+        let tariff = policy.tariff();
+        let price = tariff.linear_rate().unwrap_or(0.0);
+        let mut fleet = Fleet::new(scenario.service.slots_per_server, tariff);
+        let mut spot = None;
+        if let Some(purchase) = policy.purchase() {
+            fleet = fleet.with_purchase(PurchaseBook::new(purchase, price));
+            // Names are unique: the policy's place in the file keys its interruptions.
+            let index = scenario
+                .policies
+                .iter()
+                .position(|p| p.name == spec.name)
+                .unwrap_or(0);
+            spot = SpotMarket::new(purchase, seed, index);
+        }
         let samples = (scenario.horizon / scenario.sample_every + 1) as usize;
         Runtime {
             scenario,
@@ -86,7 +108,7 @@ impl<'a> Runtime<'a> {
             fleet,
             engine: Engine::with_capacity(1024),
             recorder: Recorder::new(scenario.service.slo, scenario.horizon),
-            provider: Provider::new(autoscale, scenario.seed),
+            provider: Provider::new(autoscale, seed),
             app_warmup: autoscale.and_then(|a| a.app_warmup).map(|w| {
                 let slots = scenario.service.slots_per_server as f64 * w.capacity;
                 (w.duration, (slots.round() as u32).max(1))
@@ -97,7 +119,32 @@ impl<'a> Runtime<'a> {
             last_control: Mark::default(),
             last_measured: Measured::default(),
             peak_servers: 0,
+            spot,
+            spot_interruptions: 0,
+            requeued: 0,
         }
+    }
+
+    /// Launches a server; a spot instance gets its interruption notice scheduled.
+    fn launch(&mut self, now: Time) -> u32 {
+        let id = self.fleet.launch(now);
+        if self.fleet.is_spot(id)
+            && let Some(market) = &mut self.spot
+        {
+            let at = market.notice_at(now);
+            self.schedule_if_inside(at, Event::SpotNotice(id));
+        }
+        id
+    }
+
+    /// A spot interruption notice: the instance keeps serving until it is gone.
+    pub fn spot_notice(&mut self, now: Time, id: u32) {
+        if !self.fleet.is_alive(id) {
+            return;
+        }
+        self.spot_interruptions += 1;
+        let notice = self.spot.as_ref().map_or(0, |m| m.notice);
+        self.schedule_if_inside(now.saturating_add(notice), Event::SpotGone(id));
     }
 
     /// Schedules the end of the window, the first sample and control period, and makes
@@ -107,7 +154,7 @@ impl<'a> Runtime<'a> {
         // is [0, horizon).
         self.engine.schedule(self.scenario.horizon, Event::End);
         for _ in 0..self.policy.initial_servers() {
-            let id = self.fleet.launch(0);
+            let id = self.launch(0);
             self.fleet.mark_ready(id, 0);
         }
         self.peak_servers = self.fleet.paid_servers.value();
@@ -128,7 +175,7 @@ impl<'a> Runtime<'a> {
             at: now,
             busy,
             serving: self.fleet.serving_slots.integral(now),
-            paid: self.fleet.paid_servers.integral(now),
+            paid: self.fleet.paid_seconds(now),
         }
     }
 
@@ -200,7 +247,7 @@ impl<'a> Runtime<'a> {
         let granted = self.provider.grant(now, self.fleet.paid_servers.value());
         for _ in 0..granted {
             let boot = self.provider.boot_time();
-            let id = self.fleet.launch(now);
+            let id = self.launch(now);
             self.engine.schedule(now + boot, Event::BootDone(id));
         }
         self.peak_servers = self.peak_servers.max(self.fleet.paid_servers.value());
@@ -235,6 +282,7 @@ impl<'a> Runtime<'a> {
         let serving = (mark.serving - prev.serving) / dt;
         let (arrived, served, dropped, slo_misses, p99) = self.recorder.take_interval();
         let counts = self.fleet.counts();
+        let options = self.fleet.option_counts();
         self.series.push(Sample {
             policy: self.spec.name.clone(),
             time_s: to_seconds(now),
@@ -244,6 +292,9 @@ impl<'a> Runtime<'a> {
             servers_ready: counts.ready,
             servers_draining: counts.draining,
             servers_pending: self.provider.pending(),
+            servers_on_demand: options.on_demand,
+            servers_reserved: options.reserved,
+            servers_spot: options.spot,
             busy_slots: busy,
             idle_slots: (paid_slots - busy).max(0.0),
             capacity_rate: serving / self.scenario.service.service_time.mean(),
@@ -280,6 +331,9 @@ impl<'a> Runtime<'a> {
             launches: self.fleet.launches(),
             launches_refused: self.provider.refused(),
             penalty: self.scenario.service.penalty,
+            option_costs: self.fleet.option_costs(h),
+            spot_interruptions: self.spot_interruptions,
+            requeued: self.requeued,
         };
         let summary = stats.summary(&self.spec.name, self.spec.kind.type_name(), &self.recorder);
         PolicyOutcome {
