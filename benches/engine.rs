@@ -7,7 +7,8 @@
 //! - `rules/*`: the same spiky hour, request level, once with the foundation's rules
 //!   (plain target tracking; a plain owned fleet) and once with every later rule switched
 //!   on (several metrics, a schedule, boot-time spread, application warmup, provider
-//!   limits; load-following power and a purchase rule). The ratio of each pair is what
+//!   limits, reserved + spot instances with interruptions; load-following power and a
+//!   purchase rule). The ratio of each pair is what
 //!   those rules cost per request.
 
 use std::hint::black_box;
@@ -185,6 +186,7 @@ schedule = [{ at = "00:15", min = 6 }, { at = "00:45", min = 4 }]
 billing = { preset = "aws-linux", price_per_hour = 0.384 }
 limits = { quota = 30, launches_per_minute = 10, shortages = [{ start = "25m", duration = "2m" }] }
 app_warmup = { duration = "60s", capacity = 0.5 }
+purchase = { reserved = 4, reserved_discount = 0.35, spot_share = 0.5, spot_discount = 0.7, spot_interruptions_per_hour = 0.5, spot_notice = "120s" }
 "#,
     ),
     (
