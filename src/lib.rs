@@ -19,17 +19,27 @@
 //!   full is dropped. Response time = wait + service.
 //! - **Fleet**: servers go `booting → ready → draining → terminated`. Booting servers are
 //!   paid but serve nothing; scale-in prefers booting, then idle servers; busy ones drain.
-//! - **Policies**: `fixed` (own servers: amortised capex + power + operations), `lease`
-//!   (IDC contract: term fees, setup fees, whole terms committed) and `autoscale` (cloud
-//!   instances billed per second with a minimum, under AWS target tracking, simple, step,
-//!   scheduled or predictive scaling, or the Kubernetes HPA). An autoscale group may mix
-//!   purchase options: a reserved / savings-plan commitment covering up to N running
+//! - **Policies**: `fixed` (own servers: amortised capex + power, optionally following
+//!   load, + operations; optionally a purchase rule that orders servers delivered weeks
+//!   later), `lease` (IDC contract: term fees, setup fees, whole terms committed;
+//!   optionally resized at each renewal from the term's peak, with notice) and `autoscale`
+//!   (cloud instances billed per second with a minimum, under AWS target tracking, simple,
+//!   step, scheduled or predictive scaling, or the Kubernetes HPA). An autoscale group may
+//!   mix purchase options: a reserved / savings-plan commitment covering up to N running
 //!   instances, and spot instances at a discount that the cloud interrupts (Poisson, with
-//!   a notice); their in-service requests are re-queued.
+//!   a notice); their in-service requests are re-queued. The cloud itself is modelled too:
+//!   boot times spread (lognormal), applications warm up, and quotas, launch-rate limits
+//!   and capacity shortages refuse launches, which are retried.
 //! - **Metrics**: paid slot-seconds − busy slot-seconds = idle slot-seconds, the capacity
-//!   you pay for and do not use; idle cost = total cost × idle fraction. Latency
+//!   you pay for and do not use; idle cost = total cost × idle fraction. Lost and late
+//!   traffic can be priced (`[service.penalty]`), giving an all-in cost to compare options
+//!   by; [`break_even`] finds the spike height at which their costs cross. Latency
 //!   percentiles come from HDR histograms. Conservation holds exactly:
 //!   `arrived = served + dropped + in_system_at_end`.
+//! - **Two fidelities**: every request as an event, or (`fidelity = "fluid"`, for months
+//!   and years) traffic and service integrated in steps with latency and losses from the
+//!   M/M/c/K queue ([`analytic::MMcK`]) per block; `provsim compare-fidelity` shows how far
+//!   apart they are on a scenario. Replications give Student-t confidence intervals.
 //!
 //! ## Example
 //!

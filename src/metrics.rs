@@ -1,6 +1,6 @@
 //! What a run measured, per policy: counters, latency histograms and the time series.
 //!
-//! The [`Recorder`] is fed by the model as requests arrive and finish; at each sample it
+//! The `Recorder` is fed by the model as requests arrive and finish; at each sample it
 //! closes an interval row, and at the end it becomes a [`Summary`]. Latency percentiles
 //! come from HDR histograms (3 significant digits overall, 2 per interval), so memory does
 //! not grow with the number of requests.
