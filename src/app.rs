@@ -229,7 +229,7 @@ pub struct BreakEvenRequest {
     pub from: f64,
     pub to: f64,
     pub steps: u32,
-    /// Output folder [default: `output/<name>-break-even`].
+    /// Output folder (default: `output/<name>-break-even`).
     pub out: Option<PathBuf>,
     pub seed: Option<u64>,
     pub fidelity: Option<FidelityChoice>,
