@@ -9,6 +9,8 @@
 //! - cloud instances: per second of life (boot included), rounded up to the billing
 //!   granularity, with a minimum per launch for instances terminated in the window.
 
+pub(crate) mod bandwidth;
+
 use crate::engine::{Time, to_seconds};
 #[cfg(test)]
 use crate::scenario::BillingPreset;
@@ -243,6 +245,7 @@ mod tests {
             price_per_server_term: 300.0,
             setup_fee_per_server: 60.0,
             renewal: None,
+            bandwidth: None,
         });
         let six_h = 6 * 3600 * SECOND;
         let charged = t.cost(0, 0, six_h, 0);

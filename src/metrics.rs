@@ -60,6 +60,10 @@ pub struct Summary {
     /// Requests in service on interrupted instances, restarted (or dropped when the
     /// queue had no room for them).
     pub requeued: u64,
+    /// Leases with a bandwidth commit: its share of `total_cost`, and the highest
+    /// monthly 95th-percentile rate (0 otherwise).
+    pub bandwidth_cost: f64,
+    pub bandwidth_p95_mbps: f64,
 }
 
 /// One row of the time series: one policy over one sample interval ending at `time_s`.
@@ -320,6 +324,8 @@ pub(crate) struct PolicyStats {
     pub option_costs: crate::fleet::OptionCosts,
     pub spot_interruptions: u64,
     pub requeued: u64,
+    pub bandwidth_cost: f64,
+    pub bandwidth_p95_mbps: f64,
 }
 
 impl PolicyStats {
@@ -369,6 +375,8 @@ impl PolicyStats {
             cost_spot: self.option_costs.spot,
             spot_interruptions: self.spot_interruptions,
             requeued: self.requeued,
+            bandwidth_cost: self.bandwidth_cost,
+            bandwidth_p95_mbps: self.bandwidth_p95_mbps,
         }
     }
 }
@@ -427,6 +435,8 @@ mod tests {
             option_costs: Default::default(),
             spot_interruptions: 0,
             requeued: 0,
+            bandwidth_cost: 0.0,
+            bandwidth_p95_mbps: 0.0,
             penalty: crate::scenario::Penalty {
                 per_dropped_request: 0.5,
                 per_slo_miss: 0.25,

@@ -303,6 +303,20 @@ pub struct LeaseSpec {
     pub setup_fee_per_server: f64,
     /// How the fleet is resized at each renewal, if at all.
     pub renewal: Option<Renewal>,
+    /// A bandwidth commit billed at the 95th percentile, if any.
+    pub bandwidth: Option<Bandwidth>,
+}
+
+/// A bandwidth commit billed at the monthly 95th percentile of 5-minute rates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bandwidth {
+    /// Bytes sent per request served (response size).
+    pub bytes_per_request: f64,
+    pub commit_mbps: f64,
+    /// USD per committed Mbps per month.
+    pub price_per_mbps: f64,
+    /// USD per Mbps per month above the commit.
+    pub overage_per_mbps: f64,
 }
 
 /// Resizing a lease at its renewals: `notice` before each term boundary the fleet for the
@@ -1281,6 +1295,8 @@ enum RawPolicy {
         setup_fee_per_server: f64,
         #[serde(default)]
         renewal: Option<RawRenewal>,
+        #[serde(default)]
+        bandwidth: Option<RawBandwidth>,
     },
     Autoscale {
         name: String,
@@ -1442,6 +1458,35 @@ struct RawPurchaseRule {
     lead_time: Duration,
     max_servers: Option<u64>,
     retire_below: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBandwidth {
+    bytes_per_request: f64,
+    #[serde(default)]
+    commit_mbps: f64,
+    #[serde(default)]
+    price_per_mbps: f64,
+    #[serde(default)]
+    overage_per_mbps: f64,
+}
+
+impl RawBandwidth {
+    fn check(self, c: &mut Checker<'_>, f: &str) -> Result<Bandwidth, ScenarioError> {
+        Ok(Bandwidth {
+            bytes_per_request: c.finite(
+                &format!("{f}.bytes_per_request"),
+                self.bytes_per_request,
+                "bytes per response, > 0 and at most 1e12",
+                self.bytes_per_request > 0.0 && self.bytes_per_request <= 1e12,
+            )?,
+            commit_mbps: c.non_negative(&format!("{f}.commit_mbps"), self.commit_mbps)?,
+            price_per_mbps: c.non_negative(&format!("{f}.price_per_mbps"), self.price_per_mbps)?,
+            overage_per_mbps: c
+                .non_negative(&format!("{f}.overage_per_mbps"), self.overage_per_mbps)?,
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -2114,6 +2159,7 @@ impl RawPolicy {
                 price_per_server_term,
                 setup_fee_per_server,
                 renewal,
+                bandwidth,
             } => {
                 let servers = c.fleet_size(&format!("{f}.servers"), servers, 1, slots)?;
                 let term = c.positive_time(&format!("{f}.term"), term)?;
@@ -2121,10 +2167,15 @@ impl RawPolicy {
                     None => None,
                     Some(r) => Some(r.check(c, &format!("{f}.renewal"), term, slots)?),
                 };
+                let bandwidth = match bandwidth {
+                    None => None,
+                    Some(b) => Some(b.check(c, &format!("{f}.bandwidth"))?),
+                };
                 let spec = LeaseSpec {
                     servers,
                     term,
                     renewal,
+                    bandwidth,
                     price_per_server_term: c.non_negative(
                         &format!("{f}.price_per_server_term"),
                         price_per_server_term,

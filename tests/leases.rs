@@ -4,12 +4,14 @@
 use provsim::scenario;
 use provsim::simulation::run_quiet;
 
-/// 16 busy slots (2 servers of 8) all the time on 4 leased servers; three terms.
-fn lease(
+/// 16 busy slots (2 servers of 8) all the time on 4 servers leased per `term`, with
+/// `rest` (more lease fields) appended; the policy's outcome, conservation checked.
+fn run_lease(
     fidelity: &str,
-    term: &str,
     horizon: &str,
-    notice: &str,
+    term: &str,
+    price: f64,
+    rest: &str,
 ) -> provsim::simulation::PolicyOutcome {
     let text = format!(
         r#"
@@ -26,9 +28,8 @@ name = "idc"
 type = "lease"
 servers = 4
 term = "{term}"
-price_per_server_term = 140.0
-setup_fee_per_server = 100.0
-renewal = {{ headroom = 1.25, notice = "{notice}", lead_time = "1h", min_servers = 2 }}
+price_per_server_term = {price:?}
+{rest}
 "#
     );
     let s = scenario::parse(&text, "lease.toml", "lease").expect("valid");
@@ -36,6 +37,19 @@ renewal = {{ headroom = 1.25, notice = "{notice}", lead_time = "1h", min_servers
     let sum = &out.summary;
     assert_eq!(sum.arrived, sum.served + sum.dropped + sum.in_system_at_end);
     out
+}
+
+/// Three terms with renewal, $140 a term and $100 setup.
+fn lease(
+    fidelity: &str,
+    term: &str,
+    horizon: &str,
+    notice: &str,
+) -> provsim::simulation::PolicyOutcome {
+    let renewal = format!(
+        "setup_fee_per_server = 100.0\nrenewal = {{ headroom = 1.25, notice = \"{notice}\", lead_time = \"1h\", min_servers = 2 }}"
+    );
+    run_lease(fidelity, horizon, term, 140.0, &renewal)
 }
 
 #[test]
@@ -120,5 +134,37 @@ renewal = { notice = "10d", lead_time = "15d" }
         (s.committed_cost - committed).abs() < 1e-6,
         "{}",
         s.committed_cost
+    );
+}
+
+#[test]
+fn bandwidth_is_billed_at_the_monthly_95th_percentile() {
+    let run = |fidelity: &str| {
+        let bandwidth = "bandwidth = { bytes_per_request = 250000.0, commit_mbps = 20.0, price_per_mbps = 2.0, overage_per_mbps = 3.0 }";
+        run_lease(fidelity, "10d", "30d", 0.0, bandwidth).summary
+    };
+    // 16 req/s × 250 kB × 8 = 32 Mbps, steady: a month bills 20 × $2 + 12 × $3 = $76;
+    // 10 days of a 30.44-day month are charged, the month is committed.
+    let fluid = run("fluid");
+    assert!(
+        (fluid.bandwidth_p95_mbps - 32.0).abs() < 1e-6,
+        "{}",
+        fluid.bandwidth_p95_mbps
+    );
+    let share = 10.0 / 30.44;
+    assert!(
+        (fluid.bandwidth_cost - 76.0 * share).abs() < 1e-6,
+        "{}",
+        fluid.bandwidth_cost
+    );
+    assert!((fluid.total_cost - 76.0 * share).abs() < 1e-6);
+    assert!((fluid.committed_cost - 76.0).abs() < 1e-6);
+    // Request level: 4800 requests per 5 minutes on average, Poisson (sd ≈ 69), so the
+    // 95th percentile sits about 1.645 sd above the mean: ≈ 32.8 Mbps.
+    let exact = run("request");
+    assert!(
+        (32.3..33.3).contains(&exact.bandwidth_p95_mbps),
+        "{}",
+        exact.bandwidth_p95_mbps
     );
 }

@@ -119,6 +119,7 @@ mod tests {
                 min_servers: 2,
                 max_servers: 20,
             }),
+            bandwidth: None,
         };
         let mut fleet = Fleet::new(8, Tariff::leased(&spec));
         for _ in 0..servers {

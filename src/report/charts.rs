@@ -1728,6 +1728,8 @@ mod tests {
             cost_spot: 0.0,
             spot_interruptions: 0,
             requeued: 0,
+            bandwidth_cost: 0.0,
+            bandwidth_p95_mbps: 0.0,
         }
     }
 

@@ -140,6 +140,11 @@ impl<'a> FluidModel<'a> {
                     self.rt.boot_done(id, now);
                 }
                 Event::RetryLaunches => self.rt.retry_launches(now),
+                Event::Traffic => {
+                    // The served count is booked per block: close it at the interval's end.
+                    self.close_block();
+                    self.rt.traffic(now);
+                }
                 Event::Delivery(servers) => self.rt.deliver(now, servers),
                 Event::WarmupDone(id) => {
                     self.rt.fleet.finish_warmup(id, now);

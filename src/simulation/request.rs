@@ -164,6 +164,7 @@ impl<'a> RequestModel<'a> {
                     self.rt.control(now, measured);
                 }
                 Event::RetryLaunches => self.rt.retry_launches(now),
+                Event::Traffic => self.rt.traffic(now),
                 Event::Sample => {
                     let busy = self.rt.fleet.busy_slots.integral(now);
                     self.rt.sample(now, busy, self.queue.len() as u64, progress);

@@ -2,6 +2,7 @@
 //! events (boots, control periods, samples, the end), and the recorder. A fidelity adds
 //! only how traffic meets capacity, and tells the runtime how much work was done.
 
+use crate::billing::bandwidth::{self, BandwidthMeter};
 use crate::engine::{Engine, Time, to_seconds};
 use crate::fleet::{Decision, Fleet, PurchaseBook, SpotMarket};
 use crate::metrics::{PolicyStats, Recorder, Sample, ratio};
@@ -32,6 +33,8 @@ pub(super) enum Event {
     WarmupDone(u32),
     /// Ordered servers arrive, ready.
     Delivery(u32),
+    /// A 5-minute bandwidth measurement (95th-percentile billing).
+    Traffic,
     Sample,
     End,
 }
@@ -64,6 +67,7 @@ pub(super) struct Runtime<'a> {
     pub engine: Engine<Event>,
     pub recorder: Recorder,
     provider: Provider,
+    bandwidth: Option<BandwidthMeter>,
     /// Application warmup: its length and the slots a warming server serves with.
     app_warmup: Option<(Time, u32)>,
     rate: RateFunction,
@@ -109,6 +113,10 @@ impl<'a> Runtime<'a> {
             engine: Engine::with_capacity(1024),
             recorder: Recorder::new(scenario.service.slo, scenario.horizon),
             provider: Provider::new(autoscale, seed),
+            bandwidth: match &spec.kind {
+                PolicyKind::Lease(l) => l.bandwidth.map(BandwidthMeter::new),
+                _ => None,
+            },
             app_warmup: autoscale.and_then(|a| a.app_warmup).map(|w| {
                 let slots = scenario.service.slots_per_server as f64 * w.capacity;
                 (w.duration, (slots.round() as u32).max(1))
@@ -162,6 +170,24 @@ impl<'a> Runtime<'a> {
         if let Some(period) = self.policy.control_period() {
             self.schedule_if_inside(period, Event::Control);
         }
+        if self.bandwidth.is_some() {
+            self.schedule_if_inside(bandwidth::SAMPLE, Event::Traffic);
+        }
+    }
+
+    /// A 5-minute bandwidth interval ended: its traffic is what was served in it.
+    pub fn traffic(&mut self, now: Time) {
+        if let Some(meter) = &mut self.bandwidth {
+            meter.sample(now, self.recorder.served);
+        }
+        self.schedule_if_inside(now + bandwidth::SAMPLE, Event::Traffic);
+    }
+
+    /// Bandwidth cost attributable to `[0, now)` and committed by `now`.
+    fn bandwidth_costs(&self, now: Time) -> (f64, f64) {
+        self.bandwidth
+            .as_ref()
+            .map_or((0.0, 0.0), |m| (m.cost(now), m.committed(now)))
     }
 
     pub fn schedule_if_inside(&mut self, at: Time, event: Event) {
@@ -303,7 +329,9 @@ impl<'a> Runtime<'a> {
             dropped,
             slo_misses,
             response_p99_s: p99,
-            cost_cumulative: self.fleet.cost(now) + self.fleet.load_cost(mark.busy),
+            cost_cumulative: self.fleet.cost(now)
+                + self.fleet.load_cost(mark.busy)
+                + self.bandwidth_costs(now).0,
         });
     }
 
@@ -316,14 +344,17 @@ impl<'a> Runtime<'a> {
         events: u64,
     ) -> PolicyOutcome {
         let h = self.scenario.horizon;
+        let (bandwidth_cost, bandwidth_committed) = self.bandwidth_costs(h);
         let stats = PolicyStats {
             horizon: h,
             slots_per_server: self.fleet.slots_per_server(),
             billed_server_seconds: self.fleet.billed_server_seconds(h),
             busy_slot_seconds: busy,
             // Power above idle is paid as used: committed when charged.
-            total_cost: self.fleet.cost(h) + self.fleet.load_cost(busy),
-            committed_cost: self.fleet.committed(h) + self.fleet.load_cost(busy),
+            total_cost: self.fleet.cost(h) + self.fleet.load_cost(busy) + bandwidth_cost,
+            committed_cost: self.fleet.committed(h)
+                + self.fleet.load_cost(busy)
+                + bandwidth_committed,
             in_system_at_end,
             in_system_seconds,
             paid_server_seconds: self.fleet.paid_servers.integral(h),
@@ -334,6 +365,8 @@ impl<'a> Runtime<'a> {
             option_costs: self.fleet.option_costs(h),
             spot_interruptions: self.spot_interruptions,
             requeued: self.requeued,
+            bandwidth_cost,
+            bandwidth_p95_mbps: self.bandwidth.as_ref().map_or(0.0, |m| m.peak_p95()),
         };
         let summary = stats.summary(&self.spec.name, self.spec.kind.type_name(), &self.recorder);
         PolicyOutcome {
