@@ -8,7 +8,7 @@
 //!   (plain target tracking; a plain owned fleet) and once with every later rule switched
 //!   on (several metrics, a schedule, boot-time spread, application warmup, provider
 //!   limits, reserved + spot instances with interruptions; load-following power and a
-//!   purchase rule). The ratio of each pair is what
+//!   purchase rule; lease renewal and a 95th-percentile bandwidth commit). The ratio of each pair is what
 //!   those rules cost per request.
 
 use std::hint::black_box;
@@ -157,7 +157,7 @@ ramp_down = "3m"
 factor = 3.0
 "#;
 
-const RULES: [(&str, &str); 4] = [
+const RULES: [(&str, &str); 6] = [
     (
         "cloud-foundation",
         r#"[[policy]]
@@ -206,6 +206,29 @@ type = "fixed"
 servers = 16
 cost = { capex_per_server = 2500.0, amortization = "4y", watts = 150.0, idle_watts = 60.0 }
 purchase = { threshold = 0.5, lookback = "1h", order = 2, lead_time = "1d" }
+"#,
+    ),
+    (
+        "lease-foundation",
+        r#"[[policy]]
+name = "idc"
+type = "lease"
+servers = 16
+term = "30d"
+price_per_server_term = 140.0
+"#,
+    ),
+    (
+        "lease-every-rule",
+        r#"[[policy]]
+name = "idc"
+type = "lease"
+servers = 16
+term = "30d"
+price_per_server_term = 140.0
+setup_fee_per_server = 100.0
+renewal = { notice = "10d", lead_time = "7d", min_servers = 8 }
+bandwidth = { bytes_per_request = 50000.0, commit_mbps = 100.0, price_per_mbps = 1.5, overage_per_mbps = 2.0 }
 "#,
     ),
 ];
