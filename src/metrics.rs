@@ -10,7 +10,7 @@ use hdrhistogram::Histogram;
 use crate::engine::{Time, to_seconds};
 
 /// One row of the summary: every metric of DESIGN.md §3 for one policy.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Summary {
     pub policy: String,
     pub policy_type: String,
@@ -130,8 +130,10 @@ struct Interval {
 }
 
 fn histogram(max: Time, sigfig: u8) -> Histogram<u64> {
-    // Fails only for bounds never passed here: low 1, high ≥ 2, sigfig ≤ 5.
-    Histogram::new_with_bounds(1, max.max(2), sigfig).expect("valid histogram bounds")
+    // hdrhistogram refuses only low < 1, high < 2·low, high > u64::MAX / 2 and sigfig > 5:
+    // the bounds are clamped into range and sigfig is 2 or 3 here, so this cannot fail.
+    Histogram::new_with_bounds(1, max.clamp(2, u64::MAX / 2), sigfig)
+        .expect("histogram bounds are clamped into range")
 }
 
 impl Recorder {

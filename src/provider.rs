@@ -76,6 +76,11 @@ impl Provider {
                 (boot, a.limits.clone())
             }
         };
+        Self::with(boot, limits)
+    }
+
+    /// A provider with a full launch bucket and nothing pending.
+    fn with(boot: BootTimes, limits: ProviderLimits) -> Provider {
         let tokens = limits.launches_per_minute.map_or(0.0, f64::from);
         Provider {
             boot,
@@ -177,24 +182,7 @@ mod tests {
     use super::*;
 
     fn provider(limits: ProviderLimits) -> Provider {
-        Provider {
-            boot: BootTimes::Constant(90 * SECOND),
-            limits,
-            tokens: 0.0,
-            refilled_at: 0,
-            pending: 0,
-            fresh: 0,
-            refused: 0,
-            retry_scheduled: false,
-        }
-        .with_full_bucket()
-    }
-
-    impl Provider {
-        fn with_full_bucket(mut self) -> Self {
-            self.tokens = self.limits.launches_per_minute.map_or(0.0, f64::from);
-            self
-        }
+        Provider::with(BootTimes::Constant(90 * SECOND), limits)
     }
 
     #[test]
@@ -254,10 +242,10 @@ mod tests {
     #[test]
     fn lognormal_boot_times_have_the_given_median_and_p95() {
         let d = LogNormal::new((90.0f64).ln(), (150.0f64 / 90.0).ln() / Z95).unwrap();
-        let mut p = Provider {
-            boot: BootTimes::LogNormal(d, Pcg64Mcg::seed_from_u64(1)),
-            ..provider(ProviderLimits::default())
-        };
+        let mut p = Provider::with(
+            BootTimes::LogNormal(d, Pcg64Mcg::seed_from_u64(1)),
+            ProviderLimits::default(),
+        );
         let mut draws: Vec<Time> = (0..20_001).map(|_| p.boot_time()).collect();
         draws.sort_unstable();
         let (median, p95) = (to_seconds(draws[10_000]), to_seconds(draws[19_000]));

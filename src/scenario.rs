@@ -1543,8 +1543,7 @@ impl RawRenewal {
         let min_servers = c.fleet_size(&format!("{f}.min_servers"), self.min_servers, 1, slots)?;
         let max_servers = c.fleet_size(
             &format!("{f}.max_servers"),
-            self.max_servers
-                .unwrap_or(MAX_SERVERS.min(MAX_POLICY_SLOTS / slots as u64)),
+            self.max_servers.unwrap_or(largest_fleet(slots)),
             min_servers as u64,
             slots,
         )?;
@@ -1556,6 +1555,12 @@ impl RawRenewal {
             max_servers,
         })
     }
+}
+
+/// The most servers of `slots` slots a policy may have (see [`MAX_POLICY_SLOTS`]): the
+/// default ceiling of rules that grow a fleet.
+fn largest_fleet(slots: u32) -> u64 {
+    MAX_SERVERS.min(MAX_POLICY_SLOTS / u64::from(slots.max(1)))
 }
 
 /// A week of hourly utilisation: long enough to see past one day's peak.
@@ -1592,8 +1597,7 @@ impl RawPurchaseRule {
         }
         let max_servers = c.fleet_size(
             &format!("{f}.max_servers"),
-            self.max_servers
-                .unwrap_or(MAX_SERVERS.min(MAX_POLICY_SLOTS / slots as u64)),
+            self.max_servers.unwrap_or(largest_fleet(slots)),
             servers as u64,
             slots,
         )?;

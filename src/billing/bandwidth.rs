@@ -17,8 +17,12 @@ pub(crate) const SAMPLE: Time = 300 * SECOND;
 pub(crate) struct BandwidthMeter {
     terms: Bandwidth,
     month: Time,
-    /// 5-minute rates (Mbps) of each month so far.
-    months: Vec<Vec<f64>>,
+    /// 5-minute rates (Mbps) of the current month.
+    current: Vec<f64>,
+    /// Bills of the months before it, worked out once when each closed.
+    closed: Vec<f64>,
+    /// The highest 95th percentile of the closed months.
+    closed_peak: f64,
     served_before: u64,
 }
 
@@ -27,7 +31,9 @@ impl BandwidthMeter {
         BandwidthMeter {
             terms,
             month: (MONTH_SECONDS * SECOND as f64) as Time,
-            months: Vec::new(),
+            current: Vec::new(),
+            closed: Vec::new(),
+            closed_peak: 0.0,
             served_before: 0,
         }
     }
@@ -39,28 +45,42 @@ impl BandwidthMeter {
         let mbps = delta as f64 * self.terms.bytes_per_request * 8.0 / to_seconds(SAMPLE) / 1e6;
         // The interval (now − 5 min, now] belongs to the month it started in.
         let month = (now.saturating_sub(1) / self.month) as usize;
-        if self.months.len() <= month {
-            self.months.resize(month + 1, Vec::new());
+        while self.closed.len() < month {
+            let p95 = Self::p95(&self.current);
+            self.closed.push(self.bill(p95));
+            self.closed_peak = self.closed_peak.max(p95);
+            self.current.clear();
         }
-        self.months[month].push(mbps);
+        self.current.push(mbps);
     }
 
-    /// The 95th percentile of `samples`: sorted, the highest 5 % dropped.
+    /// The 95th percentile of `samples`: the highest 5 % dropped, the next one.
     fn p95(samples: &[f64]) -> f64 {
         if samples.is_empty() {
             return 0.0;
         }
-        let mut sorted = samples.to_vec();
-        sorted.sort_by(f64::total_cmp);
-        let keep = (sorted.len() as f64 * 0.95).ceil() as usize;
-        sorted[keep.clamp(1, sorted.len()) - 1]
+        let keep = (samples.len() as f64 * 0.95).ceil() as usize;
+        let mut copy = samples.to_vec();
+        // A selection, not a sort: the month's bill is asked for at every sample.
+        *copy
+            .select_nth_unstable_by(keep.clamp(1, samples.len()) - 1, f64::total_cmp)
+            .1
     }
 
-    /// A month's bill from its samples so far.
-    fn bill(&self, samples: &[f64]) -> f64 {
+    /// A month's bill for a billable (95th-percentile) rate.
+    fn bill(&self, p95: f64) -> f64 {
         let t = &self.terms;
-        t.commit_mbps * t.price_per_mbps
-            + (Self::p95(samples) - t.commit_mbps).max(0.0) * t.overage_per_mbps
+        t.commit_mbps * t.price_per_mbps + (p95 - t.commit_mbps).max(0.0) * t.overage_per_mbps
+    }
+
+    /// The bill of month `m` as it stands: closed months' final bills, the current one's
+    /// from its samples so far, later ones (no samples yet) the commit alone.
+    fn bill_of(&self, m: usize) -> f64 {
+        match m.cmp(&self.closed.len()) {
+            std::cmp::Ordering::Less => self.closed[m],
+            std::cmp::Ordering::Equal => self.bill(Self::p95(&self.current)),
+            std::cmp::Ordering::Greater => self.bill(0.0),
+        }
     }
 
     /// Cost attributable to `[0, now)`: each month's bill × the share of it elapsed.
@@ -70,8 +90,7 @@ impl BandwidthMeter {
             .map(|m| {
                 let start = m as Time * self.month;
                 let inside = now.min(start + self.month) - start;
-                let samples = self.months.get(m).map_or(&[][..], Vec::as_slice);
-                self.bill(samples) * inside as f64 / self.month as f64
+                self.bill_of(m) * inside as f64 / self.month as f64
             })
             .sum()
     }
@@ -79,14 +98,12 @@ impl BandwidthMeter {
     /// Every month started by `now`, in full.
     pub(crate) fn committed(&self, now: Time) -> f64 {
         let months = now.div_ceil(self.month.max(1)).max(1) as usize;
-        (0..months)
-            .map(|m| self.bill(self.months.get(m).map_or(&[][..], Vec::as_slice)))
-            .sum()
+        (0..months).map(|m| self.bill_of(m)).sum()
     }
 
     /// The highest monthly 95th percentile so far, Mbps.
     pub(crate) fn peak_p95(&self) -> f64 {
-        self.months.iter().map(|m| Self::p95(m)).fold(0.0, f64::max)
+        self.closed_peak.max(Self::p95(&self.current))
     }
 }
 

@@ -14,12 +14,11 @@ use std::collections::VecDeque;
 
 use super::{Observation, Policy};
 use crate::billing::Tariff;
-use crate::engine::{SECOND, Time};
+use crate::engine::Time;
 use crate::fleet::{Decision, Fleet};
 use crate::scenario::FixedSpec;
 
-/// How often the owner looks at utilisation.
-const REVIEW: Time = 3600 * SECOND;
+use super::HOURLY_REVIEW as REVIEW;
 
 pub(crate) struct OwnServers {
     spec: FixedSpec,

@@ -12,12 +12,11 @@
 
 use super::{Observation, Policy};
 use crate::billing::Tariff;
-use crate::engine::{SECOND, Time};
+use crate::engine::Time;
 use crate::fleet::{Decision, Fleet};
 use crate::scenario::LeaseSpec;
 
-/// How often the tenant notes the load.
-const REVIEW: Time = 3600 * SECOND;
+use super::HOURLY_REVIEW as REVIEW;
 
 pub(crate) struct IdcLease {
     spec: LeaseSpec,
@@ -101,6 +100,7 @@ impl Policy for IdcLease {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::SECOND;
     use crate::policy::observed;
     use crate::scenario::Renewal;
 

@@ -12,6 +12,10 @@ use crate::engine::Time;
 use crate::fleet::{Decision, Fleet};
 use crate::scenario::{PolicyKind, PolicySpec, Purchase};
 
+/// How often owners and tenants look at their fleet's load (the purchase rule of `fixed`,
+/// the renewal rule of `lease`): hourly, as capacity reports usually are.
+pub(crate) const HOURLY_REVIEW: Time = 3600 * crate::engine::SECOND;
+
 /// What the model measured over the last control period.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Observation {

@@ -1096,6 +1096,21 @@ fn purchase_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
     )
 }
 
+/// p99 over time against the SLO (`slo` seconds), on a log axis when it spans ×10.
+fn p99_panel(lines: Vec<Line>, slo: f64) -> Panel {
+    Panel {
+        y_desc: "p99 response time (s)".into(),
+        y_fmt: fmt_tick,
+        lines,
+        refs: vec![RefLine {
+            y: slo,
+            label: format!("SLO {}", fmt_duration(slo)),
+        }],
+        log_if_ratio_over: Some(10.0),
+        empty_note: "no request completed".into(),
+    }
+}
+
 fn latency_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
     let slo = to_seconds(ctx.scenario.service.slo);
     let mut entries = policy_entries(ctx, name);
@@ -1103,17 +1118,7 @@ fn latency_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
         format!("SLO ({})", fmt_duration(slo)),
         Swatch::Dashed(SLO_COLOR, 2),
     ));
-    let latency = Panel {
-        y_desc: "p99 response time (s)".into(),
-        y_fmt: fmt_tick,
-        lines: policy_lines(ctx, Agg::Max, |s| s.response_p99_s),
-        refs: vec![RefLine {
-            y: slo,
-            label: format!("SLO {}", fmt_duration(slo)),
-        }],
-        log_if_ratio_over: Some(10.0),
-        empty_note: "no request completed".into(),
-    };
+    let latency = p99_panel(policy_lines(ctx, Agg::Max, |s| s.response_p99_s), slo);
     let drops = Panel {
         y_desc: format!("dropped (requests / {})", ctx.sample_every),
         y_fmt: fmt_tick,
@@ -1193,17 +1198,7 @@ fn strategies_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
         empty_note: "no samples".into(),
     };
     let slo = to_seconds(ctx.scenario.service.slo);
-    let latency = Panel {
-        y_desc: "p99 response time (s)".into(),
-        y_fmt: fmt_tick,
-        lines: lines_of(|s| s.response_p99_s, Agg::Max),
-        refs: vec![RefLine {
-            y: slo,
-            label: format!("SLO {}", fmt_duration(slo)),
-        }],
-        log_if_ratio_over: Some(10.0),
-        empty_note: "no request completed".into(),
-    };
+    let latency = p99_panel(lines_of(|s| s.response_p99_s, Agg::Max), slo);
     time_figure(
         path,
         ctx,

@@ -47,6 +47,14 @@ struct Block {
     backlogged: u64,
 }
 
+impl Block {
+    /// Busy share of the slots over the block so far, if any slot served.
+    fn utilisation(&self, mean_service: f64) -> Option<f64> {
+        (self.slot_seconds > 0.0)
+            .then(|| (self.served as f64 * mean_service / self.slot_seconds).min(1.0))
+    }
+}
+
 pub(crate) struct FluidModel<'a> {
     rt: Runtime<'a>,
     rate: &'a RateTable,
@@ -226,9 +234,8 @@ impl<'a> FluidModel<'a> {
         } else {
             0.0
         };
-        let mut backlog = waiting - served;
-        let dropped = backlog.saturating_sub(self.queue_limit) + blocked;
-        backlog -= dropped - blocked;
+        let backlog = (waiting - served).min(self.queue_limit);
+        let dropped = waiting - served - backlog + blocked;
         self.backlog = backlog;
         // The backlog at the step's end stands for the step: the fluid queue grows and
         // drains within it. (Mostly zero: skip the float work then.)
@@ -259,8 +266,8 @@ impl<'a> FluidModel<'a> {
 
     fn close_block(&mut self) {
         let b = std::mem::take(&mut self.block);
-        if b.slot_seconds > 0.0 {
-            self.last_utilisation = (b.served as f64 * self.mean_service / b.slot_seconds).min(1.0);
+        if let Some(u) = b.utilisation(self.mean_service) {
+            self.last_utilisation = u;
         }
         let r = &mut self.rt.recorder;
         r.add_arrivals(b.arrivals);
@@ -290,11 +297,9 @@ impl<'a> FluidModel<'a> {
             return;
         }
         let b = &mut self.block;
-        let utilisation = if b.slot_seconds > 0.0 {
-            (b.served as f64 * self.mean_service / b.slot_seconds).min(1.0)
-        } else {
-            self.last_utilisation
-        };
+        let utilisation = b
+            .utilisation(self.mean_service)
+            .unwrap_or(self.last_utilisation);
         let lost = (utilisation * self.rt.fleet.slots_per_server() as f64).round() as u64;
         let from_block = lost.min(b.served);
         b.served -= from_block;
