@@ -64,6 +64,13 @@ pub struct Summary {
     /// monthly 95th-percentile rate (0 otherwise).
     pub bandwidth_cost: f64,
     pub bandwidth_p95_mbps: f64,
+    /// Hybrids: `total_cost` split into the base (own or leased servers, their power
+    /// and bandwidth), the burst (cloud instances) and the egress of responses served
+    /// from the cloud; and the requests the burst served. 0 for other policies.
+    pub base_cost: f64,
+    pub burst_cost: f64,
+    pub egress_cost: f64,
+    pub served_by_burst: u64,
 }
 
 /// One row of the time series: one policy over one sample interval ending at `time_s`.
@@ -88,6 +95,9 @@ pub struct Sample {
     pub servers_on_demand: u32,
     pub servers_reserved: u32,
     pub servers_spot: u32,
+    /// A hybrid's cloud instances paid for (booting, ready, draining) at the end of the
+    /// interval; they are also counted in `servers_*` above. 0 for other policies.
+    pub servers_burst: u32,
     /// Mean busy slots over the interval.
     pub busy_slots: f64,
     /// Mean paid-but-idle slots over the interval (booting servers' slots included).
@@ -328,6 +338,17 @@ pub(crate) struct PolicyStats {
     pub requeued: u64,
     pub bandwidth_cost: f64,
     pub bandwidth_p95_mbps: f64,
+    /// A hybrid's costs by side, if the policy is one.
+    pub hybrid: Option<HybridSplit>,
+}
+
+/// What a hybrid's two sides cost, and what its burst served.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct HybridSplit {
+    pub base_cost: f64,
+    pub burst_cost: f64,
+    pub egress_cost: f64,
+    pub served_burst: u64,
 }
 
 impl PolicyStats {
@@ -379,6 +400,10 @@ impl PolicyStats {
             requeued: self.requeued,
             bandwidth_cost: self.bandwidth_cost,
             bandwidth_p95_mbps: self.bandwidth_p95_mbps,
+            base_cost: self.hybrid.map_or(0.0, |h| h.base_cost),
+            burst_cost: self.hybrid.map_or(0.0, |h| h.burst_cost),
+            egress_cost: self.hybrid.map_or(0.0, |h| h.egress_cost),
+            served_by_burst: self.hybrid.map_or(0, |h| h.served_burst),
         }
     }
 }
@@ -439,6 +464,7 @@ mod tests {
             requeued: 0,
             bandwidth_cost: 0.0,
             bandwidth_p95_mbps: 0.0,
+            hybrid: None,
             penalty: crate::scenario::Penalty {
                 per_dropped_request: 0.5,
                 per_slo_miss: 0.25,

@@ -248,6 +248,7 @@ pub enum PolicyKind {
     Fixed(FixedSpec),
     Lease(LeaseSpec),
     Autoscale(AutoscaleSpec),
+    Hybrid(HybridSpec),
 }
 
 impl PolicyKind {
@@ -257,7 +258,47 @@ impl PolicyKind {
             PolicyKind::Fixed(_) => "fixed",
             PolicyKind::Lease(_) => "lease",
             PolicyKind::Autoscale(_) => "autoscale",
+            PolicyKind::Hybrid(_) => "hybrid",
         }
+    }
+
+    /// The autoscaling group of this policy: itself, or a hybrid's burst.
+    pub fn cloud(&self) -> Option<&AutoscaleSpec> {
+        match self {
+            PolicyKind::Autoscale(a) => Some(a),
+            PolicyKind::Hybrid(h) => Some(&h.burst),
+            _ => None,
+        }
+    }
+}
+
+/// Cloud bursting: own or leased servers (`base`, a `fixed` or `lease` policy) take the
+/// traffic first; what finds them full overflows to cloud instances (`burst`, an
+/// `autoscale` group). The burst group scales the hybrid as one fleet: it measures
+/// utilisation (or request rate, queue) over base and burst together and counts the
+/// base's ready servers as capacity it cannot remove; its `min` and `max` bound the
+/// cloud instances alone, so `min = 0` is allowed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HybridSpec {
+    /// A [`PolicyKind::Fixed`] or [`PolicyKind::Lease`].
+    pub base: Box<PolicyKind>,
+    pub burst: AutoscaleSpec,
+    /// What leaving the cloud costs per request served there.
+    pub egress: Egress,
+}
+
+/// Data egress of responses served from the cloud (AWS to the internet: $0.09/GB for
+/// the first 10 TB a month).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Egress {
+    pub bytes_per_request: f64,
+    pub price_per_gb: f64,
+}
+
+impl Egress {
+    /// USD per request served from the cloud.
+    pub fn per_request(&self) -> f64 {
+        self.bytes_per_request * self.price_per_gb / 1e9
     }
 }
 
@@ -788,7 +829,17 @@ fn blame(
 ) -> Option<(String, usize)> {
     if let Some(rest) = message.strip_prefix("missing field `") {
         let key = rest.split('`').next()?;
-        return (!table.contains_key(key)).then(|| (path.concat(), table_offset));
+        if !table.contains_key(key) {
+            return Some((path.concat(), table_offset));
+        }
+        // The table has it: serde reports a sub-table under its `[header]` (a hybrid's
+        // `[policy.burst]`) at the enclosing table, so blame the first one that lacks it.
+        return table.iter().find_map(|(name, item)| {
+            let sub = item.as_table().filter(|t| !t.contains_key(key))?;
+            let at = sub.span().map_or(table_offset, |s| s.start);
+            push_key(path, name);
+            Some((path.concat(), at))
+        });
     }
     let wanted = Culprit::of(message)?;
     find_culprit(table, &wanted, path).map(|at| (path.concat(), at))
@@ -1279,14 +1330,18 @@ fn default_interpolate() -> Interpolate {
 #[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
 enum RawPolicy {
     Fixed {
-        name: String,
+        // Optional here so a hybrid's base and burst can go without; a policy of its own
+        // must have one (see `RawPolicy::check`).
+        #[serde(default)]
+        name: Option<String>,
         servers: u64,
         cost: RawFixedCost,
         #[serde(default)]
         purchase: Option<RawPurchaseRule>,
     },
     Lease {
-        name: String,
+        #[serde(default)]
+        name: Option<String>,
         servers: u64,
         #[serde(with = "humantime_serde")]
         term: Duration,
@@ -1299,7 +1354,8 @@ enum RawPolicy {
         bandwidth: Option<RawBandwidth>,
     },
     Autoscale {
-        name: String,
+        #[serde(default)]
+        name: Option<String>,
         min: u64,
         max: u64,
         initial: Option<u64>,
@@ -1318,6 +1374,29 @@ enum RawPolicy {
         // Boxed: most policies have none, and the enum stays small.
         purchase: Option<Box<RawPurchase>>,
     },
+    Hybrid {
+        #[serde(default)]
+        name: Option<String>,
+        base: Box<RawPolicy>,
+        burst: Box<RawPolicy>,
+        #[serde(default)]
+        egress: Option<RawEgress>,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEgress {
+    bytes_per_request: f64,
+    price_per_gb: f64,
+}
+
+/// Where a policy block stands: a policy of its own, or one side of a hybrid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Alone,
+    Base,
+    Burst,
 }
 
 #[derive(Deserialize)]
@@ -2109,6 +2188,66 @@ impl RawPolicy {
         horizon: Time,
     ) -> Result<PolicySpec, ScenarioError> {
         let f = format!("policy[{i}]");
+        let (name, kind) = self.check_block(c, &f, slots, horizon, Role::Alone)?;
+        let Some(name) = name else {
+            return Err(c.error(&f, "missing field `name`: every policy needs a name"));
+        };
+        if name.trim().is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+            return Err(c.error(
+                &format!("{f}.name"),
+                format!("expected a short printable name, got {name:?}"),
+            ));
+        }
+        Ok(PolicySpec { name, kind })
+    }
+
+    /// The `type` string of the block.
+    fn type_name(&self) -> &'static str {
+        match self {
+            RawPolicy::Fixed { .. } => "fixed",
+            RawPolicy::Lease { .. } => "lease",
+            RawPolicy::Autoscale { .. } => "autoscale",
+            RawPolicy::Hybrid { .. } => "hybrid",
+        }
+    }
+
+    /// Checks a policy block at field path `f`, in its `role`; returns its name (if it
+    /// has one) and what it is.
+    fn check_block(
+        self,
+        c: &mut Checker<'_>,
+        f: &str,
+        slots: u32,
+        horizon: Time,
+        role: Role,
+    ) -> Result<(Option<String>, PolicyKind), ScenarioError> {
+        let wanted = match role {
+            Role::Alone => None,
+            Role::Base => Some((
+                "fixed",
+                "lease",
+                "the base of a hybrid is own servers or a lease",
+            )),
+            Role::Burst => Some((
+                "autoscale",
+                "autoscale",
+                "a hybrid bursts into a cloud autoscaling group",
+            )),
+        };
+        if let Some((a, b, why)) = wanted {
+            let got = self.type_name();
+            if got != a && got != b {
+                let expected = if a == b {
+                    format!("\"{a}\"")
+                } else {
+                    format!("\"{a}\" or \"{b}\"")
+                };
+                return Err(c.error(
+                    &format!("{f}.type"),
+                    format!("{why}: expected {expected}, got \"{got}\""),
+                ));
+            }
+        }
         let (name, kind) = match self {
             RawPolicy::Fixed {
                 name,
@@ -2206,13 +2345,19 @@ impl RawPolicy {
                 let max = c.fleet_size(&format!("{f}.max"), max, 1, slots)?;
                 // Utilisation is measured on ready servers: with none there is nothing to
                 // measure, so (as on AWS) target tracking could never scale out again.
-                if min == 0 {
+                // A hybrid's burst measures base and burst together, so it may start empty.
+                if min == 0 && role != Role::Burst {
                     return Err(c.error(
                         &format!("{f}.min"),
                         "target tracking on utilisation cannot scale out from zero servers (with none ready there is no utilisation to measure, as on AWS); use min ≥ 1",
                     ));
                 }
-                let min = c.count(&format!("{f}.min"), min, 1, MAX_SERVERS)?;
+                let min = c.count(
+                    &format!("{f}.min"),
+                    min,
+                    u64::from(role != Role::Burst),
+                    MAX_SERVERS,
+                )?;
                 if min > max {
                     return Err(c.error(
                         &format!("{f}.min"),
@@ -2229,7 +2374,7 @@ impl RawPolicy {
                     ));
                 }
                 let scaling = scaling.check(c, &format!("{f}.scaling"), max, false)?;
-                let schedule = check_schedule(c, &f, schedule, slots)?;
+                let schedule = check_schedule(c, f, schedule, slots)?;
                 if matches!(scaling, Scaling::Scheduled { .. }) && schedule.is_empty() {
                     return Err(c.error(
                         &format!("{f}.scaling"),
@@ -2318,14 +2463,53 @@ impl RawPolicy {
                 };
                 (name, PolicyKind::Autoscale(spec))
             }
+            RawPolicy::Hybrid {
+                name,
+                base,
+                burst,
+                egress,
+            } => {
+                if role != Role::Alone {
+                    return Err(c.error(
+                        &format!("{f}.type"),
+                        "a hybrid's base or burst cannot itself be a hybrid",
+                    ));
+                }
+                let (_, base) =
+                    base.check_block(c, &format!("{f}.base"), slots, horizon, Role::Base)?;
+                let (_, burst) =
+                    burst.check_block(c, &format!("{f}.burst"), slots, horizon, Role::Burst)?;
+                let PolicyKind::Autoscale(burst) = burst else {
+                    return Err(c.error(&format!("{f}.burst.type"), "expected \"autoscale\""));
+                };
+                let egress = match egress {
+                    None => Egress::default(),
+                    Some(e) => Egress {
+                        bytes_per_request: c.finite(
+                            &format!("{f}.egress.bytes_per_request"),
+                            e.bytes_per_request,
+                            "bytes per response, from 0 to 1e12",
+                            (0.0..=1e12).contains(&e.bytes_per_request),
+                        )?,
+                        price_per_gb: c
+                            .non_negative(&format!("{f}.egress.price_per_gb"), e.price_per_gb)?,
+                    },
+                };
+                let spec = HybridSpec {
+                    base: Box::new(base),
+                    burst,
+                    egress,
+                };
+                (name, PolicyKind::Hybrid(spec))
+            }
         };
-        if name.trim().is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+        if role != Role::Alone && name.is_some() {
             return Err(c.error(
                 &format!("{f}.name"),
-                format!("expected a short printable name, got {name:?}"),
+                "a hybrid's base and burst go by the hybrid's name; remove this one",
             ));
         }
-        Ok(PolicySpec { name, kind })
+        Ok((name, kind))
     }
 }
 

@@ -358,6 +358,15 @@ fn is_small(s: &Scenario) -> bool {
             PolicyKind::Autoscale(a) => {
                 u64::from(a.max) * slots <= 100_000 && per(a.scaling.period()) <= 10_000
             }
+            PolicyKind::Hybrid(h) => {
+                let base = match &*h.base {
+                    PolicyKind::Fixed(f) => f.servers,
+                    PolicyKind::Lease(l) => l.servers,
+                    _ => 0,
+                };
+                u64::from(base + h.burst.max) * slots <= 100_000
+                    && per(h.burst.scaling.period()) <= 10_000
+            }
         })
 }
 

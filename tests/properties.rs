@@ -1158,10 +1158,8 @@ fn check_series(
         .policies
         .iter()
         .find(|p| p.name == s.policy)
-        .and_then(|p| match &p.kind {
-            PolicyKind::Autoscale(a) => Some(a),
-            _ => None,
-        });
+        .and_then(|p| p.kind.cloud());
+    let hybrid = s.policy_type == "hybrid";
     let reserved = autoscale.map_or(0, |a| a.purchase.reserved);
     if reserved == 0 {
         check!(
@@ -1183,9 +1181,14 @@ fn check_series(
     }
     if let Some(a) = autoscale {
         for (i, x) in series.iter().enumerate() {
+            // A hybrid's options count its cloud instances only.
+            let running = if hybrid {
+                x.servers_burst
+            } else {
+                x.servers_booting + x.servers_ready + x.servers_draining
+            };
             check!(
-                x.servers_on_demand + x.servers_reserved + x.servers_spot
-                    == x.servers_booting + x.servers_ready + x.servers_draining
+                x.servers_on_demand + x.servers_reserved + x.servers_spot == running
                     && x.servers_reserved <= reserved,
                 ctx,
                 "sample {i}: on-demand {} + reserved {} + spot {} != running instances (reserved ≤ {reserved})",
@@ -1239,7 +1242,7 @@ fn check_policy(
             let servers = match kind {
                 PolicyKind::Fixed(f) => f.servers,
                 PolicyKind::Lease(l) => l.servers,
-                PolicyKind::Autoscale(_) => unreachable!(),
+                _ => unreachable!(),
             };
             check!(
                 close(s.billed_server_seconds, servers as f64 * horizon_s, 1e-6),
@@ -1266,6 +1269,43 @@ fn check_policy(
             }
         }
         PolicyKind::Autoscale(_) => {}
+        PolicyKind::Hybrid(h) => {
+            check!(
+                close(
+                    s.total_cost,
+                    s.base_cost + s.burst_cost + s.egress_cost,
+                    1e-9
+                ),
+                ctx,
+                "hybrid cost {} != base {} + burst {} + egress {}",
+                s.total_cost,
+                s.base_cost,
+                s.burst_cost,
+                s.egress_cost
+            );
+            check!(
+                s.served_by_burst <= s.served
+                    && close(
+                        s.egress_cost,
+                        s.served_by_burst as f64 * h.egress.per_request(),
+                        1e-9
+                    ),
+                ctx,
+                "burst served {} of {}, egress {}",
+                s.served_by_burst,
+                s.served,
+                s.egress_cost
+            );
+            for (i, x) in series.iter().enumerate() {
+                check!(
+                    x.servers_burst <= h.burst.max + x.servers_draining,
+                    ctx,
+                    "sample {i}: {} burst servers above max {}",
+                    x.servers_burst,
+                    h.burst.max
+                );
+            }
+        }
     }
     match kind {
         PolicyKind::Fixed(f) => {
@@ -1313,6 +1353,16 @@ fn check_policy(
                 ctx,
                 "lease committed {} != {committed} ({terms} terms)",
                 s.committed_cost
+            );
+        }
+        PolicyKind::Hybrid(_) => {
+            // The burst's bill is the sum of its purchase options.
+            let parts = s.cost_on_demand + s.cost_reserved + s.cost_spot;
+            check!(
+                close(s.burst_cost, parts, 1e-9),
+                ctx,
+                "burst cost {} != on-demand + reserved + spot {parts}",
+                s.burst_cost
             );
         }
         PolicyKind::Autoscale(a) => {

@@ -105,8 +105,8 @@ pub(crate) struct Autoscaler {
     schedule: scheduled::Schedule,
     /// Current (min, max): the spec's, as scheduled actions changed them.
     limits: scheduled::Limits,
-    /// End of the last control period and ∫ serving slots dt up to it.
-    last: (Time, f64),
+    /// End of the last control period.
+    last: Time,
 }
 
 /// The strategy `scaling` names (a predictive one wraps its reactive strategy).
@@ -134,7 +134,7 @@ impl Autoscaler {
                 max: spec.max,
             },
             spec,
-            last: (0, 0.0),
+            last: 0,
         }
     }
 }
@@ -156,26 +156,30 @@ impl Policy for Autoscaler {
         } else {
             fleet.ready_past_warmup(now, warmup)
         };
-        // The runtime measured utilisation against these serving slot-seconds.
-        let serving = fleet.serving_slots.integral(now);
-        let (since, serving_before) = std::mem::replace(&mut self.last, (now, serving));
+        let since = std::mem::replace(&mut self.last, now);
         let length = crate::engine::to_seconds(now.saturating_sub(since));
         let slots = fleet.slots_per_server() as f64;
         let per_second = |x: f64| if length > 0.0 { x / length } else { 0.0 };
-        let busy_servers = per_second(seen.utilization * (serving - serving_before)) / slots;
-        let desired = self.schedule.advance(now, &mut self.limits);
+        let busy_servers = per_second(seen.utilization * seen.serving_slot_seconds) / slots;
+        // A hybrid's burst sizes base + burst as one fleet; the base is capacity it has
+        // but cannot remove, so it is added to what it counts and to its limits.
+        let base = seen.base_ready;
+        let desired = self
+            .schedule
+            .advance(now, &mut self.limits)
+            .map(|d| d.saturating_add(base));
         let view = View {
             now,
             utilization: seen.utilization,
             arrival_rate: per_second(seen.arrivals as f64),
             queue: per_second(seen.queue_seconds),
             busy_servers,
-            ready: counts.ready,
+            ready: counts.ready + base,
             // Pending launches are capacity asked for: counted so it is not asked twice.
             booting: counts.booting + seen.pending_launches,
-            past_warmup,
-            min: self.limits.min,
-            max: self.limits.max,
+            past_warmup: past_warmup + base,
+            min: self.limits.min.saturating_add(base),
+            max: self.limits.max.saturating_add(base),
         };
         // The strategy runs every period, so its streaks and windows stay current even
         // when a scheduled action overrides its answer.

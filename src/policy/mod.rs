@@ -10,7 +10,7 @@ mod lease;
 use crate::billing::Tariff;
 use crate::engine::Time;
 use crate::fleet::{Decision, Fleet};
-use crate::scenario::{PolicyKind, PolicySpec, Purchase};
+use crate::scenario::{PolicyKind, Purchase};
 
 /// How often owners and tenants look at their fleet's load (the purchase rule of `fixed`,
 /// the renewal rule of `lease`): hourly, as capacity reports usually are.
@@ -22,6 +22,11 @@ pub(crate) struct Observation {
     /// Busy slot-seconds ÷ slot-seconds of ready and draining servers over the period
     /// (0 when no server could serve).
     pub utilization: f64,
+    /// The denominator of `utilization`: slot-seconds of ready and draining servers.
+    pub serving_slot_seconds: f64,
+    /// A hybrid's burst: ready servers of the base it bursts over, whose load
+    /// `utilization` includes (0 otherwise).
+    pub base_ready: u32,
     /// Launches asked for that the provider has not granted yet (quota, rate limit,
     /// capacity shortage): capacity already requested, like booting servers.
     pub pending_launches: u32,
@@ -56,17 +61,21 @@ pub(crate) trait Policy: Send {
 pub(crate) fn observed(utilization: f64) -> Observation {
     Observation {
         utilization,
+        serving_slot_seconds: 0.0,
+        base_ready: 0,
         pending_launches: 0,
         arrivals: 0,
         queue_seconds: 0.0,
     }
 }
 
-/// Builds the policy a scenario names.
-pub(crate) fn build(spec: &PolicySpec) -> Box<dyn Policy> {
-    match &spec.kind {
+/// Builds the policy that runs one fleet: a hybrid's sides are built one by one (see
+/// `simulation/runtime.rs`), so a hybrid itself runs its base.
+pub(crate) fn build(kind: &PolicyKind) -> Box<dyn Policy> {
+    match kind {
         PolicyKind::Fixed(f) => Box::new(fixed::OwnServers::new(f.clone())),
         PolicyKind::Lease(l) => Box::new(lease::IdcLease::new(l.clone())),
         PolicyKind::Autoscale(a) => Box::new(autoscale::Autoscaler::new(a.clone())),
+        PolicyKind::Hybrid(h) => build(&h.base),
     }
 }

@@ -1725,6 +1725,7 @@ mod tests {
             requeued: 0,
             bandwidth_cost: 0.0,
             bandwidth_p95_mbps: 0.0,
+            ..Summary::default()
         }
     }
 
@@ -1745,6 +1746,7 @@ mod tests {
                     servers_on_demand: 0,
                     servers_reserved: 0,
                     servers_spot: 0,
+                    servers_burst: 0,
                     busy_slots: load * 0.1,
                     idle_slots: 80.0 - load * 0.1 * scale,
                     capacity_rate: 800.0 * scale,

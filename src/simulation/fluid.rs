@@ -22,18 +22,28 @@ use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 use rand_pcg::Pcg64Mcg;
 
-use crate::analytic::MMcK;
+use crate::analytic::{MMcK, erlang_b};
 use crate::engine::Time;
 use crate::scenario::{PolicySpec, Scenario};
 use crate::workload::RateTable;
 
 use super::PolicyOutcome;
-use super::runtime::{Event, Measured, Runtime};
+use super::runtime::{Busy, Event, Measured, Runtime, Side};
 use latency::LatencyBook;
 
 /// Length of a latency block: long enough to amortise the queueing formulas, short
 /// enough to follow a spike's ramp.
 const BLOCK: f64 = 60.0;
+
+/// The control-period bookkeeping behind [`FluidModel::observed_busy`], per side.
+#[derive(Debug, Default, Clone, Copy)]
+struct Observer {
+    /// Noise added so far to the busy integral the policy sees.
+    offset: f64,
+    busy: f64,
+    serving: f64,
+    at: Time,
+}
 
 /// Sums over the current latency block.
 #[derive(Debug, Default, Clone, Copy)]
@@ -89,10 +99,13 @@ pub(crate) struct FluidModel<'a> {
     last_utilisation: f64,
     /// Sampling noise of the autoscaler's observations (see `observed_busy`).
     noise: Pcg64Mcg,
-    observed_offset: f64,
-    last_control_busy: f64,
-    last_control_serving: f64,
-    last_control_at: Time,
+    /// What the base's and the burst's policies saw at their last control instants.
+    observers: [Observer; 2],
+    /// A hybrid: ∫ busy slots dt of the burst fleet (the rest of `busy` is the base's),
+    /// and the share of the work that overflows the base for the current capacity and λ.
+    burst_busy: f64,
+    overflow: f64,
+    overflow_cache: HashMap<(u32, u32), f64>,
 }
 
 impl<'a> FluidModel<'a> {
@@ -132,10 +145,10 @@ impl<'a> FluidModel<'a> {
             steps: 0,
             last_utilisation: 0.0,
             noise: Pcg64Mcg::seed_from_u64(seed ^ 0x0B5E_7FED),
-            observed_offset: 0.0,
-            last_control_busy: 0.0,
-            last_control_serving: 0.0,
-            last_control_at: 0,
+            observers: [Observer::default(); 2],
+            burst_busy: 0.0,
+            overflow: 0.0,
+            overflow_cache: HashMap::new(),
         }
     }
 
@@ -144,54 +157,68 @@ impl<'a> FluidModel<'a> {
         while let Some((now, event)) = self.rt.engine.pop() {
             self.integrate_until(now);
             match event {
-                Event::BootDone(id) => {
-                    self.rt.boot_done(id, now);
+                Event::BootDone(server) => {
+                    self.rt.boot_done(server, now);
                 }
-                Event::RetryLaunches => self.rt.retry_launches(now),
+                Event::RetryLaunches(side) => self.rt.retry_launches(now, side),
                 Event::Traffic => {
                     // The served count is booked per block: close it at the interval's end.
                     self.close_block();
                     self.rt.traffic(now);
                 }
-                Event::Delivery(servers) => self.rt.deliver(now, servers),
-                Event::WarmupDone(id) => {
-                    self.rt.fleet.finish_warmup(id, now);
+                Event::Delivery(side, servers) => self.rt.deliver(now, side, servers),
+                Event::WarmupDone(server) => {
+                    self.rt.finish_warmup(server, now);
                 }
-                Event::SpotNotice(id) => self.rt.spot_notice(now, id),
-                Event::SpotGone(id) => self.on_spot_gone(now, id),
-                Event::Control => {
+                Event::SpotNotice(server) => self.rt.spot_notice(now, server),
+                Event::SpotGone(server) => self.on_spot_gone(now, server),
+                Event::Control(side) => {
                     let measured = Measured {
-                        busy: self.observed_busy(now),
+                        busy: self.observed_busy(now, side),
                         arrivals: self.arrivals_so_far,
                         queue_seconds: self.queue_seconds,
                     };
-                    self.rt.control(now, measured);
+                    self.rt.control(now, side, measured);
                 }
                 Event::Sample => {
                     self.close_interval();
-                    self.rt.sample(now, self.busy, self.backlog, progress);
+                    self.rt
+                        .sample(now, self.split_busy(), self.backlog, progress);
                 }
                 Event::End => {
                     self.close_interval();
-                    self.rt.end(now, self.busy, self.backlog, progress);
+                    self.rt.end(now, self.split_busy(), self.backlog, progress);
                     break;
                 }
                 // The fluid model schedules no per-request events.
                 Event::Arrival | Event::Departure { .. } => {}
             }
         }
-        let (busy, backlog, in_system, steps) =
-            (self.busy, self.backlog, self.in_system_seconds, self.steps);
+        let (busy, backlog, in_system, steps) = (
+            self.split_busy(),
+            self.backlog,
+            self.in_system_seconds,
+            self.steps,
+        );
         self.rt.finish(busy, backlog, in_system, steps)
+    }
+
+    /// The busy integral of each fleet.
+    fn split_busy(&self) -> Busy {
+        Busy {
+            base: self.busy - self.burst_busy,
+            burst: self.burst_busy,
+        }
     }
 
     /// Integrates traffic and service from `self.t` to `until`, step by step; a step is
     /// cut short where `until` (an event) falls inside it. Capacity is constant between
     /// events, and λ within a table cell, so both are looked up once, not every step.
     fn integrate_until(&mut self, until: Time) {
-        let slots = self.rt.fleet.serving_slots.value() as f64;
+        let slots = self.rt.serving_slots() as f64;
         let service_rate = slots / self.mean_service;
         self.blocking = self.stationary_blocking(slots, self.lambda);
+        self.overflow = self.overflow_share(self.lambda);
         while self.t < until {
             if self.t >= self.next_boundary {
                 self.next_boundary += self.step;
@@ -199,6 +226,7 @@ impl<'a> FluidModel<'a> {
             if self.t >= self.cell_end {
                 (self.lambda, self.cell_end) = self.rate.cell(self.t);
                 self.blocking = self.stationary_blocking(slots, self.lambda);
+                self.overflow = self.overflow_share(self.lambda);
             }
             let end = self.next_boundary.min(until).min(self.cell_end);
             self.advance(end - self.t, slots, service_rate);
@@ -242,7 +270,11 @@ impl<'a> FluidModel<'a> {
         if backlog > 0 {
             self.queue_seconds += backlog as f64 * dt;
         }
-        self.busy += (served as f64 * self.mean_service).min(slots * dt);
+        let work = (served as f64 * self.mean_service).min(slots * dt);
+        self.busy += work;
+        if self.overflow > 0.0 {
+            self.burst_busy += self.burst_work(work, dt);
+        }
 
         let b = &mut self.block;
         b.seconds += dt;
@@ -273,6 +305,11 @@ impl<'a> FluidModel<'a> {
         r.add_arrivals(b.arrivals);
         r.add_served(b.served);
         r.add_drops(b.dropped);
+        if self.rt.burst.is_some() {
+            // Requests the burst served: its work in mean service times.
+            let burst = (self.burst_busy / self.mean_service) as u64;
+            self.rt.served_burst = burst.min(self.rt.recorder.served);
+        }
         if b.seconds <= 0.0 {
             return;
         }
@@ -292,15 +329,16 @@ impl<'a> FluidModel<'a> {
     /// work lost is its expected share: the current block's utilisation × its slots,
     /// requests counted as served that go back to the backlog (the latency model keeps
     /// the responses it booked for them: an approximation, small next to a block).
-    fn on_spot_gone(&mut self, now: Time, id: u32) {
-        if self.rt.fleet.interrupt(id, now) != Some(true) {
+    fn on_spot_gone(&mut self, now: Time, server: u32) {
+        if self.rt.interrupt(server, now) != Some(true) {
             return;
         }
         let b = &mut self.block;
         let utilisation = b
             .utilisation(self.mean_service)
             .unwrap_or(self.last_utilisation);
-        let lost = (utilisation * self.rt.fleet.slots_per_server() as f64).round() as u64;
+        let slots = self.rt.scenario.service.slots_per_server as f64;
+        let lost = (utilisation * slots).round() as u64;
         let from_block = lost.min(b.served);
         b.served -= from_block;
         b.backlogged = b.backlogged.min(b.served);
@@ -346,11 +384,21 @@ impl<'a> FluidModel<'a> {
     /// tolerance (HPA) reacts to those fluctuations. So each period's busy slot-seconds
     /// get the sampling noise of an M/M/∞ time average: variance ≈ 2·A·E[S]·T for mean
     /// busy slots A over a period T, drawn from the seed and kept within [0, capacity].
-    fn observed_busy(&mut self, now: Time) -> f64 {
-        let serving = self.rt.fleet.serving_slots.integral(now);
-        let busy_increment = self.busy - self.last_control_busy;
-        let capacity = serving - self.last_control_serving;
-        let period = (now - self.last_control_at) as f64 * 1e-6;
+    /// A hybrid's base sees its own load; its burst the whole hybrid's.
+    fn observed_busy(&mut self, now: Time, side: Side) -> f64 {
+        let serving: f64 = self
+            .rt
+            .watched(side)
+            .map(|f| f.serving_slots.integral(now))
+            .sum();
+        let busy = match side {
+            Side::Base => self.busy - self.burst_busy,
+            Side::Burst => self.busy,
+        };
+        let o = &mut self.observers[side as usize];
+        let busy_increment = busy - o.busy;
+        let capacity = serving - o.serving;
+        let period = (now - o.at) as f64 * 1e-6;
         let mut noisy = busy_increment;
         if period > 0.0 && busy_increment > 0.0 {
             let mean_busy = busy_increment / period;
@@ -358,11 +406,49 @@ impl<'a> FluidModel<'a> {
             let z: f64 = StandardNormal.sample(&mut self.noise);
             noisy = (busy_increment + z * sd).clamp(0.0, capacity.max(0.0));
         }
-        self.observed_offset += noisy - busy_increment;
-        self.last_control_busy = self.busy;
-        self.last_control_serving = serving;
-        self.last_control_at = now;
-        self.busy + self.observed_offset
+        o.offset += noisy - busy_increment;
+        o.busy = busy;
+        o.serving = serving;
+        o.at = now;
+        busy + o.offset
+    }
+
+    /// A hybrid's burst: the share of the work that finds the base full. The base is
+    /// then a loss system whose overflow the burst takes, so the share is Erlang B of
+    /// the base's slots at the offered load (cached like `stationary_blocking`). 0
+    /// without a burst, or while it has nothing serving.
+    fn overflow_share(&mut self, lambda: f64) -> f64 {
+        let Some(burst) = &self.rt.burst else {
+            return 0.0;
+        };
+        if burst.fleet.serving_slots.value() == 0 {
+            return 0.0;
+        }
+        let c = self.rt.base.fleet.serving_slots.value() as u32;
+        let load = lambda * self.mean_service;
+        if c == 0 {
+            return 1.0;
+        }
+        let key = (load * 10_000.0).round().min(4e9) as u32;
+        *self
+            .overflow_cache
+            .entry((c, key))
+            .or_insert_with(|| erlang_b(c, key as f64 / 10_000.0))
+    }
+
+    /// The burst's part of `work` slot-seconds served over `dt` seconds: the overflow
+    /// share, within what each fleet can serve (a full base sends the rest over, a full
+    /// burst sends it back).
+    fn burst_work(&self, work: f64, dt: f64) -> f64 {
+        let burst_slots = self
+            .rt
+            .burst
+            .as_ref()
+            .map_or(0, |b| b.fleet.serving_slots.value()) as f64;
+        let base_slots = self.rt.base.fleet.serving_slots.value() as f64;
+        let burst = (work * self.overflow).min(burst_slots * dt);
+        let base = (work - burst).min(base_slots * dt);
+        work - base
     }
 
     /// Before a sample: the partial block counts, and the interval's latencies are

@@ -29,7 +29,7 @@ use crate::scenario::{PolicySpec, Scenario};
 use crate::workload::{Request, RequestStream};
 
 use super::PolicyOutcome;
-use super::runtime::{Event, Measured, Runtime};
+use super::runtime::{BURST, Event, Measured, Runtime, Side};
 
 /// Where a model's requests come from.
 enum Source {
@@ -87,7 +87,11 @@ impl<'a> RequestModel<'a> {
     ) -> Self {
         let mut rt = Runtime::new(scenario, spec, seed);
         let arrivals = rt.engine.add_lane();
-        let tracks_spot = rt.policy.purchase().is_some_and(|p| p.spot_share > 0.0);
+        let tracks_spot = rt
+            .spec
+            .kind
+            .cloud()
+            .is_some_and(|a| a.purchase.spot_share > 0.0);
         RequestModel {
             rt,
             arrivals,
@@ -136,41 +140,45 @@ impl<'a> RequestModel<'a> {
             match event {
                 Event::Arrival => self.on_arrival(now),
                 Event::Departure { server, arrived } => self.on_departure(now, server, arrived),
-                Event::BootDone(id) => {
-                    if self.rt.boot_done(id, now) {
+                Event::BootDone(server) => {
+                    if self.rt.boot_done(server, now) {
                         self.dispatch_queue(now);
                     }
                 }
-                Event::Delivery(servers) => {
-                    self.rt.deliver(now, servers);
+                Event::Delivery(side, servers) => {
+                    self.rt.deliver(now, side, servers);
                     self.dispatch_queue(now);
                 }
-                Event::WarmupDone(id) => {
-                    if self.rt.fleet.finish_warmup(id, now) {
+                Event::WarmupDone(server) => {
+                    if self.rt.finish_warmup(server, now) {
                         self.dispatch_queue(now);
                     }
                 }
-                Event::SpotNotice(id) => self.rt.spot_notice(now, id),
-                Event::SpotGone(id) => self.on_spot_gone(now, id),
-                Event::Control => {
+                Event::SpotNotice(server) => self.rt.spot_notice(now, server),
+                Event::SpotGone(server) => self.on_spot_gone(now, server),
+                Event::Control(side) => {
                     // Waiting = in system − in service, so the queue's integral costs
                     // nothing per request.
-                    let busy = self.rt.fleet.busy_slots.integral(now);
-                    let measured = Measured {
-                        busy,
-                        arrivals: self.rt.recorder.arrived,
-                        queue_seconds: (self.in_system.integral(now) - busy).max(0.0),
+                    let busy = self.rt.fleet_busy(now);
+                    let watched = match side {
+                        Side::Base => busy.base,
+                        Side::Burst => busy.total(),
                     };
-                    self.rt.control(now, measured);
+                    let measured = Measured {
+                        busy: watched,
+                        arrivals: self.rt.recorder.arrived,
+                        queue_seconds: (self.in_system.integral(now) - busy.total()).max(0.0),
+                    };
+                    self.rt.control(now, side, measured);
                 }
-                Event::RetryLaunches => self.rt.retry_launches(now),
+                Event::RetryLaunches(side) => self.rt.retry_launches(now, side),
                 Event::Traffic => self.rt.traffic(now),
                 Event::Sample => {
-                    let busy = self.rt.fleet.busy_slots.integral(now);
+                    let busy = self.rt.fleet_busy(now);
                     self.rt.sample(now, busy, self.queue.len() as u64, progress);
                 }
                 Event::End => {
-                    let busy = self.rt.fleet.busy_slots.integral(now);
+                    let busy = self.rt.fleet_busy(now);
                     self.rt.end(now, busy, self.queue.len() as u64, progress);
                     return true;
                 }
@@ -183,8 +191,9 @@ impl<'a> RequestModel<'a> {
     pub(crate) fn finish(self) -> PolicyOutcome {
         let h = self.rt.scenario.horizon;
         let events = self.rt.engine.events_processed();
-        let busy = self.rt.fleet.busy_slots.integral(h);
-        let in_system_at_end = self.queue.len() as u64 + self.rt.fleet.busy_slots.value();
+        let busy = self.rt.fleet_busy(h);
+        let in_service: u64 = self.rt.fleets().map(|f| f.busy_slots.value()).sum();
+        let in_system_at_end = self.queue.len() as u64 + in_service;
         let in_system_seconds = self.in_system.integral(h);
         self.rt
             .finish(busy, in_system_at_end, in_system_seconds, events)
@@ -214,7 +223,7 @@ impl<'a> RequestModel<'a> {
             return;
         };
         self.rt.recorder.arrival();
-        if let Some(slot) = self.rt.fleet.take_free_slot() {
+        if let Some(slot) = self.rt.take_free_slot() {
             self.in_system.add(now, 1);
             self.start(now, slot, request);
         } else if (self.queue.len() as u64) < self.rt.scenario.service.queue_limit {
@@ -228,14 +237,17 @@ impl<'a> RequestModel<'a> {
 
     #[inline]
     fn start(&mut self, now: Time, server: u32, request: Request) {
-        if self.tracks_spot && self.rt.fleet.is_spot(server) {
-            let i = server as usize;
+        let tracks_spot = self.tracks_spot;
+        let (fleet, id) = self.rt.fleet_of(server);
+        if tracks_spot && fleet.is_spot(id) {
+            // Only the cloud fleet has spot instances: its ids index the lists.
+            let i = id as usize;
             if self.on_spot.len() <= i {
                 self.on_spot.resize_with(i + 1, Vec::new);
             }
             self.on_spot[i].push((request, now));
         }
-        self.rt.fleet.start_service(server, now);
+        fleet.start_service(id, now);
         self.rt.recorder.service_start(now - request.arrival);
         self.rt.engine.schedule(
             now + request.service,
@@ -248,24 +260,30 @@ impl<'a> RequestModel<'a> {
 
     #[inline]
     fn on_departure(&mut self, now: Time, server: u32, arrived: Time) {
-        if self.tracks_spot && self.rt.fleet.is_spot(server) && !self.untrack(server, arrived) {
+        let tracks_spot = self.tracks_spot;
+        let (fleet, id) = self.rt.fleet_of(server);
+        if tracks_spot && fleet.is_spot(id) && !self.untrack(id, arrived) {
             // Re-queued when its instance was reclaimed: this departure never happens.
             return;
         }
         self.rt.recorder.completion(now - arrived);
         self.in_system.add(now, -1);
-        if self.rt.fleet.end_service(server, now) {
+        if server & BURST != 0 {
+            self.rt.served_burst += 1;
+        }
+        let (fleet, id) = self.rt.fleet_of(server);
+        if fleet.end_service(id, now) {
             match self.queue.pop_front() {
                 Some(next) => self.start(now, server, next),
-                None => self.rt.fleet.return_slot(server),
+                None => self.rt.fleet_of(server).0.return_slot(id),
             }
         }
     }
 
-    /// Forgets a request that finished on spot server `server`; false if it is not
-    /// there (it was re-queued by an interruption).
-    fn untrack(&mut self, server: u32, arrived: Time) -> bool {
-        let Some(list) = self.on_spot.get_mut(server as usize) else {
+    /// Forgets a request that finished on spot server `id` (of the cloud fleet); false if
+    /// it is not there (it was re-queued by an interruption).
+    fn untrack(&mut self, id: u32, arrived: Time) -> bool {
+        let Some(list) = self.on_spot.get_mut(id as usize) else {
             return false;
         };
         match list.iter().position(|(r, _)| r.arrival == arrived) {
@@ -280,19 +298,19 @@ impl<'a> RequestModel<'a> {
     /// Spot instance `id` is gone: what it was serving restarts from scratch — on free
     /// slots, else at the head of the queue, oldest first — or is dropped when neither
     /// has room.
-    fn on_spot_gone(&mut self, now: Time, id: u32) {
-        if self.rt.fleet.interrupt(id, now).is_none() {
+    fn on_spot_gone(&mut self, now: Time, server: u32) {
+        if self.rt.interrupt(server, now).is_none() {
             return;
         }
         let mut lost = self
             .on_spot
-            .get_mut(id as usize)
+            .get_mut((server & !BURST) as usize)
             .map(std::mem::take)
             .unwrap_or_default();
         lost.sort_by_key(|(r, _)| r.arrival);
         self.rt.requeued += lost.len() as u64;
         // Free slots exist only while nobody waits, so the oldest take those first.
-        let room = self.rt.fleet.free_slots() as u64
+        let room = self.rt.free_slots() as u64
             + self
                 .rt
                 .scenario
@@ -313,9 +331,8 @@ impl<'a> RequestModel<'a> {
 
     /// Starts queued requests on free slots (after servers become ready).
     fn dispatch_queue(&mut self, now: Time) {
-        while !self.queue.is_empty() && self.rt.fleet.has_free_slot() {
-            if let (Some(slot), Some(request)) =
-                (self.rt.fleet.take_free_slot(), self.queue.pop_front())
+        while !self.queue.is_empty() && self.rt.has_free_slot() {
+            if let (Some(slot), Some(request)) = (self.rt.take_free_slot(), self.queue.pop_front())
             {
                 self.start(now, slot, request);
             }

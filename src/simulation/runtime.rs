@@ -1,19 +1,38 @@
-//! What both fidelities share: the fleet under its policy, the clock and its discrete
-//! events (boots, control periods, samples, the end), and the recorder. A fidelity adds
-//! only how traffic meets capacity, and tells the runtime how much work was done.
+//! What both fidelities share: the fleets under their policies, the clock and its
+//! discrete events (boots, control periods, samples, the end), and the recorder. A
+//! fidelity adds only how traffic meets capacity, and tells the runtime how much work was
+//! done.
+//!
+//! A policy runs one fleet, its *base*; a hybrid adds a second, its *burst* (cloud
+//! instances under their own autoscaler). Events name a server by a reference whose
+//! [`BURST`] bit says which fleet it is in, so one queue serves both.
 
 use crate::billing::bandwidth::{self, BandwidthMeter};
 use crate::engine::{Engine, Time, to_seconds};
-use crate::fleet::{Decision, Fleet, PurchaseBook, SpotMarket};
+use crate::fleet::{Decision, Fleet, FleetCounts, PurchaseBook, SpotMarket};
 use crate::metrics::{PolicyStats, Recorder, Sample, ratio};
 use crate::policy::{self, Observation, Policy};
 use crate::provider::Provider;
-use crate::scenario::{PolicyKind, PolicySpec, Scenario};
+use crate::scenario::{AutoscaleSpec, PolicyKind, PolicySpec, Scenario};
 use crate::workload::RateFunction;
 
 use super::PolicyOutcome;
 
+/// The bit of a server reference that marks a burst server (server ids stay far below:
+/// a fleet holds at most 10⁷ slots, and ids count launches).
+pub(super) const BURST: u32 = 1 << 31;
+
+/// Which fleet of a policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Side {
+    /// The policy's own fleet (a hybrid's own or leased servers).
+    Base,
+    /// A hybrid's cloud instances.
+    Burst,
+}
+
 /// Events of both fidelities (the fluid one never sees `Arrival` or `Departure`).
+/// Servers are named by reference (see [`BURST`]).
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Event {
     Arrival,
@@ -26,13 +45,13 @@ pub(super) enum Event {
     SpotNotice(u32),
     /// The notice is over: the spot instance is gone.
     SpotGone(u32),
-    Control,
+    Control(Side),
     /// Launches the provider refused are tried again.
-    RetryLaunches,
+    RetryLaunches(Side),
     /// A server's application warmup is over: it serves with all its slots.
     WarmupDone(u32),
     /// Ordered servers arrive, ready.
-    Delivery(u32),
+    Delivery(Side, u32),
     /// A 5-minute bandwidth measurement (95th-percentile billing).
     Traffic,
     Sample,
@@ -51,7 +70,8 @@ struct Mark {
 /// Cumulative counts a fidelity reports at a control instant, from t = 0.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Measured {
-    /// ∫ busy slots dt, slot-seconds (as the autoscaler sees it).
+    /// ∫ busy slots dt of the fleets the policy watches (see [`Runtime::watched`]),
+    /// slot-seconds, as the policy sees it.
     pub busy: f64,
     /// Requests arrived.
     pub arrivals: u64,
@@ -59,24 +79,84 @@ pub(super) struct Measured {
     pub queue_seconds: f64,
 }
 
+/// ∫ busy slots dt of each fleet, slot-seconds.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Busy {
+    pub base: f64,
+    pub burst: f64,
+}
+
+impl Busy {
+    pub fn total(&self) -> f64 {
+        self.base + self.burst
+    }
+}
+
+/// One fleet under its policy, with what the policy's provider and contracts add.
+pub(super) struct Fleetside {
+    pub policy: Box<dyn Policy>,
+    pub fleet: Fleet,
+    /// 0 for the base, [`BURST`] for the burst: or-ed into server references.
+    tag: u32,
+    provider: Provider,
+    /// Application warmup: its length and the slots a warming server serves with.
+    app_warmup: Option<(Time, u32)>,
+    spot: Option<SpotMarket>,
+    last_control: Mark,
+    last_measured: Measured,
+}
+
+impl Fleetside {
+    fn new(
+        scenario: &Scenario,
+        kind: &PolicyKind,
+        cloud: Option<&AutoscaleSpec>,
+        policy_index: usize,
+        seed: u64,
+        tag: u32,
+    ) -> Fleetside {
+        let policy = policy::build(kind);
+        let tariff = policy.tariff();
+        let price = tariff.linear_rate().unwrap_or(0.0);
+        let mut fleet = Fleet::new(scenario.service.slots_per_server, tariff);
+        let mut spot = None;
+        if let Some(purchase) = policy.purchase() {
+            fleet = fleet.with_purchase(PurchaseBook::new(purchase, price));
+            spot = SpotMarket::new(purchase, seed, policy_index);
+        }
+        Fleetside {
+            policy,
+            fleet,
+            tag,
+            provider: Provider::new(cloud, seed),
+            app_warmup: cloud.and_then(|a| a.app_warmup).map(|w| {
+                let slots = scenario.service.slots_per_server as f64 * w.capacity;
+                (w.duration, (slots.round() as u32).max(1))
+            }),
+            spot,
+            last_control: Mark::default(),
+            last_measured: Measured::default(),
+        }
+    }
+}
+
 pub(super) struct Runtime<'a> {
     pub scenario: &'a Scenario,
     pub spec: &'a PolicySpec,
-    pub policy: Box<dyn Policy>,
-    pub fleet: Fleet,
+    pub base: Fleetside,
+    /// A hybrid's cloud instances.
+    pub burst: Option<Fleetside>,
     pub engine: Engine<Event>,
     pub recorder: Recorder,
-    provider: Provider,
     bandwidth: Option<BandwidthMeter>,
-    /// Application warmup: its length and the slots a warming server serves with.
-    app_warmup: Option<(Time, u32)>,
+    /// USD per request served by the burst fleet.
+    egress_per_request: f64,
+    /// Requests served by the burst fleet (booked by the fidelity).
+    pub served_burst: u64,
     rate: RateFunction,
     series: Vec<Sample>,
     last_sample: Mark,
-    last_control: Mark,
-    last_measured: Measured,
     peak_servers: u64,
-    spot: Option<SpotMarket>,
     /// Spot interruption notices received.
     pub spot_interruptions: u64,
     /// Requests (or fluid work) sent back to the queue by interrupted instances.
@@ -85,100 +165,197 @@ pub(super) struct Runtime<'a> {
 
 impl<'a> Runtime<'a> {
     pub fn new(scenario: &'a Scenario, spec: &'a PolicySpec, seed: u64) -> Self {
-        let policy = policy::build(spec);
-        let autoscale = match &spec.kind {
-            PolicyKind::Autoscale(a) => Some(a),
-            _ => None,
+        // Names are unique: the policy's place in the file keys its spot interruptions.
+        let index = scenario
+            .policies
+            .iter()
+            .position(|p| p.name == spec.name)
+            .unwrap_or(0);
+        let (base_kind, burst, lease) = match &spec.kind {
+            PolicyKind::Hybrid(h) => {
+                let burst_kind = PolicyKind::Autoscale(h.burst.clone());
+                let burst =
+                    Fleetside::new(scenario, &burst_kind, Some(&h.burst), index, seed, BURST);
+                (&*h.base, Some((burst, h.egress.per_request())), &*h.base)
+            }
+            kind => (kind, None, kind),
         };
-        let tariff = policy.tariff();
-        let price = tariff.linear_rate().unwrap_or(0.0);
-        let mut fleet = Fleet::new(scenario.service.slots_per_server, tariff);
-        let mut spot = None;
-        if let Some(purchase) = policy.purchase() {
-            fleet = fleet.with_purchase(PurchaseBook::new(purchase, price));
-            // Names are unique: the policy's place in the file keys its interruptions.
-            let index = scenario
-                .policies
-                .iter()
-                .position(|p| p.name == spec.name)
-                .unwrap_or(0);
-            spot = SpotMarket::new(purchase, seed, index);
-        }
+        let base = Fleetside::new(scenario, base_kind, base_kind.cloud(), index, seed, 0);
         let samples = (scenario.horizon / scenario.sample_every + 1) as usize;
+        let (burst, egress_per_request) = match burst {
+            Some((side, egress)) => (Some(side), egress),
+            None => (None, 0.0),
+        };
         Runtime {
             scenario,
             spec,
-            policy,
-            fleet,
+            base,
+            burst,
             engine: Engine::with_capacity(1024),
             recorder: Recorder::new(scenario.service.slo, scenario.horizon),
-            provider: Provider::new(autoscale, seed),
-            bandwidth: match &spec.kind {
+            bandwidth: match lease {
                 PolicyKind::Lease(l) => l.bandwidth.map(BandwidthMeter::new),
                 _ => None,
             },
-            app_warmup: autoscale.and_then(|a| a.app_warmup).map(|w| {
-                let slots = scenario.service.slots_per_server as f64 * w.capacity;
-                (w.duration, (slots.round() as u32).max(1))
-            }),
+            egress_per_request,
+            served_burst: 0,
             rate: RateFunction::new(&scenario.workload),
             series: Vec::with_capacity(samples),
             last_sample: Mark::default(),
-            last_control: Mark::default(),
-            last_measured: Measured::default(),
             peak_servers: 0,
-            spot,
             spot_interruptions: 0,
             requeued: 0,
         }
     }
 
-    /// Launches a server; a spot instance gets its interruption notice scheduled.
-    fn launch(&mut self, now: Time) -> u32 {
-        let id = self.fleet.launch(now);
-        if self.fleet.is_spot(id)
-            && let Some(market) = &mut self.spot
-        {
-            let at = market.notice_at(now);
-            self.schedule_if_inside(at, Event::SpotNotice(id));
+    pub fn side(&self, side: Side) -> &Fleetside {
+        match (side, &self.burst) {
+            (Side::Burst, Some(b)) => b,
+            _ => &self.base,
         }
-        id
+    }
+
+    pub fn side_mut(&mut self, side: Side) -> &mut Fleetside {
+        match (side, &mut self.burst) {
+            (Side::Burst, Some(b)) => b,
+            _ => &mut self.base,
+        }
+    }
+
+    /// The fleet server reference `server` is in, and its id there.
+    #[inline]
+    pub fn fleet_of(&mut self, server: u32) -> (&mut Fleet, u32) {
+        match &mut self.burst {
+            Some(b) if server & BURST != 0 => (&mut b.fleet, server & !BURST),
+            _ => (&mut self.base.fleet, server),
+        }
+    }
+
+    /// Both fleets (one unless a hybrid).
+    pub fn fleets(&self) -> impl Iterator<Item = &Fleet> {
+        std::iter::once(&self.base.fleet).chain(self.burst.as_ref().map(|b| &b.fleet))
+    }
+
+    /// The fleets whose load `side`'s policy watches: the base its own; a hybrid's
+    /// burst both, since it scales the hybrid as one fleet.
+    pub fn watched(&self, side: Side) -> impl Iterator<Item = &Fleet> {
+        let both = side == Side::Burst;
+        self.fleets().take(if both { 2 } else { 1 })
+    }
+
+    /// The sides a policy has, base first.
+    fn sides(&self) -> Vec<Side> {
+        match self.burst {
+            Some(_) => vec![Side::Base, Side::Burst],
+            None => vec![Side::Base],
+        }
+    }
+
+    /// Servers paid for in both fleets.
+    fn paid_servers(&self) -> u64 {
+        self.fleets().map(|f| f.paid_servers.value()).sum()
+    }
+
+    /// A free slot, base first (a hybrid bursts only when its base is full), as a server
+    /// reference.
+    #[inline]
+    pub fn take_free_slot(&mut self) -> Option<u32> {
+        if let Some(id) = self.base.fleet.take_free_slot() {
+            return Some(id);
+        }
+        let burst = self.burst.as_mut()?;
+        burst.fleet.take_free_slot().map(|id| id | BURST)
+    }
+
+    pub fn has_free_slot(&self) -> bool {
+        self.fleets().any(Fleet::has_free_slot)
+    }
+
+    pub fn free_slots(&self) -> usize {
+        self.fleets().map(Fleet::free_slots).sum()
+    }
+
+    /// ∫ busy slots dt of each fleet, as the fleets integrated it (request level).
+    pub fn fleet_busy(&self, now: Time) -> Busy {
+        Busy {
+            base: self.base.fleet.busy_slots.integral(now),
+            burst: self
+                .burst
+                .as_ref()
+                .map_or(0.0, |b| b.fleet.busy_slots.integral(now)),
+        }
+    }
+
+    /// Slots of ready and draining servers in both fleets.
+    pub fn serving_slots(&self) -> u64 {
+        self.fleets().map(|f| f.serving_slots.value()).sum()
+    }
+
+    /// Launches a server on `side`; a spot instance gets its interruption notice
+    /// scheduled. Returns its reference.
+    fn launch(&mut self, side: Side, now: Time) -> u32 {
+        let s = self.side_mut(side);
+        let id = s.fleet.launch(now);
+        let reference = id | s.tag;
+        let notice = match &mut s.spot {
+            Some(market) if s.fleet.is_spot(id) => Some(market.notice_at(now)),
+            _ => None,
+        };
+        if let Some(at) = notice {
+            self.schedule_if_inside(at, Event::SpotNotice(reference));
+        }
+        reference
     }
 
     /// A spot interruption notice: the instance keeps serving until it is gone.
-    pub fn spot_notice(&mut self, now: Time, id: u32) {
-        if !self.fleet.is_alive(id) {
+    pub fn spot_notice(&mut self, now: Time, server: u32) {
+        let side = if server & BURST != 0 {
+            Side::Burst
+        } else {
+            Side::Base
+        };
+        let (fleet, id) = self.fleet_of(server);
+        if !fleet.is_alive(id) {
             return;
         }
         self.spot_interruptions += 1;
-        let notice = self.spot.as_ref().map_or(0, |m| m.notice);
-        self.schedule_if_inside(now.saturating_add(notice), Event::SpotGone(id));
+        let notice = self.side(side).spot.as_ref().map_or(0, |m| m.notice);
+        self.schedule_if_inside(now.saturating_add(notice), Event::SpotGone(server));
     }
 
-    /// Schedules the end of the window, the first sample and control period, and makes
-    /// the initial fleet ready at t = 0.
+    /// Schedules the end of the window, the first sample and control periods, and makes
+    /// the initial fleets ready at t = 0.
     pub fn start(&mut self) {
         // Scheduled first, so it pops before anything else due at the horizon: the window
         // is [0, horizon).
         self.engine.schedule(self.scenario.horizon, Event::End);
-        for _ in 0..self.policy.initial_servers() {
-            let id = self.launch(0);
-            self.fleet.mark_ready(id, 0);
+        for side in self.sides() {
+            for _ in 0..self.side(side).policy.initial_servers() {
+                let server = self.launch(side, 0);
+                let (fleet, id) = self.fleet_of(server);
+                fleet.mark_ready(id, 0);
+            }
         }
-        self.peak_servers = self.fleet.paid_servers.value();
+        self.peak_servers = self.paid_servers();
+        // Before the control periods: a sample due with a control sees the fleet as it
+        // was before that control acted.
         self.schedule_if_inside(self.scenario.sample_every, Event::Sample);
-        if let Some(period) = self.policy.control_period() {
-            self.schedule_if_inside(period, Event::Control);
+        for side in self.sides() {
+            if let Some(period) = self.side(side).policy.control_period() {
+                self.schedule_if_inside(period, Event::Control(side));
+            }
         }
         if self.bandwidth.is_some() {
             self.schedule_if_inside(bandwidth::SAMPLE, Event::Traffic);
         }
     }
 
-    /// A 5-minute bandwidth interval ended: its traffic is what was served in it.
+    /// A 5-minute bandwidth interval ended: its traffic is what the base served in it
+    /// (a hybrid's burst sends its responses from the cloud).
     pub fn traffic(&mut self, now: Time) {
+        let served = self.recorder.served.saturating_sub(self.served_burst);
         if let Some(meter) = &mut self.bandwidth {
-            meter.sample(now, self.recorder.served);
+            meter.sample(now, served);
         }
         self.schedule_if_inside(now + bandwidth::SAMPLE, Event::Traffic);
     }
@@ -190,107 +367,149 @@ impl<'a> Runtime<'a> {
             .map_or((0.0, 0.0), |m| (m.cost(now), m.committed(now)))
     }
 
+    /// Egress of the responses the burst fleet served so far.
+    fn egress_cost(&self) -> f64 {
+        self.served_burst as f64 * self.egress_per_request
+    }
+
     pub fn schedule_if_inside(&mut self, at: Time, event: Event) {
         if at < self.scenario.horizon {
             self.engine.schedule(at, event);
         }
     }
 
-    fn mark(&self, now: Time, busy: f64) -> Mark {
-        Mark {
+    /// Integrals of the `fleets` up to `now`, with `busy` their busy integral.
+    fn mark<'f>(now: Time, busy: f64, fleets: impl Iterator<Item = &'f Fleet>) -> Mark {
+        let mut mark = Mark {
             at: now,
             busy,
-            serving: self.fleet.serving_slots.integral(now),
-            paid: self.fleet.paid_seconds(now),
+            ..Mark::default()
+        };
+        for f in fleets {
+            mark.serving += f.serving_slots.integral(now);
+            mark.paid += f.paid_seconds(now);
         }
+        mark
     }
 
-    /// End of a control period, with what the fidelity measured from 0 to now.
-    pub fn control(&mut self, now: Time, m: Measured) {
-        let mark = self.mark(now, m.busy);
-        let before = std::mem::replace(&mut self.last_measured, m);
+    /// End of a control period of `side`, with what the fidelity measured from 0 to now
+    /// on the fleets it watches.
+    pub fn control(&mut self, now: Time, side: Side, m: Measured) {
+        let mark = Self::mark(now, m.busy, self.watched(side));
+        // A hybrid's burst counts the base's ready servers as capacity it cannot remove.
+        let base_ready = match side {
+            Side::Burst => self.base.fleet.counts().ready,
+            Side::Base => 0,
+        };
+        let s = self.side_mut(side);
+        let before = std::mem::replace(&mut s.last_measured, m);
+        let serving = mark.serving - s.last_control.serving;
         let seen = Observation {
-            utilization: ratio(
-                mark.busy - self.last_control.busy,
-                mark.serving - self.last_control.serving,
-            ),
-            pending_launches: self.provider.pending(),
+            utilization: ratio(mark.busy - s.last_control.busy, serving),
+            serving_slot_seconds: serving.max(0.0),
+            base_ready,
+            pending_launches: s.provider.pending(),
             arrivals: m.arrivals.saturating_sub(before.arrivals),
             queue_seconds: (m.queue_seconds - before.queue_seconds).max(0.0),
         };
-        self.last_control = mark;
-        match self.policy.control(now, &self.fleet, seen) {
+        s.last_control = mark;
+        match s.policy.control(now, &s.fleet, seen) {
             Decision::Hold => {}
             Decision::Launch(n) => {
-                self.provider.request(n);
-                self.launch_granted(now);
+                s.provider.request(n);
+                self.launch_granted(side, now);
             }
             Decision::Order { servers, after } => {
-                self.schedule_if_inside(now.saturating_add(after), Event::Delivery(servers));
+                self.schedule_if_inside(now.saturating_add(after), Event::Delivery(side, servers));
             }
             Decision::Remove(n) => {
                 // Launches not made yet are the cheapest to give up.
-                let cancelled = self.provider.cancel(n);
-                self.fleet.remove(n - cancelled, now);
+                let cancelled = s.provider.cancel(n);
+                s.fleet.remove(n - cancelled, now);
             }
         }
-        if let Some(period) = self.policy.control_period() {
-            self.schedule_if_inside(now + period, Event::Control);
+        if let Some(period) = self.side(side).policy.control_period() {
+            self.schedule_if_inside(now + period, Event::Control(side));
         }
     }
 
     /// A server finished booting; returns false if it was cancelled meanwhile. With an
     /// application warmup it serves with fewer slots until [`Event::WarmupDone`].
-    pub fn boot_done(&mut self, id: u32, now: Time) -> bool {
-        let Some((duration, slots)) = self.app_warmup else {
-            return self.fleet.mark_ready(id, now);
+    pub fn boot_done(&mut self, server: u32, now: Time) -> bool {
+        let warmup = if server & BURST != 0 {
+            self.side(Side::Burst).app_warmup
+        } else {
+            self.base.app_warmup
         };
-        let ready = self.fleet.mark_ready_with(id, now, slots);
+        let (fleet, id) = self.fleet_of(server);
+        let Some((duration, slots)) = warmup else {
+            return fleet.mark_ready(id, now);
+        };
+        let ready = fleet.mark_ready_with(id, now, slots);
         if ready {
-            self.schedule_if_inside(now.saturating_add(duration), Event::WarmupDone(id));
+            self.schedule_if_inside(now.saturating_add(duration), Event::WarmupDone(server));
         }
         ready
     }
 
-    /// Ordered servers arrive: ready at once, paid from now on.
-    pub fn deliver(&mut self, now: Time, servers: u32) {
+    /// Server `server`'s application warmup is over; false if it no longer serves.
+    pub fn finish_warmup(&mut self, server: u32, now: Time) -> bool {
+        let (fleet, id) = self.fleet_of(server);
+        fleet.finish_warmup(id, now)
+    }
+
+    /// The cloud reclaims spot instance `server` (see [`Fleet::interrupt`]).
+    pub fn interrupt(&mut self, server: u32, now: Time) -> Option<bool> {
+        let (fleet, id) = self.fleet_of(server);
+        fleet.interrupt(id, now)
+    }
+
+    /// Ordered servers arrive on `side`: ready at once, paid from now on.
+    pub fn deliver(&mut self, now: Time, side: Side, servers: u32) {
+        let fleet = &mut self.side_mut(side).fleet;
         for _ in 0..servers {
-            let id = self.fleet.launch(now);
-            self.fleet.mark_ready(id, now);
+            let id = fleet.launch(now);
+            fleet.mark_ready(id, now);
         }
-        self.peak_servers = self.peak_servers.max(self.fleet.paid_servers.value());
+        self.peak_servers = self.peak_servers.max(self.paid_servers());
     }
 
-    /// A retry of refused launches is due.
-    pub fn retry_launches(&mut self, now: Time) {
-        self.provider.retry_due();
-        self.launch_granted(now);
+    /// A retry of refused launches is due on `side`.
+    pub fn retry_launches(&mut self, now: Time, side: Side) {
+        self.side_mut(side).provider.retry_due();
+        self.launch_granted(side, now);
     }
 
-    /// Launches what the provider grants of the pending launches, each with its own boot
-    /// time, and schedules a retry for the rest.
-    fn launch_granted(&mut self, now: Time) {
-        let granted = self.provider.grant(now, self.fleet.paid_servers.value());
+    /// Launches what the provider grants of `side`'s pending launches, each with its own
+    /// boot time, and schedules a retry for the rest.
+    fn launch_granted(&mut self, side: Side, now: Time) {
+        let s = self.side_mut(side);
+        let granted = s.provider.grant(now, s.fleet.paid_servers.value());
         for _ in 0..granted {
-            let boot = self.provider.boot_time();
-            let id = self.launch(now);
-            self.engine.schedule(now + boot, Event::BootDone(id));
+            let boot = self.side_mut(side).provider.boot_time();
+            let server = self.launch(side, now);
+            self.engine.schedule(now + boot, Event::BootDone(server));
         }
-        self.peak_servers = self.peak_servers.max(self.fleet.paid_servers.value());
-        if let Some(at) = self.provider.retry_at(now) {
-            self.schedule_if_inside(at, Event::RetryLaunches);
+        self.peak_servers = self.peak_servers.max(self.paid_servers());
+        if let Some(at) = self.side_mut(side).provider.retry_at(now) {
+            self.schedule_if_inside(at, Event::RetryLaunches(side));
         }
+    }
+
+    /// Launch requests pending at the provider, over both fleets.
+    fn pending_launches(&self) -> u32 {
+        self.base.provider.pending() + self.burst.as_ref().map_or(0, |b| b.provider.pending())
     }
 
     /// A sample event: closes the interval and schedules the next one.
-    pub fn sample(&mut self, now: Time, busy: f64, queue_length: u64, progress: &dyn Fn(Time)) {
+    pub fn sample(&mut self, now: Time, busy: Busy, queue_length: u64, progress: &dyn Fn(Time)) {
         self.take_sample(now, busy, queue_length);
         progress(self.scenario.sample_every);
         self.schedule_if_inside(now + self.scenario.sample_every, Event::Sample);
     }
 
     /// The end of the window: closes a last, partial interval if there is one.
-    pub fn end(&mut self, now: Time, busy: f64, queue_length: u64, progress: &dyn Fn(Time)) {
+    pub fn end(&mut self, now: Time, busy: Busy, queue_length: u64, progress: &dyn Fn(Time)) {
         let tail = now - self.last_sample.at;
         if tail > 0 {
             self.take_sample(now, busy, queue_length);
@@ -298,17 +517,41 @@ impl<'a> Runtime<'a> {
         }
     }
 
-    fn take_sample(&mut self, now: Time, busy: f64, queue_length: u64) {
-        let mark = self.mark(now, busy);
+    /// The cloud fleet of the policy (a hybrid's burst), whose purchase options count.
+    fn cloud(&self) -> &Fleet {
+        &self.burst.as_ref().unwrap_or(&self.base).fleet
+    }
+
+    /// Everything paid up to `now` (`busy`: the fleets' busy integrals): servers, power
+    /// above idle, bandwidth, egress.
+    fn cost(&self, now: Time, busy: Busy) -> f64 {
+        self.base.fleet.cost(now)
+            + self.base.fleet.load_cost(busy.base)
+            + self
+                .burst
+                .as_ref()
+                .map_or(0.0, |b| b.fleet.cost(now) + b.fleet.load_cost(busy.burst))
+            + self.bandwidth_costs(now).0
+            + self.egress_cost()
+    }
+
+    fn take_sample(&mut self, now: Time, busy: Busy, queue_length: u64) {
+        let mark = Self::mark(now, busy.total(), self.fleets());
         let prev = std::mem::replace(&mut self.last_sample, mark);
         let dt = to_seconds(now - prev.at);
-        let slots = self.fleet.slots_per_server() as f64;
-        let busy = (mark.busy - prev.busy) / dt;
+        let slots = self.base.fleet.slots_per_server() as f64;
+        let busy_slots = (mark.busy - prev.busy) / dt;
         let paid_slots = (mark.paid - prev.paid) * slots / dt;
         let serving = (mark.serving - prev.serving) / dt;
         let (arrived, served, dropped, slo_misses, p99) = self.recorder.take_interval();
-        let counts = self.fleet.counts();
-        let options = self.fleet.option_counts();
+        let mut counts = FleetCounts::default();
+        for f in self.fleets() {
+            let c = f.counts();
+            counts.booting += c.booting;
+            counts.ready += c.ready;
+            counts.draining += c.draining;
+        }
+        let options = self.cloud().option_counts();
         self.series.push(Sample {
             policy: self.spec.name.clone(),
             time_s: to_seconds(now),
@@ -317,56 +560,73 @@ impl<'a> Runtime<'a> {
             servers_booting: counts.booting,
             servers_ready: counts.ready,
             servers_draining: counts.draining,
-            servers_pending: self.provider.pending(),
+            servers_pending: self.pending_launches(),
             servers_on_demand: options.on_demand,
             servers_reserved: options.reserved,
             servers_spot: options.spot,
-            busy_slots: busy,
-            idle_slots: (paid_slots - busy).max(0.0),
+            servers_burst: self
+                .burst
+                .as_ref()
+                .map_or(0, |b| b.fleet.paid_servers.value() as u32),
+            busy_slots,
+            idle_slots: (paid_slots - busy_slots).max(0.0),
             capacity_rate: serving / self.scenario.service.service_time.mean(),
             queue_length,
             served,
             dropped,
             slo_misses,
             response_p99_s: p99,
-            cost_cumulative: self.fleet.cost(now)
-                + self.fleet.load_cost(mark.busy)
-                + self.bandwidth_costs(now).0,
+            cost_cumulative: self.cost(now, busy),
         });
     }
 
-    /// The policy's outcome. `busy` is ∫ busy slots dt over the window.
+    /// The policy's outcome. `busy` is ∫ busy slots dt of each fleet over the window.
     pub fn finish(
         self,
-        busy: f64,
+        busy: Busy,
         in_system_at_end: u64,
         in_system_seconds: f64,
         events: u64,
     ) -> PolicyOutcome {
         let h = self.scenario.horizon;
         let (bandwidth_cost, bandwidth_committed) = self.bandwidth_costs(h);
+        let egress_cost = self.egress_cost();
+        let base = &self.base.fleet;
+        // Power above idle and egress are paid as used: committed when charged.
+        let base_cost = base.cost(h) + base.load_cost(busy.base) + bandwidth_cost;
+        let base_committed = base.committed(h) + base.load_cost(busy.base) + bandwidth_committed;
+        let (burst_cost, burst_committed) = self.burst.as_ref().map_or((0.0, 0.0), |b| {
+            let load = b.fleet.load_cost(busy.burst);
+            (b.fleet.cost(h) + load, b.fleet.committed(h) + load)
+        });
+        let sum = |f: &dyn Fn(&Fleet) -> f64| self.fleets().map(f).sum::<f64>();
+        let hybrid = self.burst.is_some();
         let stats = PolicyStats {
             horizon: h,
-            slots_per_server: self.fleet.slots_per_server(),
-            billed_server_seconds: self.fleet.billed_server_seconds(h),
-            busy_slot_seconds: busy,
-            // Power above idle is paid as used: committed when charged.
-            total_cost: self.fleet.cost(h) + self.fleet.load_cost(busy) + bandwidth_cost,
-            committed_cost: self.fleet.committed(h)
-                + self.fleet.load_cost(busy)
-                + bandwidth_committed,
+            slots_per_server: base.slots_per_server(),
+            billed_server_seconds: sum(&|f| f.billed_server_seconds(h)),
+            busy_slot_seconds: busy.total(),
+            total_cost: base_cost + burst_cost + egress_cost,
+            committed_cost: base_committed + burst_committed + egress_cost,
             in_system_at_end,
             in_system_seconds,
-            paid_server_seconds: self.fleet.paid_servers.integral(h),
+            paid_server_seconds: sum(&|f| f.paid_servers.integral(h)),
             peak_servers: self.peak_servers,
-            launches: self.fleet.launches(),
-            launches_refused: self.provider.refused(),
+            launches: self.fleets().map(Fleet::launches).sum(),
+            launches_refused: self.base.provider.refused()
+                + self.burst.as_ref().map_or(0, |b| b.provider.refused()),
             penalty: self.scenario.service.penalty,
-            option_costs: self.fleet.option_costs(h),
+            option_costs: self.cloud().option_costs(h),
             spot_interruptions: self.spot_interruptions,
             requeued: self.requeued,
             bandwidth_cost,
             bandwidth_p95_mbps: self.bandwidth.as_ref().map_or(0.0, |m| m.peak_p95()),
+            hybrid: hybrid.then_some(crate::metrics::HybridSplit {
+                base_cost,
+                burst_cost,
+                egress_cost,
+                served_burst: self.served_burst,
+            }),
         };
         let summary = stats.summary(&self.spec.name, self.spec.kind.type_name(), &self.recorder);
         PolicyOutcome {
