@@ -64,12 +64,14 @@ pub struct Summary {
     /// monthly 95th-percentile rate (0 otherwise).
     pub bandwidth_cost: f64,
     pub bandwidth_p95_mbps: f64,
+    /// Data egress of the responses cloud instances served (autoscale and hybrid
+    /// policies with `egress`): part of `total_cost`.
+    pub egress_cost: f64,
     /// Hybrids: `total_cost` split into the base (own or leased servers, their power
-    /// and bandwidth), the burst (cloud instances) and the egress of responses served
-    /// from the cloud; and the requests the burst served. 0 for other policies.
+    /// and bandwidth), the burst (cloud instances) and `egress_cost`; and the requests
+    /// the burst served. 0 for other policies.
     pub base_cost: f64,
     pub burst_cost: f64,
-    pub egress_cost: f64,
     pub served_by_burst: u64,
 }
 
@@ -338,6 +340,7 @@ pub(crate) struct PolicyStats {
     pub requeued: u64,
     pub bandwidth_cost: f64,
     pub bandwidth_p95_mbps: f64,
+    pub egress_cost: f64,
     /// A hybrid's costs by side, if the policy is one.
     pub hybrid: Option<HybridSplit>,
 }
@@ -347,7 +350,6 @@ pub(crate) struct PolicyStats {
 pub(crate) struct HybridSplit {
     pub base_cost: f64,
     pub burst_cost: f64,
-    pub egress_cost: f64,
     pub served_burst: u64,
 }
 
@@ -400,9 +402,9 @@ impl PolicyStats {
             requeued: self.requeued,
             bandwidth_cost: self.bandwidth_cost,
             bandwidth_p95_mbps: self.bandwidth_p95_mbps,
+            egress_cost: self.egress_cost,
             base_cost: self.hybrid.map_or(0.0, |h| h.base_cost),
             burst_cost: self.hybrid.map_or(0.0, |h| h.burst_cost),
-            egress_cost: self.hybrid.map_or(0.0, |h| h.egress_cost),
             served_by_burst: self.hybrid.map_or(0, |h| h.served_burst),
         }
     }
@@ -464,6 +466,7 @@ mod tests {
             requeued: 0,
             bandwidth_cost: 0.0,
             bandwidth_p95_mbps: 0.0,
+            egress_cost: 0.0,
             hybrid: None,
             penalty: crate::scenario::Penalty {
                 per_dropped_request: 0.5,

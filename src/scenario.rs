@@ -277,14 +277,13 @@ impl PolicyKind {
 /// `autoscale` group). The burst group scales the hybrid as one fleet: it measures
 /// utilisation (or request rate, queue) over base and burst together and counts the
 /// base's ready servers as capacity it cannot remove; its `min` and `max` bound the
-/// cloud instances alone, so `min = 0` is allowed.
+/// cloud instances alone, so `min = 0` is allowed. Responses the burst serves pay its
+/// `egress`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HybridSpec {
     /// A [`PolicyKind::Fixed`] or [`PolicyKind::Lease`].
     pub base: Box<PolicyKind>,
     pub burst: AutoscaleSpec,
-    /// What leaving the cloud costs per request served there.
-    pub egress: Egress,
 }
 
 /// Data egress of responses served from the cloud (AWS to the internet: $0.09/GB for
@@ -392,6 +391,8 @@ pub struct AutoscaleSpec {
     pub app_warmup: Option<AppWarmup>,
     /// How instances are bought: on-demand, a reserved commitment, spot (`purchase`).
     pub purchase: Purchase,
+    /// What each response served from these instances pays to leave the cloud.
+    pub egress: Egress,
 }
 
 /// After booting, the application serves at reduced capacity for a while (JIT
@@ -1373,14 +1374,14 @@ enum RawPolicy {
         app_warmup: Option<RawAppWarmup>,
         // Boxed: most policies have none, and the enum stays small.
         purchase: Option<Box<RawPurchase>>,
+        #[serde(default)]
+        egress: Option<RawEgress>,
     },
     Hybrid {
         #[serde(default)]
         name: Option<String>,
         base: Box<RawPolicy>,
         burst: Box<RawPolicy>,
-        #[serde(default)]
-        egress: Option<RawEgress>,
     },
 }
 
@@ -2341,6 +2342,7 @@ impl RawPolicy {
                 limits,
                 app_warmup,
                 purchase,
+                egress,
             } => {
                 let max = c.fleet_size(&format!("{f}.max"), max, 1, slots)?;
                 // Utilisation is measured on ready servers: with none there is nothing to
@@ -2448,7 +2450,21 @@ impl RawPolicy {
                     Some(p) => p.check(c, &format!("{f}.purchase"), max)?,
                     None => Purchase::default(),
                 };
+                let egress = match egress {
+                    None => Egress::default(),
+                    Some(e) => Egress {
+                        bytes_per_request: c.finite(
+                            &format!("{f}.egress.bytes_per_request"),
+                            e.bytes_per_request,
+                            "bytes per response, from 0 to 1e12",
+                            (0.0..=1e12).contains(&e.bytes_per_request),
+                        )?,
+                        price_per_gb: c
+                            .non_negative(&format!("{f}.egress.price_per_gb"), e.price_per_gb)?,
+                    },
+                };
                 let spec = AutoscaleSpec {
+                    egress,
                     min,
                     max,
                     initial: initial as u32,
@@ -2463,12 +2479,7 @@ impl RawPolicy {
                 };
                 (name, PolicyKind::Autoscale(spec))
             }
-            RawPolicy::Hybrid {
-                name,
-                base,
-                burst,
-                egress,
-            } => {
+            RawPolicy::Hybrid { name, base, burst } => {
                 if role != Role::Alone {
                     return Err(c.error(
                         &format!("{f}.type"),
@@ -2482,23 +2493,9 @@ impl RawPolicy {
                 let PolicyKind::Autoscale(burst) = burst else {
                     return Err(c.error(&format!("{f}.burst.type"), "expected \"autoscale\""));
                 };
-                let egress = match egress {
-                    None => Egress::default(),
-                    Some(e) => Egress {
-                        bytes_per_request: c.finite(
-                            &format!("{f}.egress.bytes_per_request"),
-                            e.bytes_per_request,
-                            "bytes per response, from 0 to 1e12",
-                            (0.0..=1e12).contains(&e.bytes_per_request),
-                        )?,
-                        price_per_gb: c
-                            .non_negative(&format!("{f}.egress.price_per_gb"), e.price_per_gb)?,
-                    },
-                };
                 let spec = HybridSpec {
                     base: Box::new(base),
                     burst,
-                    egress,
                 };
                 (name, PolicyKind::Hybrid(spec))
             }

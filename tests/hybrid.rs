@@ -45,7 +45,6 @@ const PINNED: &str = r#"
 [[policy]]
 name = "hybrid"
 type = "hybrid"
-egress = { bytes_per_request = 100_000, price_per_gb = 0.09 }
 [policy.base]
 type = "lease"
 servers = 1
@@ -53,6 +52,7 @@ term = "10d"
 price_per_server_term = 240.0
 [policy.burst]
 type = "autoscale"
+egress = { bytes_per_request = 100_000, price_per_gb = 0.09 }
 min = 1
 max = 1
 boot_time = "0s"
@@ -106,13 +106,13 @@ fn light_traffic_never_leaves_the_base() {
 [[policy]]
 name = "hybrid"
 type = "hybrid"
-egress = { bytes_per_request = 100_000, price_per_gb = 0.09 }
 [policy.base]
 type = "fixed"
 servers = 2
 cost = { capex_per_server = 876.6, amortization = "1y", watts = 0.0, pue = 1.0, price_per_kwh = 0.0, ops_per_server_month = 0.0 }
 [policy.burst]
 type = "autoscale"
+egress = { bytes_per_request = 100_000, price_per_gb = 0.09 }
 min = 0
 max = 10
 boot_time = "90s"
@@ -210,7 +210,6 @@ factor = 3.0"#;
 [[policy]]
 name = "hybrid"
 type = "hybrid"
-egress = { bytes_per_request = 50_000, price_per_gb = 0.09 }
 [policy.base]
 type = "lease"
 servers = 4
@@ -218,6 +217,7 @@ term = "30d"
 price_per_server_term = 140.0
 [policy.burst]
 type = "autoscale"
+egress = { bytes_per_request = 50_000, price_per_gb = 0.09 }
 min = 0
 max = 20
 boot_time = "60s"
@@ -241,4 +241,39 @@ billing = { price_per_hour = 0.384 }
         f.burst_cost
     );
     assert_eq!(r.base_cost, f.base_cost);
+}
+
+#[test]
+fn an_all_cloud_policy_pays_egress_for_every_response() {
+    // One pinned instance at $0.36/h for 2 h; 1 MB per response at $0.05/GB is $0.00005
+    // per request, for every request served.
+    let policy = r#"
+[[policy]]
+name = "cloud"
+type = "autoscale"
+min = 1
+max = 1
+boot_time = "0s"
+scaling = { type = "target-tracking", target = 0.6 }
+billing = { price_per_hour = 0.36 }
+egress = { bytes_per_request = 1_000_000, price_per_gb = 0.05 }
+"#;
+    for fidelity in ["request", "fluid"] {
+        let text = format!(
+            "horizon = \"2h\"\nfidelity = \"{fidelity}\"\n[service]\nservice_time = {{ distribution = \"exponential\", mean = \"1s\" }}\nslots_per_server = 8\n[workload]\nbase_rate = 2.0\n{policy}"
+        );
+        let s = scenario::parse(&text, "cloud.toml", "cloud").expect("valid");
+        let sum = run_quiet(&s).policies.remove(0).summary;
+        assert!(sum.served > 10_000, "{fidelity}");
+        let egress = sum.served as f64 * 5e-5;
+        assert!((sum.egress_cost - egress).abs() < 1e-9, "{fidelity}");
+        assert!(
+            (sum.total_cost - (0.72 + egress)).abs() < 1e-9,
+            "{fidelity}"
+        );
+        assert_eq!(
+            (sum.base_cost, sum.burst_cost, sum.served_by_burst),
+            (0.0, 0.0, 0)
+        );
+    }
 }

@@ -1287,7 +1287,7 @@ fn check_policy(
                 s.served_by_burst <= s.served
                     && close(
                         s.egress_cost,
-                        s.served_by_burst as f64 * h.egress.per_request(),
+                        s.served_by_burst as f64 * h.burst.egress.per_request(),
                         1e-9
                     ),
                 ctx,
@@ -1397,13 +1397,25 @@ fn check_policy(
                 s.launches,
                 a.initial
             );
-            // The bill is the sum of its purchase options.
+            // The bill is the sum of its purchase options, and egress for every response.
             let parts = s.cost_on_demand + s.cost_reserved + s.cost_spot;
             check!(
-                close(s.total_cost, parts, 1e-9),
+                close(s.total_cost - s.egress_cost, parts, 1e-9),
                 ctx,
-                "cloud cost {} != on-demand + reserved + spot {parts}",
-                s.total_cost
+                "cloud cost {} − egress {} != on-demand + reserved + spot {parts}",
+                s.total_cost,
+                s.egress_cost
+            );
+            check!(
+                close(
+                    s.egress_cost,
+                    s.served as f64 * a.egress.per_request(),
+                    1e-9
+                ),
+                ctx,
+                "egress {} for {} responses",
+                s.egress_cost,
+                s.served
             );
             check!(
                 s.requeued <= s.spot_interruptions * sc.service.slots_per_server as u64,

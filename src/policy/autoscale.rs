@@ -272,6 +272,7 @@ mod tests {
             limits: Default::default(),
             app_warmup: None,
             purchase: Default::default(),
+            egress: Default::default(),
         };
         (Autoscaler::new(spec), fleet)
     }

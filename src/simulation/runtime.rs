@@ -149,7 +149,7 @@ pub(super) struct Runtime<'a> {
     pub engine: Engine<Event>,
     pub recorder: Recorder,
     bandwidth: Option<BandwidthMeter>,
-    /// USD per request served by the burst fleet.
+    /// USD per request served by cloud instances (see [`Runtime::served_by_cloud`]).
     egress_per_request: f64,
     /// Requests served by the burst fleet (booked by the fidelity).
     pub served_burst: u64,
@@ -171,21 +171,17 @@ impl<'a> Runtime<'a> {
             .iter()
             .position(|p| p.name == spec.name)
             .unwrap_or(0);
-        let (base_kind, burst, lease) = match &spec.kind {
+        let (base_kind, burst) = match &spec.kind {
             PolicyKind::Hybrid(h) => {
                 let burst_kind = PolicyKind::Autoscale(h.burst.clone());
                 let burst =
                     Fleetside::new(scenario, &burst_kind, Some(&h.burst), index, seed, BURST);
-                (&*h.base, Some((burst, h.egress.per_request())), &*h.base)
+                (&*h.base, Some(burst))
             }
-            kind => (kind, None, kind),
+            kind => (kind, None),
         };
         let base = Fleetside::new(scenario, base_kind, base_kind.cloud(), index, seed, 0);
         let samples = (scenario.horizon / scenario.sample_every + 1) as usize;
-        let (burst, egress_per_request) = match burst {
-            Some((side, egress)) => (Some(side), egress),
-            None => (None, 0.0),
-        };
         Runtime {
             scenario,
             spec,
@@ -193,11 +189,11 @@ impl<'a> Runtime<'a> {
             burst,
             engine: Engine::with_capacity(1024),
             recorder: Recorder::new(scenario.service.slo, scenario.horizon),
-            bandwidth: match lease {
+            bandwidth: match base_kind {
                 PolicyKind::Lease(l) => l.bandwidth.map(BandwidthMeter::new),
                 _ => None,
             },
-            egress_per_request,
+            egress_per_request: spec.kind.cloud().map_or(0.0, |a| a.egress.per_request()),
             served_burst: 0,
             rate: RateFunction::new(&scenario.workload),
             series: Vec::with_capacity(samples),
@@ -367,9 +363,21 @@ impl<'a> Runtime<'a> {
             .map_or((0.0, 0.0), |m| (m.cost(now), m.committed(now)))
     }
 
-    /// Egress of the responses the burst fleet served so far.
+    /// Requests served by cloud instances: a hybrid's burst, or every one an
+    /// autoscaling group served.
+    fn served_by_cloud(&self) -> u64 {
+        match &self.burst {
+            Some(_) => self.served_burst,
+            None => self.recorder.served,
+        }
+    }
+
+    /// Egress of the responses cloud instances served so far.
     fn egress_cost(&self) -> f64 {
-        self.served_burst as f64 * self.egress_per_request
+        if self.egress_per_request == 0.0 {
+            return 0.0;
+        }
+        self.served_by_cloud() as f64 * self.egress_per_request
     }
 
     pub fn schedule_if_inside(&mut self, at: Time, event: Event) {
@@ -621,10 +629,10 @@ impl<'a> Runtime<'a> {
             requeued: self.requeued,
             bandwidth_cost,
             bandwidth_p95_mbps: self.bandwidth.as_ref().map_or(0.0, |m| m.peak_p95()),
+            egress_cost,
             hybrid: hybrid.then_some(crate::metrics::HybridSplit {
                 base_cost,
                 burst_cost,
-                egress_cost,
                 served_burst: self.served_burst,
             }),
         };
