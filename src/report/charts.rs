@@ -72,6 +72,7 @@ const ERROR_BAR: RGBColor = RGBColor(0, 0, 0);
 const ON_DEMAND: RGBColor = RGBColor(213, 94, 0);
 const RESERVED: RGBColor = RGBColor(0, 114, 178);
 const SPOT: RGBColor = RGBColor(0, 158, 115);
+const BASE: RGBColor = RGBColor(0, 114, 178);
 /// Most policies drawn in the purchase-options chart (one panel each).
 const MAX_PURCHASE_PANELS: usize = 4;
 
@@ -116,6 +117,9 @@ pub(crate) fn draw_all(
     }
     if ctx.mixed_policies().next().is_some() {
         charts.push(("purchase-options.png", purchase_chart));
+    }
+    if ctx.hybrids().next().is_some() {
+        charts.push(("hybrid-burst.png", hybrid_chart));
     }
     let mut written = Vec::with_capacity(charts.len());
     for (name, draw) in charts {
@@ -287,9 +291,17 @@ impl<'a> Ctx<'a> {
             .policies
             .iter()
             .zip(self.policies)
-            .filter(
-                |(spec, _)| matches!(&spec.kind, PolicyKind::Autoscale(a) if a.purchase.is_mixed()),
-            )
+            .filter(|(spec, _)| spec.kind.cloud().is_some_and(|a| a.purchase.is_mixed()))
+            .map(|(_, p)| p)
+    }
+
+    /// Hybrid policies, with their outcomes.
+    fn hybrids(&self) -> impl Iterator<Item = &'a PolicyOutcome> + '_ {
+        self.scenario
+            .policies
+            .iter()
+            .zip(self.policies)
+            .filter(|(spec, _)| matches!(spec.kind, PolicyKind::Hybrid(_)))
             .map(|(_, p)| p)
     }
 
@@ -1089,6 +1101,56 @@ fn purchase_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
         ctx,
         (
             &ctx.title("instances per purchase option"),
+            &ctx.subtitle("mean"),
+        ),
+        &entries,
+        &panels,
+    )
+}
+
+/// One panel per hybrid policy: its own or leased servers, its cloud instances, and the
+/// demand in servers (mean busy slots ÷ slots per server), so one sees the base carry
+/// the everyday and the burst chase the spikes.
+fn hybrid_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
+    let entries = [
+        ("own or leased servers (base)", BASE),
+        ("cloud instances (burst)", ON_DEMAND),
+        ("demand: busy servers", ARRIVALS),
+    ]
+    .map(|(label, color)| LegendEntry::new(label, Swatch::Line(color, 2)));
+    let slots = f64::from(ctx.scenario.service.slots_per_server.max(1));
+    let panels: Vec<(Panel, u32)> = ctx
+        .hybrids()
+        .take(MAX_PURCHASE_PANELS)
+        .map(|p| {
+            let line = |color, value: &dyn Fn(&Sample) -> f64| Line {
+                color,
+                width: 2,
+                points: ctx.points(&p.series, Agg::Mean, |s| Some(value(s))),
+            };
+            let panel = Panel {
+                y_desc: format!("{}: servers", name(&p.summary)),
+                y_fmt: fmt_tick,
+                lines: vec![
+                    line(BASE, &|s| {
+                        let all = s.servers_booting + s.servers_ready + s.servers_draining;
+                        f64::from(all.saturating_sub(s.servers_burst))
+                    }),
+                    line(ON_DEMAND, &|s| f64::from(s.servers_burst)),
+                    line(ARRIVALS, &|s| s.busy_slots / slots),
+                ],
+                refs: Vec::new(),
+                log_if_ratio_over: None,
+                empty_note: "no servers".into(),
+            };
+            (panel, 1)
+        })
+        .collect();
+    time_figure(
+        path,
+        ctx,
+        (
+            &ctx.title("hybrid: base and cloud burst"),
             &ctx.subtitle("mean"),
         ),
         &entries,

@@ -51,6 +51,7 @@ pub fn summary_table(scenario: &Scenario, outcome: &Outcome) -> String {
         .collect();
     render(&mut out, HEADER, 2, &rows);
     purchase_section(&mut out, scenario, std::slice::from_ref(outcome));
+    cloud_section(&mut out, scenario, std::slice::from_ref(outcome));
     let refused: Vec<String> = outcome
         .policies
         .iter()
@@ -89,7 +90,7 @@ fn purchase_section(out: &mut String, scenario: &Scenario, outcomes: &[Outcome])
         .policies
         .iter()
         .enumerate()
-        .filter(|(_, p)| matches!(&p.kind, PolicyKind::Autoscale(a) if a.purchase.is_mixed()))
+        .filter(|(_, p)| p.kind.cloud().is_some_and(|a| a.purchase.is_mixed()))
         .map(|(i, p)| {
             let mean = |f: fn(&Summary) -> f64| estimate_of(outcomes, i, f).mean;
             [
@@ -105,6 +106,51 @@ fn purchase_section(out: &mut String, scenario: &Scenario, outcomes: &[Outcome])
     if !rows.is_empty() {
         out.push('\n');
         render(out, PURCHASE_HEADER, 1, &rows);
+    }
+}
+
+const CLOUD_HEADER: [&str; 5] = [
+    "own or leased vs cloud",
+    "own/leased",
+    "cloud instances",
+    "egress",
+    "served from cloud",
+];
+
+/// Where hybrids and cloud policies with egress spend (means over replications): own or
+/// leased servers, cloud instances, egress, and the share of requests the cloud served;
+/// nothing if no policy is a hybrid or pays egress.
+fn cloud_section(out: &mut String, scenario: &Scenario, outcomes: &[Outcome]) {
+    let rows: Vec<[String; 5]> = scenario
+        .policies
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let mean = |f: fn(&Summary) -> f64| estimate_of(outcomes, i, f).mean;
+            let served = mean(|s| s.served as f64);
+            let share = |n: f64| format!("{:.1} %", 100.0 * n / served.max(1.0));
+            match &p.kind {
+                PolicyKind::Hybrid(_) => Some([
+                    p.name.clone(),
+                    money(mean(|s| s.base_cost)),
+                    money(mean(|s| s.burst_cost)),
+                    money(mean(|s| s.egress_cost)),
+                    share(mean(|s| s.served_by_burst as f64)),
+                ]),
+                PolicyKind::Autoscale(a) if a.egress.per_request() > 0.0 => Some([
+                    p.name.clone(),
+                    "-".into(),
+                    money(mean(|s| s.total_cost - s.egress_cost)),
+                    money(mean(|s| s.egress_cost)),
+                    share(served),
+                ]),
+                _ => None,
+            }
+        })
+        .collect();
+    if !rows.is_empty() {
+        out.push('\n');
+        render(out, CLOUD_HEADER, 1, &rows);
     }
 }
 
@@ -154,6 +200,7 @@ pub fn replicated_summary_table(scenario: &Scenario, outcomes: &[Outcome]) -> St
                 .collect();
             render(&mut out, HEADER, 2, &rows);
             purchase_section(&mut out, scenario, outcomes);
+            cloud_section(&mut out, scenario, outcomes);
             let identical = outcomes[1..].iter().all(|o| {
                 o.policies.len() == outcomes[0].policies.len()
                     && o.policies
