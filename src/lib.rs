@@ -30,6 +30,9 @@
 //!   a notice); their in-service requests are re-queued. The cloud itself is modelled too:
 //!   boot times spread (lognormal), applications warm up, and quotas, launch-rate limits
 //!   and capacity shortages refuse launches, which are retried.
+//!   A `hybrid` is cloud bursting: a `fixed` or `lease` base takes each request it has a
+//!   free slot for, and the overflow goes to an `autoscale` burst that sizes base and
+//!   burst as one fleet; responses served from the cloud pay egress.
 //! - **Metrics**: paid slot-seconds − busy slot-seconds = idle slot-seconds, the capacity
 //!   you pay for and do not use; idle cost = total cost × idle fraction. Lost and late
 //!   traffic can be priced (`[service.penalty]`), giving an all-in cost to compare options
