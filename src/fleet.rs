@@ -64,8 +64,12 @@ impl Level {
 
     /// ∫ value dt from 0 to `now`, in value-seconds.
     pub(crate) fn integral(&self, now: Time) -> f64 {
-        let area = self.area + self.value as u128 * now.saturating_sub(self.since) as u128;
-        area as f64 / 1e6
+        self.area(now) as f64 / 1e6
+    }
+
+    /// ∫ value dt from 0 to `now`, exactly, in value-microseconds.
+    pub(crate) fn area(&self, now: Time) -> u128 {
+        self.area + self.value as u128 * now.saturating_sub(self.since) as u128
     }
 }
 

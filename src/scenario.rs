@@ -2376,7 +2376,8 @@ impl RawPolicy {
                     ));
                 }
                 let scaling = scaling.check(c, &format!("{f}.scaling"), max, false)?;
-                let schedule = check_schedule(c, f, schedule, slots)?;
+                let least = u64::from(role != Role::Burst);
+                let schedule = check_schedule(c, f, schedule, slots, least)?;
                 if matches!(scaling, Scaling::Scheduled { .. }) && schedule.is_empty() {
                     return Err(c.error(
                         &format!("{f}.scaling"),
@@ -2805,12 +2806,14 @@ fn time_of_day(text: &str) -> Option<Time> {
     (h < 24 && m < 60 && sec < 60).then_some((h * 3600 + m * 60 + sec) * SECOND)
 }
 
-/// Scheduled actions: a time of day, days of the week, and a consistent min/max/desired.
+/// Scheduled actions: a time of day, days of the week, and a consistent min/max/desired
+/// (`min` and `desired` at least `least`: 0 for a hybrid's burst, else 1).
 fn check_schedule(
     c: &mut Checker<'_>,
     f: &str,
     raw: Vec<RawAction>,
     slots: u32,
+    least: u64,
 ) -> Result<Vec<ScheduledAction>, ScenarioError> {
     if raw.len() > 1000 {
         return Err(c.error(&format!("{f}.schedule"), "at most 1000 scheduled actions"));
@@ -2855,14 +2858,15 @@ fn check_schedule(
                 bits
             }
         };
-        let mut size = |name: &str, v: Option<u64>| -> Result<Option<u32>, ScenarioError> {
-            v.map(|v| c.fleet_size(&format!("{g}.{name}"), v, 1, slots))
-                .transpose()
-        };
+        let mut size =
+            |name: &str, v: Option<u64>, least: u64| -> Result<Option<u32>, ScenarioError> {
+                v.map(|v| c.fleet_size(&format!("{g}.{name}"), v, least, slots))
+                    .transpose()
+            };
         let (min, max, desired) = (
-            size("min", a.min)?,
-            size("max", a.max)?,
-            size("desired", a.desired)?,
+            size("min", a.min, least)?,
+            size("max", a.max, least)?,
+            size("desired", a.desired, least)?,
         );
         if min.is_none() && max.is_none() && desired.is_none() {
             return Err(c.error(&g, "expected at least one of `min`, `max`, `desired`"));

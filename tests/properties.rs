@@ -170,6 +170,9 @@ enum PolicyG {
     Fixed(FixedG),
     Lease(LeaseG),
     Autoscale(AutoscaleG),
+    /// A base (`Fixed` or `Lease`), a burst group (its `min` may be 0), and the bytes per
+    /// response its egress is priced at ($0.09/GB), if any.
+    Hybrid(Box<PolicyG>, AutoscaleG, Option<f64>),
 }
 
 #[derive(Debug, Clone)]
@@ -310,57 +313,88 @@ impl ScenarioG {
         }
         for (i, p) in self.policies.iter().enumerate() {
             writeln!(w, "\n[[policy]]").unwrap();
+            let kind = match p {
+                PolicyG::Fixed(_) => "own",
+                PolicyG::Lease(_) => "idc",
+                PolicyG::Autoscale(_) => "cloud",
+                PolicyG::Hybrid(..) => "hybrid",
+            };
+            writeln!(w, "name = \"p{i}-{kind}\"").unwrap();
             match p {
-                PolicyG::Fixed(f) => {
-                    writeln!(w, "name = \"p{i}-own\"\ntype = \"fixed\"").unwrap();
-                    writeln!(w, "servers = {}", f.servers).unwrap();
-                    writeln!(
+                PolicyG::Hybrid(base, burst, egress) => {
+                    writeln!(w, "type = \"hybrid\"\n\n[policy.base]").unwrap();
+                    base.write_block(w);
+                    writeln!(w, "\n[policy.burst]").unwrap();
+                    PolicyG::Autoscale(burst.clone()).write_block(w);
+                    if let Some(bytes) = egress {
+                        writeln!(
+                            w,
+                            "egress = {{ bytes_per_request = {bytes:?}, price_per_gb = 0.09 }}"
+                        )
+                        .unwrap();
+                    }
+                }
+                p => p.write_block(w),
+            }
+        }
+        t
+    }
+}
+
+impl PolicyG {
+    /// The policy's keys after its name: its `type` and parameters.
+    fn write_block(&self, w: &mut String) {
+        match self {
+            PolicyG::Fixed(f) => {
+                writeln!(w, "type = \"fixed\"").unwrap();
+                writeln!(w, "servers = {}", f.servers).unwrap();
+                writeln!(
                         w,
                         "cost = {{ capex_per_server = {:?}, amortization = \"{}d\", watts = {:?}, pue = {:?}, price_per_kwh = {:?}, ops_per_server_month = {:?} }}",
                         f.capex, f.amortization_days, f.watts, f.pue, f.price_per_kwh, f.ops_per_server_month
                     )
                     .unwrap();
+            }
+            PolicyG::Lease(l) => {
+                writeln!(w, "type = \"lease\"").unwrap();
+                writeln!(w, "servers = {}", l.servers).unwrap();
+                writeln!(w, "term = \"{}s\"", l.term_s).unwrap();
+                writeln!(w, "price_per_server_term = {:?}", l.price).unwrap();
+                writeln!(w, "setup_fee_per_server = {:?}", l.setup).unwrap();
+            }
+            PolicyG::Autoscale(a) => {
+                writeln!(w, "type = \"autoscale\"").unwrap();
+                writeln!(w, "min = {}\nmax = {}", a.min, a.max).unwrap();
+                if let Some(initial) = a.initial {
+                    writeln!(w, "initial = {initial}").unwrap();
                 }
-                PolicyG::Lease(l) => {
-                    writeln!(w, "name = \"p{i}-idc\"\ntype = \"lease\"").unwrap();
-                    writeln!(w, "servers = {}", l.servers).unwrap();
-                    writeln!(w, "term = \"{}s\"", l.term_s).unwrap();
-                    writeln!(w, "price_per_server_term = {:?}", l.price).unwrap();
-                    writeln!(w, "setup_fee_per_server = {:?}", l.setup).unwrap();
-                }
-                PolicyG::Autoscale(a) => {
-                    writeln!(w, "name = \"p{i}-cloud\"\ntype = \"autoscale\"").unwrap();
-                    writeln!(w, "min = {}\nmax = {}", a.min, a.max).unwrap();
-                    if let Some(initial) = a.initial {
-                        writeln!(w, "initial = {initial}").unwrap();
-                    }
-                    writeln!(w, "boot_time = \"{}s\"", a.boot_s).unwrap();
-                    let (variant, minute, lo, hi, want) = a.extras;
-                    let more = if variant == 1 {
-                        ", request_rate_target = 20.0, queue_length_target = 5.0"
-                    } else {
-                        ""
-                    };
-                    let tt = format!(
-                        "{{ type = \"target-tracking\", target = {:?}{more}, period = \"{}s\", scale_out_periods = {}, scale_in_periods = {}, warmup = \"{}s\" }}",
-                        a.target, a.period_s, a.scale_out_periods, a.scale_in_periods, a.warmup_s
-                    );
-                    if variant == 2 {
-                        writeln!(
+                writeln!(w, "boot_time = \"{}s\"", a.boot_s).unwrap();
+                let (variant, minute, lo, hi, want) = a.extras;
+                let more = if variant == 1 {
+                    ", request_rate_target = 20.0, queue_length_target = 5.0"
+                } else {
+                    ""
+                };
+                let tt = format!(
+                    "{{ type = \"target-tracking\", target = {:?}{more}, period = \"{}s\", scale_out_periods = {}, scale_in_periods = {}, warmup = \"{}s\" }}",
+                    a.target, a.period_s, a.scale_out_periods, a.scale_in_periods, a.warmup_s
+                );
+                if variant == 2 {
+                    writeln!(
                             w,
                             "scaling = {{ type = \"predictive\", target = {:?}, history = \"1d\", reactive = {tt} }}",
                             a.target
                         )
                         .unwrap();
-                    } else {
-                        writeln!(w, "scaling = {tt}").unwrap();
-                    }
-                    if variant == 3 {
-                        let within = |from: u32, f: f64| from + ((a.max - from) as f64 * f) as u32;
-                        let smin = within(a.min, lo);
-                        let smax = within(smin, hi);
-                        let desired = within(smin, want).min(smax);
-                        writeln!(
+                } else {
+                    writeln!(w, "scaling = {tt}").unwrap();
+                }
+                if variant == 3 {
+                    let within = |from: u32, f: f64| from + ((a.max - from) as f64 * f) as u32;
+                    let smin = within(a.min, lo);
+                    let smax = within(smin, hi);
+                    let desired = within(smin, want).min(smax);
+                    writeln!(
                             w,
                             "schedule = [{{ at = \"00:{minute:02}\", min = {smin}, max = {smax}, desired = {desired} }}, {{ at = \"00:{:02}\", min = {}, max = {} }}]",
                             (minute + 10).min(59),
@@ -368,25 +402,24 @@ impl ScenarioG {
                             a.max
                         )
                         .unwrap();
-                    }
-                    writeln!(
+                }
+                writeln!(
                         w,
                         "billing = {{ price_per_hour = {:?}, minimum = \"{}s\", granularity = \"{}s\" }}",
                         a.price_per_hour, a.minimum_s, a.granularity_s
                     )
                     .unwrap();
-                    if let Some(p) = &a.purchase {
-                        writeln!(
+                if let Some(p) = &a.purchase {
+                    writeln!(
                             w,
                             "purchase = {{ reserved = {}, reserved_discount = {:?}, spot_share = {:?}, spot_discount = {:?}, spot_interruptions_per_hour = {:?}, spot_notice = \"{}s\" }}",
                             p.reserved(a.max), p.reserved_discount, p.spot_share, p.spot_discount, p.interruptions_per_hour, p.notice_s
                         )
                         .unwrap();
-                    }
                 }
             }
+            PolicyG::Hybrid(..) => unreachable!("hybrids are written by ScenarioG::toml"),
         }
-        t
     }
 }
 
@@ -549,7 +582,29 @@ fn policy() -> impl Strategy<Value = PolicyG> {
         fixed().prop_map(PolicyG::Fixed),
         lease().prop_map(PolicyG::Lease),
         with_purchase(autoscale()).prop_map(PolicyG::Autoscale),
+        hybrid(),
     ]
+}
+
+/// A hybrid: own or leased servers as the base, a burst group (empty at times: min 0)
+/// that may mix purchase options, and egress or none.
+fn hybrid() -> impl Strategy<Value = PolicyG> {
+    (
+        prop_oneof![
+            fixed().prop_map(PolicyG::Fixed),
+            lease().prop_map(PolicyG::Lease)
+        ],
+        with_purchase(autoscale()),
+        any::<bool>(),
+        proptest::option::of(0.0..2e6f64),
+    )
+        .prop_map(|(base, mut burst, empty, egress)| {
+            if empty {
+                burst.min = 0;
+                burst.initial = burst.initial.map(|_| 0);
+            }
+            PolicyG::Hybrid(Box::new(base), burst, egress)
+        })
 }
 
 fn scenario_with(queue_limit: BoxedStrategy<u64>) -> impl Strategy<Value = ScenarioG> {
@@ -1643,10 +1698,21 @@ proptest! {
     ) {
         let mut g = g;
         g.policies = vec![
-            PolicyG::Fixed(FixedG { servers: n, ..f }),
+            PolicyG::Fixed(FixedG { servers: n, ..f.clone() }),
             PolicyG::Lease(LeaseG { servers: n, ..l }),
-            PolicyG::Autoscale(AutoscaleG { min: n, max: n, initial: Some(n), ..a }),
+            PolicyG::Autoscale(AutoscaleG { min: n, max: n, initial: Some(n), ..a.clone() }),
         ];
+        // A hybrid of k own servers and n − k pinned cloud instances: same slots, same
+        // queue, so the same service, whichever side a request lands on.
+        if n >= 2 {
+            let k = 1 + n / 3;
+            let m = n - k;
+            g.policies.push(PolicyG::Hybrid(
+                Box::new(PolicyG::Fixed(FixedG { servers: k, ..f })),
+                AutoscaleG { min: m, max: m, initial: Some(m), ..a },
+                Some(100_000.0),
+            ));
+        }
         let text = g.toml();
         let sc = parse(&g)?;
         let out = run_quiet(&sc);

@@ -208,6 +208,7 @@ impl<'a> FluidModel<'a> {
         Busy {
             base: self.busy - self.burst_busy,
             burst: self.burst_busy,
+            total: self.busy,
         }
     }
 

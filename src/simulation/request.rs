@@ -162,12 +162,12 @@ impl<'a> RequestModel<'a> {
                     let busy = self.rt.fleet_busy(now);
                     let watched = match side {
                         Side::Base => busy.base,
-                        Side::Burst => busy.total(),
+                        Side::Burst => busy.total,
                     };
                     let measured = Measured {
                         busy: watched,
                         arrivals: self.rt.recorder.arrived,
-                        queue_seconds: (self.in_system.integral(now) - busy.total()).max(0.0),
+                        queue_seconds: (self.in_system.integral(now) - busy.total).max(0.0),
                     };
                     self.rt.control(now, side, measured);
                 }

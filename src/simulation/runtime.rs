@@ -79,17 +79,13 @@ pub(super) struct Measured {
     pub queue_seconds: f64,
 }
 
-/// ∫ busy slots dt of each fleet, slot-seconds.
+/// ∫ busy slots dt of each fleet, and of both (summed before rounding, so a hybrid's
+/// total is exactly what one fleet with all its slots would integrate), slot-seconds.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Busy {
     pub base: f64,
     pub burst: f64,
-}
-
-impl Busy {
-    pub fn total(&self) -> f64 {
-        self.base + self.burst
-    }
+    pub total: f64,
 }
 
 /// One fleet under its policy, with what the policy's provider and contracts add.
@@ -273,12 +269,15 @@ impl<'a> Runtime<'a> {
 
     /// ∫ busy slots dt of each fleet, as the fleets integrated it (request level).
     pub fn fleet_busy(&self, now: Time) -> Busy {
+        let base = self.base.fleet.busy_slots.area(now);
+        let burst = self
+            .burst
+            .as_ref()
+            .map_or(0, |b| b.fleet.busy_slots.area(now));
         Busy {
-            base: self.base.fleet.busy_slots.integral(now),
-            burst: self
-                .burst
-                .as_ref()
-                .map_or(0.0, |b| b.fleet.busy_slots.integral(now)),
+            base: base as f64 / 1e6,
+            burst: burst as f64 / 1e6,
+            total: (base + burst) as f64 / 1e6,
         }
     }
 
@@ -544,7 +543,7 @@ impl<'a> Runtime<'a> {
     }
 
     fn take_sample(&mut self, now: Time, busy: Busy, queue_length: u64) {
-        let mark = Self::mark(now, busy.total(), self.fleets());
+        let mark = Self::mark(now, busy.total, self.fleets());
         let prev = std::mem::replace(&mut self.last_sample, mark);
         let dt = to_seconds(now - prev.at);
         let slots = self.base.fleet.slots_per_server() as f64;
@@ -613,12 +612,14 @@ impl<'a> Runtime<'a> {
             horizon: h,
             slots_per_server: base.slots_per_server(),
             billed_server_seconds: sum(&|f| f.billed_server_seconds(h)),
-            busy_slot_seconds: busy.total(),
+            busy_slot_seconds: busy.total,
             total_cost: base_cost + burst_cost + egress_cost,
             committed_cost: base_committed + burst_committed + egress_cost,
             in_system_at_end,
             in_system_seconds,
-            paid_server_seconds: sum(&|f| f.paid_servers.integral(h)),
+            // Summed exactly, then rounded once, as one fleet would be.
+            paid_server_seconds: self.fleets().map(|f| f.paid_servers.area(h)).sum::<u128>() as f64
+                / 1e6,
             peak_servers: self.peak_servers,
             launches: self.fleets().map(Fleet::launches).sum(),
             launches_refused: self.base.provider.refused()
