@@ -37,6 +37,10 @@ pub(crate) enum Tariff {
         per_server_term: f64,
         setup_per_server: f64,
         term: Time,
+        /// Terms each server is committed for from its start.
+        min_terms: u32,
+        /// USD to leave before `min_terms` are served, if the contract allows it.
+        early_exit_fee: Option<f64>,
     },
     /// Metered cloud instances.
     Metered {
@@ -64,6 +68,8 @@ impl Tariff {
             per_server_term: spec.price_per_server_term,
             setup_per_server: spec.setup_fee_per_server,
             term: spec.term,
+            min_terms: spec.min_terms,
+            early_exit_fee: spec.early_exit_fee,
         }
     }
 
@@ -117,6 +123,7 @@ impl Tariff {
                 per_server_term,
                 setup_per_server,
                 term,
+                ..
             } => {
                 let term_s = to_seconds(term);
                 let first_term_end = launched.saturating_add(term);
@@ -131,20 +138,86 @@ impl Tariff {
 
     /// Like [`Tariff::committed`] for a server handed back at `returned`: a leased server
     /// returned at its term's end may take a few seconds to finish its last requests,
-    /// and that does not start another term.
+    /// and that does not start another term; one that left early owes the terms it
+    /// started and the early exit fee instead of the rest of its commitment.
     pub(crate) fn committed_on_return(&self, launched: Time, returned: Time, charged: f64) -> f64 {
-        let until = match *self {
-            Tariff::Leased { term, .. } => {
-                let into_term = returned.saturating_sub(launched) % term;
-                if into_term > 0 && into_term <= LEASE_GRACE && returned - launched > term {
-                    returned - into_term
-                } else {
-                    returned
-                }
-            }
-            _ => returned,
+        let Tariff::Leased {
+            per_server_term,
+            setup_per_server,
+            term,
+            ..
+        } = *self
+        else {
+            return charged;
         };
-        self.committed(launched, until, charged)
+        let into_term = returned.saturating_sub(launched) % term;
+        let until = if into_term > 0 && into_term <= LEASE_GRACE && returned - launched > term {
+            returned - into_term
+        } else {
+            returned
+        };
+        let fee = self.exit_charge(launched, returned);
+        if fee > 0.0 {
+            terms_started(launched, until, term) as f64 * per_server_term + setup_per_server + fee
+        } else {
+            self.committed(launched, until, charged)
+        }
+    }
+
+    /// When a server leased at `launched` has served its minimum commitment; `None`
+    /// for other tariffs.
+    fn commitment_end(&self, launched: Time) -> Option<Time> {
+        match *self {
+            Tariff::Leased {
+                term, min_terms, ..
+            } => Some(launched.saturating_add(term.saturating_mul(Time::from(min_terms)))),
+            _ => None,
+        }
+    }
+
+    /// Whether servers may be held to more than one term (so not every server may be
+    /// handed back at a renewal).
+    pub(crate) fn commits_terms(&self) -> bool {
+        matches!(*self, Tariff::Leased { min_terms, .. } if min_terms > 1)
+    }
+
+    /// What handing back a server leased at `launched` costs at `now` beyond the terms
+    /// it started: `Some(0.0)` once its commitment is served (and for every other
+    /// tariff); inside it, `Some(fee)` when the early exit fee is less than the terms
+    /// still owed, as a tenant would choose; `None` when it has to stay.
+    pub(crate) fn exit_fee(&self, launched: Time, now: Time) -> Option<f64> {
+        let Tariff::Leased {
+            per_server_term,
+            term,
+            min_terms,
+            early_exit_fee,
+            ..
+        } = *self
+        else {
+            return Some(0.0);
+        };
+        if self.commitment_end(launched).is_none_or(|end| now >= end) {
+            return Some(0.0);
+        }
+        let owed = u64::from(min_terms).saturating_sub(terms_started(launched, now, term));
+        early_exit_fee.filter(|&fee| fee < owed as f64 * per_server_term)
+    }
+
+    /// The early exit fee a server leased at `launched` pays when it leaves at
+    /// `returned`, before its commitment ends (0 otherwise).
+    pub(crate) fn exit_charge(&self, launched: Time, returned: Time) -> f64 {
+        match *self {
+            Tariff::Leased {
+                early_exit_fee: Some(fee),
+                ..
+            } if self
+                .commitment_end(launched)
+                .is_some_and(|end| returned < end) =>
+            {
+                fee
+            }
+            _ => 0.0,
+        }
     }
 
     /// Cost of the load itself, per busy server-second (the power a server draws above
@@ -160,21 +233,28 @@ impl Tariff {
     }
 
     /// Cash committed by one server leased at `launched` and held until `until`: every
-    /// term started before `until`, plus the setup fee. Other tariffs commit what they
-    /// are charged (`charged`).
+    /// term started before `until` and at least its minimum commitment, plus the setup
+    /// fee. Other tariffs commit what they are charged (`charged`).
     pub(crate) fn committed(&self, launched: Time, until: Time, charged: f64) -> f64 {
         match *self {
             Tariff::Leased {
                 per_server_term,
                 setup_per_server,
                 term,
+                min_terms,
+                ..
             } => {
-                let terms = until.saturating_sub(launched).div_ceil(term).max(1);
+                let terms = terms_started(launched, until, term).max(u64::from(min_terms));
                 terms as f64 * per_server_term + setup_per_server
             }
             _ => charged,
         }
     }
+}
+
+/// Terms a server leased at `launched` has started by `until` (at least its first).
+fn terms_started(launched: Time, until: Time, term: Time) -> u64 {
+    until.saturating_sub(launched).div_ceil(term).max(1)
 }
 
 #[cfg(test)]
@@ -244,6 +324,8 @@ mod tests {
             term: 30 * 86_400 * SECOND,
             price_per_server_term: 300.0,
             setup_fee_per_server: 60.0,
+            min_terms: 1,
+            early_exit_fee: None,
             renewal: None,
             bandwidth: None,
         });
@@ -261,6 +343,42 @@ mod tests {
             t.committed_on_return(0, 30 * day + 120 * SECOND, 0.0),
             660.0
         );
+    }
+
+    #[test]
+    fn a_minimum_commitment_is_owed_unless_leaving_early_is_cheaper() {
+        let day = 86_400 * SECOND;
+        let lease = |early_exit_fee| {
+            Tariff::leased(&LeaseSpec {
+                servers: 1,
+                term: 30 * day,
+                price_per_server_term: 300.0,
+                setup_fee_per_server: 60.0,
+                min_terms: 12,
+                early_exit_fee,
+                renewal: None,
+                bandwidth: None,
+            })
+        };
+        let t = lease(Some(1000.0));
+        // Six hours in, all 12 terms are owed: 12 × $300 + $60.
+        assert_eq!(t.committed(0, 6 * 3600 * SECOND, 0.0), 3660.0);
+        // After one term 11 are still owed ($3300): the $1000 fee is cheaper.
+        assert_eq!(t.exit_fee(0, 30 * day), Some(1000.0));
+        // After nine, 3 are owed ($900): staying is cheaper than the fee.
+        assert_eq!(t.exit_fee(0, 270 * day), None);
+        // After twelve the commitment is served.
+        assert_eq!(t.exit_fee(0, 360 * day), Some(0.0));
+        assert_eq!(t.exit_charge(0, 360 * day), 0.0);
+        // Leaving at the first boundary (30 s draining): one term, setup and the fee.
+        assert_eq!(t.exit_charge(0, 30 * day + 30 * SECOND), 1000.0);
+        assert_eq!(
+            t.committed_on_return(0, 30 * day + 30 * SECOND, 0.0),
+            1360.0
+        );
+        // Without an exit clause the server stays until its commitment ends.
+        assert_eq!(lease(None).exit_fee(0, 30 * day), None);
+        assert!(t.commits_terms() && !aws().commits_terms());
     }
 
     #[test]

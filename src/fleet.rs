@@ -102,6 +102,20 @@ pub(crate) struct Removal {
     pub draining: u32,
 }
 
+impl Removal {
+    fn total(&self) -> u32 {
+        self.cancelled_booting + self.terminated_idle + self.draining
+    }
+
+    fn plus(self, other: Removal) -> Removal {
+        Removal {
+            cancelled_booting: self.cancelled_booting + other.cancelled_booting,
+            terminated_idle: self.terminated_idle + other.terminated_idle,
+            draining: self.draining + other.draining,
+        }
+    }
+}
+
 pub(crate) struct Fleet {
     servers: Vec<Server>,
     /// Servers not yet terminated, in launch order.
@@ -121,6 +135,8 @@ pub(crate) struct Fleet {
     extra_billed: Time,
     closed_cost: f64,
     closed_committed: f64,
+    /// Early exit fees paid for leased servers handed back inside their commitment.
+    early_exit_fees: f64,
     /// Purchase options other than on-demand, if the policy uses any.
     purchase: Option<PurchaseBook>,
     /// Spot instances booting or ready (kept, so launches need not count them).
@@ -143,6 +159,7 @@ impl Fleet {
             extra_billed: 0,
             closed_cost: 0.0,
             closed_committed: 0.0,
+            early_exit_fees: 0.0,
             purchase: None,
             active_spot: 0,
         }
@@ -315,22 +332,32 @@ impl Fleet {
     /// instances group rebalances on scale-in; which ones inside each class by the order
     /// above. So the mix, and the bill, do not depend on which server happens to be idle.
     pub(crate) fn remove(&mut self, n: u32, now: Time) -> Removal {
+        if self.tariff.commits_terms() {
+            return self.remove_leased(n, now);
+        }
         let share = self.purchase.as_ref().map_or(0.0, PurchaseBook::spot_share);
         if share <= 0.0 {
-            return self.remove_of(n, now, None);
+            return self.remove_of(n, now, &|_| true);
         }
         let (spot, active) = self.active_spot();
         let keep = spot_quota(share, active.saturating_sub(n as u64));
         let mut from_spot = spot.saturating_sub(keep).min(n as u64) as u32;
         // Not enough other instances to shed: take the rest from spot.
         from_spot = from_spot.max(n.saturating_sub((active - spot) as u32));
-        let a = self.remove_of(from_spot, now, Some(true));
-        let b = self.remove_of(n - from_spot, now, Some(false));
-        Removal {
-            cancelled_booting: a.cancelled_booting + b.cancelled_booting,
-            terminated_idle: a.terminated_idle + b.terminated_idle,
-            draining: a.draining + b.draining,
-        }
+        let a = self.remove_of(from_spot, now, &|s| s.spot);
+        let b = self.remove_of(n - from_spot, now, &|s| !s.spot);
+        a.plus(b)
+    }
+
+    /// Sheds up to `n` leased servers held to a minimum commitment: first those whose
+    /// commitment is served, then those for which the early exit fee is cheaper than
+    /// the terms still owed; the others stay (they are paid for anyway).
+    fn remove_leased(&mut self, n: u32, now: Time) -> Removal {
+        let tariff = self.tariff.clone();
+        let free = self.remove_of(n, now, &|s| tariff.exit_fee(s.launched, now) == Some(0.0));
+        let left = n - free.total();
+        let early = self.remove_of(left, now, &|s| tariff.exit_fee(s.launched, now).is_some());
+        free.plus(early)
     }
 
     /// Spot and all instances that are booting or ready (draining ones are leaving).
@@ -339,8 +366,8 @@ impl Fleet {
         (self.active_spot as u64, active)
     }
 
-    /// Sheds `n` servers (only spot ones, or only others, if `spot` says so).
-    fn remove_of(&mut self, n: u32, now: Time, spot: Option<bool>) -> Removal {
+    /// Sheds `n` servers of those `may_go` accepts (or as many as it accepts).
+    fn remove_of(&mut self, n: u32, now: Time, may_go: &dyn Fn(&Server) -> bool) -> Removal {
         let mut out = Removal::default();
         let mut left = n;
         let pick = |fleet: &Fleet, want: &dyn Fn(&Server) -> bool| -> Vec<u32> {
@@ -351,7 +378,7 @@ impl Fleet {
                 .copied()
                 .filter(|&id| {
                     let s = &fleet.servers[id as usize];
-                    spot.is_none_or(|c| s.spot == c) && want(s)
+                    may_go(s) && want(s)
                 })
                 .collect()
         };
@@ -443,7 +470,9 @@ impl Fleet {
         if let Some(book) = &mut self.purchase {
             book.terminated(now, spot, extra);
         }
-        let cost = self.tariff.cost(launched, launched, now, extra);
+        let exit_fee = self.tariff.exit_charge(launched, now);
+        self.early_exit_fees += exit_fee;
+        let cost = self.tariff.cost(launched, launched, now, extra) + exit_fee;
         self.closed_cost += cost;
         self.closed_committed += self.tariff.committed_on_return(launched, now, cost);
         self.paid_servers.add(now, -1);
@@ -485,6 +514,11 @@ impl Fleet {
                     self.tariff.committed(s.launched, now, charged)
                 })
                 .sum::<f64>()
+    }
+
+    /// Early exit fees paid so far (part of [`Fleet::cost`]).
+    pub(crate) fn early_exit_fees(&self) -> f64 {
+        self.early_exit_fees
     }
 
     /// What the load itself cost, for `busy_slot_seconds` of work: own servers' power

@@ -64,6 +64,9 @@ pub struct Summary {
     /// monthly 95th-percentile rate (0 otherwise).
     pub bandwidth_cost: f64,
     pub bandwidth_p95_mbps: f64,
+    /// Leases: early exit fees paid to hand servers back inside their minimum
+    /// commitment (part of `total_cost`).
+    pub early_exit_fees: f64,
     /// Data egress of the responses cloud instances served (autoscale and hybrid
     /// policies with `egress`): part of `total_cost`.
     pub egress_cost: f64,
@@ -112,6 +115,11 @@ pub struct Sample {
     pub served: u64,
     pub dropped: u64,
     pub slo_misses: u64,
+    /// Spot interruption notices in the interval.
+    pub spot_interruptions: u64,
+    /// Launches the provider refused for the first time in the interval (quota, rate
+    /// limit, capacity shortage).
+    pub launches_refused: u64,
     /// p99 of the responses completed in the interval (empty if none).
     pub response_p99_s: Option<f64>,
     pub cost_cumulative: f64,
@@ -340,6 +348,7 @@ pub(crate) struct PolicyStats {
     pub requeued: u64,
     pub bandwidth_cost: f64,
     pub bandwidth_p95_mbps: f64,
+    pub early_exit_fees: f64,
     pub egress_cost: f64,
     /// A hybrid's costs by side, if the policy is one.
     pub hybrid: Option<HybridSplit>,
@@ -402,6 +411,7 @@ impl PolicyStats {
             requeued: self.requeued,
             bandwidth_cost: self.bandwidth_cost,
             bandwidth_p95_mbps: self.bandwidth_p95_mbps,
+            early_exit_fees: self.early_exit_fees,
             egress_cost: self.egress_cost,
             base_cost: self.hybrid.map_or(0.0, |h| h.base_cost),
             burst_cost: self.hybrid.map_or(0.0, |h| h.burst_cost),
@@ -466,6 +476,7 @@ mod tests {
             requeued: 0,
             bandwidth_cost: 0.0,
             bandwidth_p95_mbps: 0.0,
+            early_exit_fees: 0.0,
             egress_cost: 0.0,
             hybrid: None,
             penalty: crate::scenario::Penalty {

@@ -341,6 +341,12 @@ pub struct LeaseSpec {
     pub term: Time,
     pub price_per_server_term: f64,
     pub setup_fee_per_server: f64,
+    /// Terms each server is committed for from its start (the contract's minimum
+    /// length): it cannot be handed back before, and is owed for them all.
+    pub min_terms: u32,
+    /// USD per server to leave before `min_terms` are served, instead of paying them out;
+    /// without it a committed server stays until its commitment ends.
+    pub early_exit_fee: Option<f64>,
     /// How the fleet is resized at each renewal, if at all.
     pub renewal: Option<Renewal>,
     /// A bandwidth commit billed at the 95th percentile, if any.
@@ -1349,6 +1355,10 @@ enum RawPolicy {
         price_per_server_term: f64,
         #[serde(default)]
         setup_fee_per_server: f64,
+        #[serde(default = "one_term")]
+        min_terms: i64,
+        #[serde(default)]
+        early_exit_fee: Option<f64>,
         #[serde(default)]
         renewal: Option<RawRenewal>,
         #[serde(default)]
@@ -1574,8 +1584,8 @@ impl RawBandwidth {
 struct RawRenewal {
     #[serde(default = "default_headroom")]
     headroom: f64,
-    #[serde(with = "humantime_serde", default = "default_notice")]
-    notice: Duration,
+    #[serde(with = "humantime_serde", default)]
+    notice: Option<Duration>,
     #[serde(with = "humantime_serde", default)]
     lead_time: Duration,
     #[serde(default = "default_min_servers")]
@@ -1583,13 +1593,26 @@ struct RawRenewal {
     max_servers: Option<u64>,
 }
 
+/// A lease commits each server for one term unless the contract says more.
+fn one_term() -> i64 {
+    1
+}
+/// Ten years of monthly terms: longer contracts are not leases any more.
+const MAX_MIN_TERMS: i64 = 120;
+
 /// Peak × 1.25: the usual planning margin over the observed peak.
 fn default_headroom() -> f64 {
     1.25
 }
-/// Colocation and dedicated-server contracts ask for about 30 days' notice.
-fn default_notice() -> Duration {
-    Duration::from_secs(30 * 86_400)
+/// Colocation and dedicated-server contracts ask for about 30 days' notice; a contract
+/// whose term is that short or shorter asks for half a term.
+fn default_notice(term: Time) -> Time {
+    const MONTH_NOTICE: Time = 30 * 86_400 * crate::engine::SECOND;
+    if term > MONTH_NOTICE {
+        MONTH_NOTICE
+    } else {
+        term / 2
+    }
 }
 fn default_min_servers() -> u64 {
     1
@@ -1609,7 +1632,10 @@ impl RawRenewal {
             "a headroom factor from 1 to 10",
             (1.0..=10.0).contains(&self.headroom),
         )?;
-        let notice = c.time(&format!("{f}.notice"), self.notice)?;
+        let notice = match self.notice {
+            Some(notice) => c.time(&format!("{f}.notice"), notice)?,
+            None => default_notice(term),
+        };
         if notice >= term {
             return Err(c.error(
                 &format!("{f}.notice"),
@@ -2302,11 +2328,29 @@ impl RawPolicy {
                 term,
                 price_per_server_term,
                 setup_fee_per_server,
+                min_terms,
+                early_exit_fee,
                 renewal,
                 bandwidth,
             } => {
                 let servers = c.fleet_size(&format!("{f}.servers"), servers, 1, slots)?;
                 let term = c.positive_time(&format!("{f}.term"), term)?;
+                if !(1..=MAX_MIN_TERMS).contains(&min_terms) {
+                    return Err(c.error(
+                        &format!("{f}.min_terms"),
+                        format!("expected a whole number of terms from 1 to {MAX_MIN_TERMS}, got {min_terms}"),
+                    ));
+                }
+                let early_exit_fee = match early_exit_fee {
+                    None => None,
+                    Some(_) if min_terms == 1 => {
+                        return Err(c.error(
+                            &format!("{f}.early_exit_fee"),
+                            "applies only to servers committed for more than one term: set `min_terms` above 1 (a one-term lease is free to leave at its end)".to_string(),
+                        ));
+                    }
+                    Some(fee) => Some(c.non_negative(&format!("{f}.early_exit_fee"), fee)?),
+                };
                 let renewal = match renewal {
                     None => None,
                     Some(r) => Some(r.check(c, &format!("{f}.renewal"), term, slots)?),
@@ -2326,6 +2370,8 @@ impl RawPolicy {
                     )?,
                     setup_fee_per_server: c
                         .non_negative(&format!("{f}.setup_fee_per_server"), setup_fee_per_server)?,
+                    min_terms: min_terms as u32,
+                    early_exit_fee,
                 };
                 (name, PolicyKind::Lease(spec))
             }
@@ -3041,6 +3087,28 @@ cost = { capex_per_server = 1000.0, amortization = "4y" }
         // Defaults: a one-year commitment term.
         assert_eq!(p.reserved_term, 31_557_600 * SECOND);
         assert!(p.is_mixed());
+    }
+
+    #[test]
+    fn lease_contract_defaults() {
+        let lease = |term: &str| {
+            let text = format!(
+                "{MINIMAL}[[policy]]\nname = \"idc\"\ntype = \"lease\"\nservers = 2\nterm = \"{term}\"\nprice_per_server_term = 140.0\nrenewal = {{}}\n"
+            );
+            let s = parse(&text, "t.toml", "t").unwrap();
+            let PolicyKind::Lease(l) = &s.policies[1].kind else {
+                panic!("lease expected");
+            };
+            l.clone()
+        };
+        let day = 86_400 * SECOND;
+        // 30 days' notice, or half a term when the term is no longer than that.
+        let quarter = lease("90d");
+        assert_eq!(quarter.renewal.unwrap().notice, 30 * day);
+        let month = lease("30d");
+        assert_eq!(month.renewal.unwrap().notice, 15 * day);
+        // One term committed, no exit clause.
+        assert_eq!((month.min_terms, month.early_exit_fee), (1, None));
     }
 
     #[test]

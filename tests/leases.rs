@@ -46,8 +46,19 @@ fn lease(
     horizon: &str,
     notice: &str,
 ) -> provsim::simulation::PolicyOutcome {
+    lease_with(fidelity, term, horizon, notice, "")
+}
+
+/// [`lease`] with more contract fields (`extra`).
+fn lease_with(
+    fidelity: &str,
+    term: &str,
+    horizon: &str,
+    notice: &str,
+    extra: &str,
+) -> provsim::simulation::PolicyOutcome {
     let renewal = format!(
-        "setup_fee_per_server = 100.0\nrenewal = {{ headroom = 1.25, notice = \"{notice}\", lead_time = \"1h\", min_servers = 2 }}"
+        "setup_fee_per_server = 100.0\n{extra}\nrenewal = {{ headroom = 1.25, notice = \"{notice}\", lead_time = \"1h\", min_servers = 2 }}"
     );
     run_lease(fidelity, horizon, term, 140.0, &renewal)
 }
@@ -84,6 +95,85 @@ fn renewal_resizes_at_the_boundary_from_the_term_peak() {
             "{fidelity}: {}",
             s.committed_cost
         );
+    }
+}
+
+/// The renewal wants 3 of the 4 servers from the first boundary on (as above); the
+/// contract decides when the 4th may go and what that costs.
+#[test]
+fn a_minimum_commitment_holds_servers_and_an_early_exit_fee_buys_them_out() {
+    struct Case {
+        contract: &'static str,
+        /// The boundary (in terms) from which 3 servers run, if any.
+        three_from: Option<f64>,
+        charged: f64,
+        committed: f64,
+        fees: f64,
+    }
+    let cases = [
+        // Six terms each, no way out: 4 servers for the 3 terms of the window, $140 a
+        // term + $100 setup ($2080 charged); each owes 6 terms: 4 × 6 × $140 + $400.
+        Case {
+            contract: "min_terms = 6",
+            three_from: None,
+            charged: 2080.0,
+            committed: 3760.0,
+            fees: 0.0,
+        },
+        // Leaving after one term costs $300 instead of 5 more terms ($700): the 4th
+        // leaves at the first boundary. Charged: 4 × $140 + 3 × 2 × $140 + $400 setup +
+        // $300 fee = $2100. Committed: the 3 still owe 6 terms (3 × 6 × $140 + $300
+        // setup = $2820), the one that left 1 term + $100 + $300: $3360.
+        Case {
+            contract: "min_terms = 6\nearly_exit_fee = 300.0",
+            three_from: Some(1.0),
+            charged: 2100.0,
+            committed: 3360.0,
+            fees: 300.0,
+        },
+        // Two terms each; leaving after one would cost $200 against $140 owed, so the
+        // 4th stays to the end of its commitment: 4 × 2 × $140 + 3 × $140 + $400 =
+        // $1940, all of it committed (3 terms for the 3 left, 2 for the one returned).
+        Case {
+            contract: "min_terms = 2\nearly_exit_fee = 200.0",
+            three_from: Some(2.0),
+            charged: 1940.0,
+            committed: 1940.0,
+            fees: 0.0,
+        },
+    ];
+    for case in &cases {
+        for (fidelity, term, horizon, notice) in [
+            ("fluid", "30d", "90d", "10d"),
+            ("request", "1d", "3d", "6h"),
+        ] {
+            let out = lease_with(fidelity, term, horizon, notice, case.contract);
+            let what = format!("{fidelity}, {:?}", case.contract);
+            let term_s = out.series.last().unwrap().time_s / 3.0;
+            for x in &out.series {
+                let boundary = case.three_from.map(|t| t * term_s);
+                if Some(x.time_s) != boundary {
+                    let want = match boundary {
+                        Some(b) if x.time_s > b => 3,
+                        _ => 4,
+                    };
+                    assert_eq!(x.servers_ready, want, "{what} at {}", x.time_s);
+                }
+            }
+            let s = &out.summary;
+            // At request level a returned server drains for seconds past the boundary.
+            assert!(
+                (s.total_cost - case.charged).abs() < 0.01,
+                "{what}: {}",
+                s.total_cost
+            );
+            assert!(
+                (s.committed_cost - case.committed).abs() < 1e-6,
+                "{what}: {}",
+                s.committed_cost
+            );
+            assert_eq!(s.early_exit_fees, case.fees, "{what}");
+        }
     }
 }
 

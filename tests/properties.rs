@@ -1102,6 +1102,7 @@ fn check_series(
     );
 
     let (mut arrived, mut served, mut dropped, mut slo) = (0u64, 0u64, 0u64, 0u64);
+    let (mut interruptions, mut refused) = (0u64, 0u64);
     let (mut busy, mut lives) = (0.0f64, 0.0f64);
     let mut prev_t = 0.0;
     let mut prev_cost = 0.0f64;
@@ -1174,6 +1175,8 @@ fn check_series(
         served += x.served;
         dropped += x.dropped;
         slo += x.slo_misses;
+        interruptions += x.spot_interruptions;
+        refused += x.launches_refused;
         busy += x.busy_slots * dt;
         lives += (x.busy_slots + x.idle_slots) * dt;
         prev_t = x.time_s;
@@ -1196,6 +1199,13 @@ fn check_series(
         ctx,
         "series dropped {dropped} != {}",
         s.dropped
+    );
+    check!(
+        interruptions == s.spot_interruptions && refused == s.launches_refused,
+        ctx,
+        "series spot interruptions {interruptions} / refused launches {refused} != {} / {}",
+        s.spot_interruptions,
+        s.launches_refused
     );
     check!(
         slo == s.slo_misses,

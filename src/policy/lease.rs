@@ -112,6 +112,8 @@ mod tests {
             term: 30 * DAY,
             price_per_server_term: 140.0,
             setup_fee_per_server: 100.0,
+            min_terms: 1,
+            early_exit_fee: None,
             renewal: Some(Renewal {
                 headroom: 1.25,
                 notice: 10 * DAY,

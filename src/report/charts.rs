@@ -72,6 +72,7 @@ const ERROR_BAR: RGBColor = RGBColor(0, 0, 0);
 const ON_DEMAND: RGBColor = RGBColor(213, 94, 0);
 const RESERVED: RGBColor = RGBColor(0, 114, 178);
 const SPOT: RGBColor = RGBColor(0, 158, 115);
+const INTERRUPTIONS: RGBColor = RGBColor(204, 121, 167);
 const BASE: RGBColor = RGBColor(0, 114, 178);
 /// Most policies drawn in the purchase-options chart (one panel each).
 const MAX_PURCHASE_PANELS: usize = 4;
@@ -448,6 +449,15 @@ fn fmt_tick(v: f64) -> String {
     fmt_num(v, 6)
 }
 
+/// Ticks of a count axis: whole numbers only (plotters may put key points between).
+fn fmt_count_tick(v: f64) -> String {
+    if v.fract() == 0.0 {
+        fmt_num(v, 0)
+    } else {
+        String::new()
+    }
+}
+
 fn fmt_usd_tick(v: f64) -> String {
     format!("${}", fmt_num(v, 2))
 }
@@ -681,6 +691,8 @@ struct Line {
     color: RGBColor,
     width: u32,
     points: Vec<(f64, f64)>,
+    /// Drawn as a vertical stem from 0 at each point (rare events), not joined.
+    stems: bool,
 }
 
 /// A horizontal reference line (e.g. the SLO), dashed, labelled at the right.
@@ -853,6 +865,15 @@ where
     for (i, line) in panel.lines.iter().enumerate() {
         let points: Vec<(f64, f64)> = line.points.iter().filter(keep).copied().collect();
         let style = line.color.stroke_width(line.width);
+        if line.stems {
+            chart.draw_series(
+                points
+                    .iter()
+                    .filter(|p| p.1 != 0.0)
+                    .map(|&(x, y)| PathElement::new([(x, 0.0), (x, y)], style)),
+            )?;
+            continue;
+        }
         if points.len() <= DOTS_UP_TO {
             let r = line.width + 1;
             chart.draw_series(
@@ -940,6 +961,7 @@ fn policy_lines(ctx: &Ctx, agg: Agg, value: impl Fn(&Sample) -> Option<f64> + Co
         .iter()
         .enumerate()
         .map(|(i, p)| Line {
+            stems: false,
             color: policy_color(i),
             width: line_width(i, n),
             points: ctx.points(&p.series, agg, value),
@@ -983,11 +1005,13 @@ fn demand_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
     entries.extend(policy_entries(ctx, |s| format!("capacity: {}", name(s))));
     if let Some(series) = ctx.reference_series() {
         lines.push(Line {
+            stems: false,
             color: ARRIVALS,
             width: 1,
             points: ctx.points(series, Agg::Mean, |s| Some(s.arrival_rate)),
         });
         lines.push(Line {
+            stems: false,
             color: BLACK,
             width: 2,
             points: ctx.points(series, Agg::Mean, |s| Some(s.offered_rate)),
@@ -1064,36 +1088,57 @@ fn cost_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
     )
 }
 
-/// Running instances per purchase option, one panel per autoscale policy that mixes them.
+/// Running instances per purchase option, one panel per autoscale policy that mixes them,
+/// each over a strip of what disturbs the mix: spot interruptions and launches the
+/// provider refused, per sample interval.
 fn purchase_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
+    let every = crate::engine::human_duration(ctx.scenario.sample_every);
     let entries = [
-        ("reserved (covered by the commitment)", RESERVED),
-        ("on-demand (full price)", ON_DEMAND),
-        ("spot", SPOT),
+        ("reserved (covered by the commitment)".to_string(), RESERVED),
+        ("on-demand (full price)".to_string(), ON_DEMAND),
+        ("spot".to_string(), SPOT),
+        (
+            format!("spot interruptions (most in one {every})"),
+            INTERRUPTIONS,
+        ),
+        (format!("launches refused (most in one {every})"), MUTED),
     ]
     .map(|(label, color)| LegendEntry::new(label, Swatch::Line(color, 2)));
     let panels: Vec<(Panel, u32)> = ctx
         .mixed_policies()
         .take(MAX_PURCHASE_PANELS)
-        .map(|p| {
-            let line = |color, count: fn(&Sample) -> u32| Line {
+        .flat_map(|p| {
+            // Events are rare: the busiest interval of each bucket, not a mean of 0.5s.
+            let line = |color, count: fn(&Sample) -> u64, agg: Agg| Line {
+                stems: matches!(agg, Agg::Max),
                 color,
                 width: 2,
-                points: ctx.points(&p.series, Agg::Mean, |s| Some(f64::from(count(s)))),
+                points: ctx.points(&p.series, agg, |s| Some(count(s) as f64)),
             };
-            let panel = Panel {
+            let instances = Panel {
                 y_desc: format!("{}: instances", name(&p.summary)),
                 y_fmt: fmt_tick,
                 lines: vec![
-                    line(RESERVED, |s| s.servers_reserved),
-                    line(ON_DEMAND, |s| s.servers_on_demand),
-                    line(SPOT, |s| s.servers_spot),
+                    line(RESERVED, |s| s.servers_reserved.into(), Agg::Mean),
+                    line(ON_DEMAND, |s| s.servers_on_demand.into(), Agg::Mean),
+                    line(SPOT, |s| s.servers_spot.into(), Agg::Mean),
                 ],
                 refs: Vec::new(),
                 log_if_ratio_over: None,
                 empty_note: "no instances".into(),
             };
-            (panel, 1)
+            let events = Panel {
+                y_desc: "events".into(),
+                y_fmt: fmt_count_tick,
+                lines: vec![
+                    line(INTERRUPTIONS, |s| s.spot_interruptions, Agg::Max),
+                    line(MUTED, |s| s.launches_refused, Agg::Max),
+                ],
+                refs: Vec::new(),
+                log_if_ratio_over: None,
+                empty_note: "no events".into(),
+            };
+            [(instances, 3), (events, 2)]
         })
         .collect();
     time_figure(
@@ -1124,6 +1169,7 @@ fn hybrid_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
         .take(MAX_PURCHASE_PANELS)
         .map(|p| {
             let line = |color, value: &dyn Fn(&Sample) -> f64| Line {
+                stems: false,
                 color,
                 width: 2,
                 points: ctx.points(&p.series, Agg::Mean, |s| Some(value(s))),
@@ -1212,6 +1258,7 @@ fn strategies_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
         chosen
             .iter()
             .map(|&i| Line {
+                stems: false,
                 color: policy_color(i),
                 width: line_width(i, n),
                 points: ctx.points(&ctx.policies[i].series, agg, value),
@@ -1244,6 +1291,7 @@ fn strategies_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
     );
     if let Some(series) = ctx.reference_series() {
         servers.push(Line {
+            stems: false,
             color: BLACK,
             width: 2,
             points: ctx.points(series, Agg::Mean, move |s| {
@@ -1816,6 +1864,8 @@ mod tests {
                     served: 100,
                     dropped: if i % 5 == 0 { 3 } else { 0 },
                     slo_misses: 1,
+                    spot_interruptions: 0,
+                    launches_refused: 0,
                     response_p99_s: (i % 4 != 0).then_some(0.2 * scale * (1 + i % 3) as f64),
                     cost_cumulative: t * 0.001 * scale,
                 }

@@ -152,6 +152,8 @@ pub(super) struct Runtime<'a> {
     rate: RateFunction,
     series: Vec<Sample>,
     last_sample: Mark,
+    /// Spot interruptions and refused launches up to the last sample.
+    sampled_events: (u64, u64),
     peak_servers: u64,
     /// Spot interruption notices received.
     pub spot_interruptions: u64,
@@ -194,6 +196,7 @@ impl<'a> Runtime<'a> {
             rate: RateFunction::new(&scenario.workload),
             series: Vec::with_capacity(samples),
             last_sample: Mark::default(),
+            sampled_events: (0, 0),
             peak_servers: 0,
             spot_interruptions: 0,
             requeued: 0,
@@ -385,6 +388,11 @@ impl<'a> Runtime<'a> {
         }
     }
 
+    /// Launches refused so far, by either side's provider.
+    fn launches_refused(&self) -> u64 {
+        self.base.provider.refused() + self.burst.as_ref().map_or(0, |b| b.provider.refused())
+    }
+
     /// Integrals of the `fleets` up to `now`, with `busy` their busy integral.
     fn mark<'f>(now: Time, busy: f64, fleets: impl Iterator<Item = &'f Fleet>) -> Mark {
         let mut mark = Mark {
@@ -559,6 +567,9 @@ impl<'a> Runtime<'a> {
             counts.draining += c.draining;
         }
         let options = self.cloud().option_counts();
+        let events = (self.spot_interruptions, self.launches_refused());
+        let (interrupted_before, refused_before) =
+            std::mem::replace(&mut self.sampled_events, events);
         self.series.push(Sample {
             policy: self.spec.name.clone(),
             time_s: to_seconds(now),
@@ -582,6 +593,8 @@ impl<'a> Runtime<'a> {
             served,
             dropped,
             slo_misses,
+            spot_interruptions: events.0 - interrupted_before,
+            launches_refused: events.1 - refused_before,
             response_p99_s: p99,
             cost_cumulative: self.cost(now, busy),
         });
@@ -622,14 +635,14 @@ impl<'a> Runtime<'a> {
                 / 1e6,
             peak_servers: self.peak_servers,
             launches: self.fleets().map(Fleet::launches).sum(),
-            launches_refused: self.base.provider.refused()
-                + self.burst.as_ref().map_or(0, |b| b.provider.refused()),
+            launches_refused: self.launches_refused(),
             penalty: self.scenario.service.penalty,
             option_costs: self.cloud().option_costs(h),
             spot_interruptions: self.spot_interruptions,
             requeued: self.requeued,
             bandwidth_cost,
             bandwidth_p95_mbps: self.bandwidth.as_ref().map_or(0.0, |m| m.peak_p95()),
+            early_exit_fees: self.base.fleet.early_exit_fees(),
             egress_cost,
             hybrid: hybrid.then_some(crate::metrics::HybridSplit {
                 base_cost,
