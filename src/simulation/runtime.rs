@@ -31,7 +31,7 @@ pub(super) enum Side {
     Burst,
 }
 
-/// Events of both fidelities (the fluid one never sees `Arrival` or `Departure`).
+/// Events of both fidelities (the fluid one never sees `Arrival` or the departures).
 /// Servers are named by reference (see [`BURST`]).
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Event {
@@ -39,6 +39,12 @@ pub(super) enum Event {
     Departure {
         server: u32,
         arrived: Time,
+    },
+    /// A departure in a policy with spot instances: `entry` is the request's place in
+    /// the request model's table of requests in service (which holds its arrival).
+    TrackedDeparture {
+        server: u32,
+        entry: u32,
     },
     BootDone(u32),
     /// The cloud announces it will reclaim spot instance `u32` after the notice.
@@ -57,6 +63,9 @@ pub(super) enum Event {
     Sample,
     End,
 }
+
+// Heap entries copy events around: keep them as small as a departure.
+const _: () = assert!(std::mem::size_of::<Event>() == 16);
 
 /// Integrals at the start of an interval, to take differences at its end.
 #[derive(Debug, Clone, Copy, Default)]
