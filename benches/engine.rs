@@ -8,8 +8,12 @@
 //!   (plain target tracking; a plain owned fleet) and once with every later rule switched
 //!   on (several metrics, a schedule, boot-time spread, application warmup, provider
 //!   limits, reserved + spot instances with interruptions; load-following power and a
-//!   purchase rule; lease renewal and a 95th-percentile bandwidth commit). The ratio of each pair is what
-//!   those rules cost per request.
+//!   purchase rule; lease renewal, minimum terms, an early exit fee and a 95th-percentile
+//!   bandwidth commit). The ratio of each pair is what those rules cost per request.
+//!   `rules/hybrid-every-rule` routes the same hour through a leased base (8 servers,
+//!   the everyday load) that overflows into an autoscaled cloud burst paying egress:
+//!   against `rules/lease-foundation` and `rules/cloud-foundation`, what routing two
+//!   fleets costs per request.
 
 use std::hint::black_box;
 
@@ -157,7 +161,7 @@ ramp_down = "3m"
 factor = 3.0
 "#;
 
-const RULES: [(&str, &str); 6] = [
+const RULES: [(&str, &str); 7] = [
     (
         "cloud-foundation",
         r#"[[policy]]
@@ -227,8 +231,31 @@ servers = 16
 term = "30d"
 price_per_server_term = 140.0
 setup_fee_per_server = 100.0
+min_terms = 3
+early_exit_fee = 200.0
 renewal = { notice = "10d", lead_time = "7d", min_servers = 8 }
 bandwidth = { bytes_per_request = 50000.0, commit_mbps = 100.0, price_per_mbps = 1.5, overage_per_mbps = 2.0 }
+"#,
+    ),
+    (
+        "hybrid-every-rule",
+        r#"[[policy]]
+name = "hybrid"
+type = "hybrid"
+[policy.base]
+type = "lease"
+servers = 8
+term = "30d"
+price_per_server_term = 140.0
+renewal = { notice = "10d", min_servers = 8 }
+[policy.burst]
+type = "autoscale"
+min = 0
+max = 32
+boot_time = "90s"
+scaling = { type = "target-tracking", target = 0.6 }
+billing = { price_per_hour = 0.384 }
+egress = { bytes_per_request = 50000.0, price_per_gb = 0.09 }
 "#,
     ),
 ];
