@@ -2904,15 +2904,14 @@ fn check_schedule(
                 bits
             }
         };
-        let mut size =
-            |name: &str, v: Option<u64>, least: u64| -> Result<Option<u32>, ScenarioError> {
-                v.map(|v| c.fleet_size(&format!("{g}.{name}"), v, least, slots))
-                    .transpose()
-            };
+        let mut size = |name: &str, v: Option<u64>| -> Result<Option<u32>, ScenarioError> {
+            v.map(|v| c.fleet_size(&format!("{g}.{name}"), v, least, slots))
+                .transpose()
+        };
         let (min, max, desired) = (
-            size("min", a.min, least)?,
-            size("max", a.max, least)?,
-            size("desired", a.desired, least)?,
+            size("min", a.min)?,
+            size("max", a.max)?,
+            size("desired", a.desired)?,
         );
         if min.is_none() && max.is_none() && desired.is_none() {
             return Err(c.error(&g, "expected at least one of `min`, `max`, `desired`"));

@@ -1108,20 +1108,23 @@ fn purchase_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
         .mixed_policies()
         .take(MAX_PURCHASE_PANELS)
         .flat_map(|p| {
-            // Events are rare: the busiest interval of each bucket, not a mean of 0.5s.
-            let line = |color, count: fn(&Sample) -> u64, agg: Agg| Line {
-                stems: matches!(agg, Agg::Max),
+            // Counts drawn as `stems` are rare events: the busiest interval of each
+            // bucket, not a mean of 0.5s.
+            let line = |color, count: fn(&Sample) -> u64, stems: bool| Line {
+                stems,
                 color,
                 width: 2,
-                points: ctx.points(&p.series, agg, |s| Some(count(s) as f64)),
+                points: ctx.points(&p.series, if stems { Agg::Max } else { Agg::Mean }, |s| {
+                    Some(count(s) as f64)
+                }),
             };
             let instances = Panel {
                 y_desc: format!("{}: instances", name(&p.summary)),
                 y_fmt: fmt_tick,
                 lines: vec![
-                    line(RESERVED, |s| s.servers_reserved.into(), Agg::Mean),
-                    line(ON_DEMAND, |s| s.servers_on_demand.into(), Agg::Mean),
-                    line(SPOT, |s| s.servers_spot.into(), Agg::Mean),
+                    line(RESERVED, |s| s.servers_reserved.into(), false),
+                    line(ON_DEMAND, |s| s.servers_on_demand.into(), false),
+                    line(SPOT, |s| s.servers_spot.into(), false),
                 ],
                 refs: Vec::new(),
                 log_if_ratio_over: None,
@@ -1131,8 +1134,8 @@ fn purchase_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
                 y_desc: "events".into(),
                 y_fmt: fmt_count_tick,
                 lines: vec![
-                    line(INTERRUPTIONS, |s| s.spot_interruptions, Agg::Max),
-                    line(MUTED, |s| s.launches_refused, Agg::Max),
+                    line(INTERRUPTIONS, |s| s.spot_interruptions, true),
+                    line(MUTED, |s| s.launches_refused, true),
                 ],
                 refs: Vec::new(),
                 log_if_ratio_over: None,

@@ -74,6 +74,9 @@ struct Mark {
     busy: f64,
     serving: f64,
     paid: f64,
+    /// Spot interruptions and refused launches so far.
+    interruptions: u64,
+    refused: u64,
 }
 
 /// Cumulative counts a fidelity reports at a control instant, from t = 0.
@@ -161,8 +164,6 @@ pub(super) struct Runtime<'a> {
     rate: RateFunction,
     series: Vec<Sample>,
     last_sample: Mark,
-    /// Spot interruptions and refused launches up to the last sample.
-    sampled_events: (u64, u64),
     peak_servers: u64,
     /// Spot interruption notices received.
     pub spot_interruptions: u64,
@@ -205,7 +206,6 @@ impl<'a> Runtime<'a> {
             rate: RateFunction::new(&scenario.workload),
             series: Vec::with_capacity(samples),
             last_sample: Mark::default(),
-            sampled_events: (0, 0),
             peak_servers: 0,
             spot_interruptions: 0,
             requeued: 0,
@@ -560,7 +560,11 @@ impl<'a> Runtime<'a> {
     }
 
     fn take_sample(&mut self, now: Time, busy: Busy, queue_length: u64) {
-        let mark = Self::mark(now, busy.total, self.fleets());
+        let mark = Mark {
+            interruptions: self.spot_interruptions,
+            refused: self.launches_refused(),
+            ..Self::mark(now, busy.total, self.fleets())
+        };
         let prev = std::mem::replace(&mut self.last_sample, mark);
         let dt = to_seconds(now - prev.at);
         let slots = self.base.fleet.slots_per_server() as f64;
@@ -576,9 +580,6 @@ impl<'a> Runtime<'a> {
             counts.draining += c.draining;
         }
         let options = self.cloud().option_counts();
-        let events = (self.spot_interruptions, self.launches_refused());
-        let (interrupted_before, refused_before) =
-            std::mem::replace(&mut self.sampled_events, events);
         self.series.push(Sample {
             policy: self.spec.name.clone(),
             time_s: to_seconds(now),
@@ -602,8 +603,8 @@ impl<'a> Runtime<'a> {
             served,
             dropped,
             slo_misses,
-            spot_interruptions: events.0 - interrupted_before,
-            launches_refused: events.1 - refused_before,
+            spot_interruptions: mark.interruptions - prev.interruptions,
+            launches_refused: mark.refused - prev.refused,
             response_p99_s: p99,
             cost_cumulative: self.cost(now, busy),
         });
