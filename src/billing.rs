@@ -156,11 +156,13 @@ impl Tariff {
         } else {
             returned
         };
-        let fee = self.exit_charge(launched, returned);
-        if fee > 0.0 {
-            terms_started(launched, until, term) as f64 * per_server_term + setup_per_server + fee
-        } else {
-            self.committed(launched, until, charged)
+        match self.early_exit(launched, returned) {
+            Some(fee) => {
+                terms_started(launched, until, term) as f64 * per_server_term
+                    + setup_per_server
+                    + fee
+            }
+            None => self.committed(launched, until, charged),
         }
     }
 
@@ -206,6 +208,13 @@ impl Tariff {
     /// The early exit fee a server leased at `launched` pays when it leaves at
     /// `returned`, before its commitment ends (0 otherwise).
     pub(crate) fn exit_charge(&self, launched: Time, returned: Time) -> f64 {
+        self.early_exit(launched, returned).unwrap_or(0.0)
+    }
+
+    /// The fee, if a server leased at `launched` and returned at `returned` left before
+    /// its commitment ended (which only a contract with an exit clause allows; the fee
+    /// may be 0).
+    fn early_exit(&self, launched: Time, returned: Time) -> Option<f64> {
         match *self {
             Tariff::Leased {
                 early_exit_fee: Some(fee),
@@ -214,9 +223,9 @@ impl Tariff {
                 .commitment_end(launched)
                 .is_some_and(|end| returned < end) =>
             {
-                fee
+                Some(fee)
             }
-            _ => 0.0,
+            _ => None,
         }
     }
 
@@ -375,6 +384,13 @@ mod tests {
         assert_eq!(
             t.committed_on_return(0, 30 * day + 30 * SECOND, 0.0),
             1360.0
+        );
+        // A free exit clause: the server owes only the terms it started.
+        let free = lease(Some(0.0));
+        assert_eq!(free.exit_fee(0, 30 * day), Some(0.0));
+        assert_eq!(
+            free.committed_on_return(0, 30 * day + 30 * SECOND, 0.0),
+            360.0
         );
         // Without an exit clause the server stays until its commitment ends.
         assert_eq!(lease(None).exit_fee(0, 30 * day), None);
