@@ -89,6 +89,8 @@ struct LeaseG {
     term_s: u64,
     price: f64,
     setup: f64,
+    /// Terms each server is committed for (`min_terms`).
+    min_terms: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -361,6 +363,7 @@ impl PolicyG {
                 writeln!(w, "term = \"{}s\"", l.term_s).unwrap();
                 writeln!(w, "price_per_server_term = {:?}", l.price).unwrap();
                 writeln!(w, "setup_fee_per_server = {:?}", l.setup).unwrap();
+                writeln!(w, "min_terms = {}", l.min_terms).unwrap();
             }
             PolicyG::Autoscale(a) => {
                 writeln!(w, "type = \"autoscale\"").unwrap();
@@ -516,12 +519,14 @@ fn lease() -> impl Strategy<Value = LeaseG> {
         prop_oneof![60..=3600u64, 3600..=5_184_000u64],
         0.0..1000.0f64,
         0.0..300.0f64,
+        prop_oneof![3 => Just(1u32), 1 => 2..=6u32],
     )
-        .prop_map(|(servers, term_s, price, setup)| LeaseG {
+        .prop_map(|(servers, term_s, price, setup, min_terms)| LeaseG {
             servers,
             term_s,
             price,
             setup,
+            min_terms,
         })
 }
 
@@ -1411,7 +1416,8 @@ fn check_policy(
                 "lease cost {} != hand formula {want} (term {term_s} s)",
                 s.total_cost
             );
-            let terms = sc.horizon.div_ceil(l.term) as f64;
+            // Every term started, and at least the minimum commitment.
+            let terms = sc.horizon.div_ceil(l.term).max(u64::from(l.min_terms)) as f64;
             let committed = n * (terms * l.price_per_server_term + l.setup_fee_per_server);
             check!(
                 close(s.committed_cost, committed, 1e-9),
