@@ -116,7 +116,7 @@ fn strategy(scaling: &Scaling, spec: &AutoscaleSpec) -> Box<dyn Strategy> {
         Scaling::Simple(s) => Box::new(simple::SimpleScaler::new(s.clone(), spec.boot_time)),
         Scaling::Step(s) => Box::new(step::StepScaler::new(s.clone())),
         Scaling::Hpa(h) => Box::new(hpa::Hpa::new(h.clone(), spec.initial)),
-        Scaling::Scheduled { period } => Box::new(scheduled::ScheduleOnly { period: *period }),
+        Scaling::Scheduled(s) => Box::new(scheduled::ScheduleOnly { period: s.period }),
         Scaling::Predictive(p) => {
             let reactive = p.reactive.as_deref().map(|r| strategy(r, spec));
             Box::new(predictive::Predictive::new(p.clone(), reactive))

@@ -1,0 +1,120 @@
+//! Scenario files: what the user writes, checked into a typed [`Scenario`] the simulator
+//! can trust.
+//!
+//! Every error names the file, the field (as a path like `policy[2].max`), the line and
+//! column, and what was expected. Unknown fields are errors.
+//!
+//! Layout: the checked model and [`load`]/[`parse`] here; the error type in `error`; the
+//! scoped checker that reads each table at its own path in `check`; the top of the file
+//! in `raw`; then one unit per concept, each holding its serde struct, defaults, checked
+//! struct and validation together: `service`, `workload`, `policy::{fixed, lease,
+//! autoscale, hybrid}` and `scaling::{target_tracking, simple, step, hpa, scheduled,
+//! predictive}`.
+
+pub(crate) mod check;
+mod error;
+pub(crate) mod policy;
+mod raw;
+pub(crate) mod scaling;
+mod service;
+mod workload;
+
+use std::path::Path;
+
+use crate::engine::Time;
+
+pub use error::{LineCol, ScenarioError};
+pub use policy::{
+    AppWarmup, AutoscaleSpec, Bandwidth, BillingPreset, CloudBilling, Egress, FixedSpec,
+    HybridSpec, LeaseSpec, PolicyKind, PolicySpec, ProviderLimits, Purchase, PurchaseRule, Renewal,
+    ScheduledAction,
+};
+pub use scaling::{
+    AdjustmentType, HpaScaling, Metric, PredictiveScaling, Scaling, ScheduledScaling,
+    SimpleScaling, StepAdjustment, StepScaling, TargetTracking, Tracked,
+};
+pub use service::{Penalty, Service, ServiceTime};
+pub use workload::{Interpolate, Shape, Workload};
+
+/// The scenario used when `provsim run` is given no file.
+pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/flash-crowd.toml");
+/// The name shown for the built-in default scenario in messages.
+pub const DEFAULT_SCENARIO_FILE: &str = "<built-in flash-crowd>";
+
+/// A validated scenario: every value is in range and in simulator units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Output folder name.
+    pub name: String,
+    pub description: String,
+    /// Length of the simulated window.
+    pub horizon: Time,
+    pub seed: u64,
+    /// Time-series resolution.
+    pub sample_every: Time,
+    pub service: Service,
+    pub workload: Workload,
+    pub policies: Vec<PolicySpec>,
+    /// How the traffic is simulated.
+    pub fidelity: Fidelity,
+    /// Independent runs (seeds) to average; 1 = a single run.
+    pub replications: u32,
+}
+
+/// How finely traffic and service are simulated: the same model, two ways of running it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fidelity {
+    /// Every request is an event: exact, for horizons of hours to weeks.
+    Request,
+    /// Traffic and service integrated in fixed steps, latency from queueing theory: for
+    /// months and years.
+    Fluid { step: Time },
+}
+
+impl Fidelity {
+    /// The name used in scenario files and on the command line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Fidelity::Request => "request",
+            Fidelity::Fluid { .. } => "fluid",
+        }
+    }
+}
+
+/// Reads and validates a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let file = path.display().to_string();
+    if path.is_dir() {
+        return Err(ScenarioError::Read {
+            file,
+            reason: "is a directory, expected a .toml scenario file".into(),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|e| ScenarioError::Read {
+        file: file.clone(),
+        reason: e.to_string(),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| ScenarioError::Syntax {
+        at: LineCol::of_offset(
+            &String::from_utf8_lossy(e.as_bytes()),
+            e.utf8_error().valid_up_to(),
+        ),
+        file: file.clone(),
+        message: "not UTF-8 text; a scenario file is TOML".into(),
+    })?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    parse(&text, &file, &stem)
+}
+
+/// Parses and validates scenario text. `file` names it in errors; `default_name` is used
+/// when the file has no `name`.
+pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, ScenarioError> {
+    let checker = check::Checker::parse(text, file)?;
+    raw::check(&checker.root(), default_name)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,169 @@
+//! The top of a scenario file: its own fields (`name`, `horizon`, `seed`, …) with their
+//! defaults, and the validation that turns the whole file into a checked [`Scenario`],
+//! handing each table to its unit.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::check::{Deferred, Scope, fmt_duration};
+use super::error::ScenarioError;
+use super::policy::{self, PolicySpec};
+use super::{Fidelity, Scenario, service, workload};
+
+/// Most time-series samples per policy: keeps memory bounded whatever the file says.
+const MAX_SAMPLES: u64 = 2_000_000;
+/// Most fluid steps per policy: ten years of 1 s steps.
+const MAX_STEPS: u64 = 315_576_000;
+/// Most replications a scenario may ask for.
+pub(crate) const MAX_REPLICATIONS: u64 = 10_000;
+/// Longest scenario name, in characters.
+const MAX_NAME_CHARS: usize = 100;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    name: Option<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(with = "humantime_serde")]
+    horizon: Duration,
+    #[serde(default = "default_seed")]
+    seed: u64,
+    #[serde(with = "humantime_serde", default = "default_sample_every")]
+    sample_every: Duration,
+    #[serde(default)]
+    fidelity: RawFidelity,
+    #[serde(with = "humantime_serde", default = "default_step")]
+    step: Duration,
+    #[serde(default = "default_replications")]
+    replications: u64,
+    #[allow(dead_code)] // these three are read at their own scope
+    service: Deferred,
+    #[allow(dead_code)]
+    workload: Deferred,
+    policy: Vec<Deferred>,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "kebab-case")]
+enum RawFidelity {
+    #[default]
+    Request,
+    Fluid,
+}
+
+fn default_step() -> Duration {
+    Duration::from_secs(1)
+}
+fn default_replications() -> u64 {
+    1
+}
+fn default_seed() -> u64 {
+    1
+}
+fn default_sample_every() -> Duration {
+    Duration::from_secs(60)
+}
+
+/// Checks the whole file (scope `s`, the root); `default_name` names a scenario without
+/// `name`.
+pub(crate) fn check(s: &Scope, default_name: &str) -> Result<Scenario, ScenarioError> {
+    let raw: Raw = s.read()?;
+    let name = raw.name.unwrap_or_else(|| default_name.to_string());
+    if name.is_empty()
+        || name == "."
+        || name == ".."
+        || name.chars().count() > MAX_NAME_CHARS
+        || !name
+            .chars()
+            .all(|ch| ch.is_alphanumeric() || matches!(ch, '-' | '_' | '.'))
+    {
+        return Err(s.error(
+            "name",
+            format!(
+                "expected a folder name of letters, digits, '-', '_' or '.' (at most 100), got {name:?}"
+            ),
+        ));
+    }
+    let horizon = s.positive_time("horizon", raw.horizon)?;
+    let sample_every = s.positive_time("sample_every", raw.sample_every)?;
+    if sample_every > horizon {
+        return Err(s.error(
+            "sample_every",
+            format!(
+                "must not be longer than the horizon ({}), got {}",
+                fmt_duration(raw.horizon),
+                fmt_duration(raw.sample_every)
+            ),
+        ));
+    }
+    if horizon / sample_every > MAX_SAMPLES {
+        return Err(s.error(
+            "sample_every",
+            format!(
+                "{} samples over the horizon; at most {MAX_SAMPLES} are kept, so sample less often",
+                horizon / sample_every
+            ),
+        ));
+    }
+    let service = service::check(&s.scope("service"))?;
+    let workload = workload::check(&s.scope("workload"), horizon)?;
+    if raw.policy.is_empty() {
+        return Err(s.error("policy", "expected at least one [[policy]]"));
+    }
+    let cx = policy::Context {
+        slots: service.slots_per_server,
+        horizon,
+    };
+    let mut policies: Vec<PolicySpec> = Vec::with_capacity(raw.policy.len());
+    for p in s.scope("policy").items() {
+        let spec = policy::check(&p, cx)?;
+        if policies.iter().any(|q| q.name == spec.name) {
+            return Err(p.error(
+                "name",
+                format!("policy names must be unique; {:?} is used twice", spec.name),
+            ));
+        }
+        policies.push(spec);
+    }
+    let step = s.positive_time("step", raw.step)?;
+    let fidelity = match raw.fidelity {
+        RawFidelity::Request => Fidelity::Request,
+        RawFidelity::Fluid => {
+            if step > sample_every {
+                return Err(s.error(
+                    "step",
+                    format!(
+                        "must not be longer than sample_every ({}), got {}",
+                        fmt_duration(raw.sample_every),
+                        fmt_duration(raw.step)
+                    ),
+                ));
+            }
+            if horizon / step > MAX_STEPS {
+                return Err(s.error(
+                    "step",
+                    format!(
+                        "{} steps over the horizon; at most {MAX_STEPS}",
+                        horizon / step
+                    ),
+                ));
+            }
+            Fidelity::Fluid { step }
+        }
+    };
+    let replications = s.count("replications", raw.replications, 1, MAX_REPLICATIONS)?;
+    Ok(Scenario {
+        name,
+        description: raw.description,
+        horizon,
+        seed: raw.seed,
+        sample_every,
+        service,
+        workload,
+        policies,
+        fidelity,
+        replications,
+    })
+}
