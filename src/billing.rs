@@ -1,7 +1,7 @@
 //! Billing rules: what one server costs for a stretch of time, per policy kind.
 //!
 //! All three rules attribute cost to the simulated window per second, so policies compare
-//! on the same footing (DESIGN.md §2):
+//! on the same footing (`docs/model.md` §2, "the window"):
 //! - own servers: capex spread over the amortisation period, plus power and operations,
 //!   paid whether the server is busy or idle;
 //! - IDC leases: the term fee spread over the term, the setup fee over the first term;

@@ -64,6 +64,8 @@
 //! assert!(arrived.windows(2).all(|w| w[0] == w[1]));
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod analytic;
 pub mod app;
 pub(crate) mod billing;

@@ -1,5 +1,7 @@
 //! The `provsim` command line: parses arguments, calls the library, reports errors.
 
+#![forbid(unsafe_code)]
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -82,11 +84,13 @@ enum Command {
     },
     /// Run scenarios in both fidelities and show how far fluid is from request level.
     CompareFidelity {
+        /// Scenario files (TOML), each run at request level and in the fluid fidelity.
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
     /// Check scenario files and report the first problem in each.
     Validate {
+        /// Scenario files (TOML) to check; nothing is simulated or written.
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },

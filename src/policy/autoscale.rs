@@ -4,10 +4,11 @@
 //! boot time, the billing rule and the scheduled actions — and delegates the decision to
 //! a [`Strategy`] chosen by `scaling.type`, one file each:
 //! - [`target_tracking`]: AWS target tracking on utilisation, request rate and queue
-//!   length per instance (DESIGN.md §1);
+//!   length per instance;
 //! - [`simple`]: AWS simple scaling — one adjustment per alarm, then a cooldown;
 //! - [`step`]: AWS step scaling — step adjustments relative to an alarm threshold;
 //! - [`hpa`]: the Kubernetes HorizontalPodAutoscaler;
+//! - [`gcp_mig`]: the Google Compute Engine managed-instance-group autoscaler;
 //! - [`predictive`]: AWS predictive scaling — an hourly forecast from the load seen so
 //!   far, under a reactive strategy;
 //! - [`scheduled`]: AWS scheduled actions, alone (`type = "scheduled"`) or, as the
@@ -16,6 +17,7 @@
 //! A strategy sees a [`View`] (what was measured and the fleet's counts), never the
 //! fleet itself, so its decision function is tested with hand-made views.
 
+mod gcp_mig;
 mod hpa;
 mod predictive;
 mod scheduled;
@@ -116,6 +118,7 @@ fn strategy(scaling: &Scaling, spec: &AutoscaleSpec) -> Box<dyn Strategy> {
         Scaling::Simple(s) => Box::new(simple::SimpleScaler::new(s.clone(), spec.boot_time)),
         Scaling::Step(s) => Box::new(step::StepScaler::new(s.clone())),
         Scaling::Hpa(h) => Box::new(hpa::Hpa::new(h.clone(), spec.initial)),
+        Scaling::GcpMig(g) => Box::new(gcp_mig::GcpMig::new(g.clone(), spec.initial)),
         Scaling::Scheduled(s) => Box::new(scheduled::ScheduleOnly { period: s.period }),
         Scaling::Predictive(p) => {
             let reactive = p.reactive.as_deref().map(|r| strategy(r, spec));

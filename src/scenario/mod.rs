@@ -30,8 +30,8 @@ pub use policy::{
     ScheduledAction,
 };
 pub use scaling::{
-    AdjustmentType, HpaScaling, Metric, PredictiveScaling, Scaling, ScheduledScaling,
-    SimpleScaling, StepAdjustment, StepScaling, TargetTracking, Tracked,
+    AdjustmentType, GcpMigScaling, HpaScaling, Metric, PredictiveScaling, Scaling,
+    ScheduledScaling, SimpleScaling, StepAdjustment, StepScaling, TargetTracking, Tracked,
 };
 pub use service::{Penalty, Service, ServiceTime};
 pub use workload::{Interpolate, Shape, Workload};
@@ -61,7 +61,8 @@ pub struct Scenario {
     pub replications: u32,
 }
 
-/// How finely traffic and service are simulated: the same model, two ways of running it.
+/// How finely traffic and service are simulated: the same model, two ways of running it
+/// (`docs/model.md` §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fidelity {
     /// Every request is an event: exact, for horizons of hours to weeks.

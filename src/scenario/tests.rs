@@ -407,3 +407,56 @@ fn billing_presets_map_to_granularity_and_minimum() {
     assert!(e.contains("field `policy[1].billing.preset`"), "{e}");
     assert!(e.contains("\"oracle\""), "{e}");
 }
+
+#[test]
+fn gcp_mig_parses_with_googles_defaults() {
+    let s = with_cloud(r#"{ type = "gcp-mig" }"#, PRICE).unwrap();
+    assert_eq!(
+        cloud(&s).scaling,
+        Scaling::GcpMig(GcpMigScaling {
+            target: 0.6,
+            period: 60 * SECOND,
+            initialization: 60 * SECOND,
+            stabilization: 600 * SECOND,
+            scale_in_max: None,
+            scale_in_window: 600 * SECOND,
+        })
+    );
+    // Usable as a predictive policy's reactive strategy.
+    let s = with_cloud(
+        r#"{ type = "predictive", target = 0.5, reactive = { type = "gcp-mig", scale_in_max = 2 } }"#,
+        PRICE,
+    )
+    .unwrap();
+    assert_eq!(
+        s.policies[1].kind.cloud().unwrap().scaling.type_name(),
+        "predictive"
+    );
+    let e = with_cloud(r#"{ type = "gcp-mig", target = 1.5 }"#, PRICE)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("field `policy[1].scaling.target`"), "{e}");
+}
+
+/// An unknown strategy is named with every registered one, at the `type` key.
+#[test]
+fn unknown_strategy_lists_the_registered_ones() {
+    let e = with_cloud(r#"{ type = "steps" }"#, PRICE)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("m.toml:20:13: field `policy[1].scaling.type`"),
+        "{e}"
+    );
+    for name in [
+        "target-tracking",
+        "simple",
+        "step",
+        "hpa",
+        "scheduled",
+        "predictive",
+        "gcp-mig",
+    ] {
+        assert!(e.contains(&format!("\"{name}\"")), "{name}: {e}");
+    }
+}

@@ -1,4 +1,4 @@
-//! `target-tracking`: AWS EC2 Auto Scaling target tracking, as DESIGN.md §1 states it
+//! `target-tracking`: AWS EC2 Auto Scaling target tracking, as `docs/model.md` §1 states it
 //! (AWS user guide, "Target tracking scaling policies"), on one or more metrics:
 //!
 //! - `target`: utilisation, busy ÷ serving slot-seconds over the period (AWS

@@ -79,6 +79,8 @@ strategies! {
     Scheduled(scheduled::ScheduledScaling) = "scheduled",
     /// AWS predictive scaling: an hourly forecast under an optional reactive strategy.
     Predictive(predictive::PredictiveScaling) = "predictive",
+    /// The Google Compute Engine managed-instance-group autoscaler.
+    GcpMig(gcp_mig::GcpMigScaling) = "gcp-mig",
 }
 
 pub use step::{AdjustmentType, StepAdjustment};
