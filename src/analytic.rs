@@ -18,6 +18,9 @@
 //!   cancels, unlike the textbook `(A^c/c!) / Σ A^k/k!` (which overflows for c ≈ 170).
 //!   The cost is O(c). (Erlang 1917; Kleinrock, *Queueing Systems* vol. 1, §3.6;
 //!   Jagerman 1974 for the recursion.)
+//!   [`ErlangSweep`] runs the same recursion for one load over a rising number of slots,
+//!   started just below the load instead of at 0, so that finding the fewest slots that
+//!   meet a target costs O(√A) steps rather than O(c) per candidate.
 //! - **Erlang C** (M/M/c: the probability an arrival has to wait), from B:
 //!   `C = c·B / (c − A·(1 − B))`, which equals the usual
 //!   `(A^c/c!)·c/(c−A) / (Σ_{k<c} A^k/k! + (A^c/c!)·c/(c−A))`; C = 1 when A ≥ c.
@@ -72,6 +75,118 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
     let b = erlang_b(c, a);
     // c − a(1 − B) > c − a > 0 here, so the division is safe.
     cf * b / (cf - a * (1.0 - b))
+}
+
+/// Erlang B and C for one offered load `a` over a rising number of slots `c`: for searches
+/// such as "the fewest slots whose M/M/c wait tail meets a target", where recomputing
+/// [`erlang_b`] from 0 for every candidate would cost O(c²).
+///
+/// It runs the Erlang B recursion in reciprocal form, `1/B(k) = 1 + (k/a)·1/B(k−1)` (one
+/// multiply-add per slot on the dependency chain), and starts it `x ≈ √(2a·(42 + ln a))`
+/// slots below min(c, a) from the guess `1/B(k₀) ≈ a/(a − k₀)` rather than at `k = 0`.
+/// The true value lies in [1, a/(a − k₀)] and the recursion multiplies an error in
+/// `1/B` by k/a < 1 per step below the load, so the start is forgotten: the relative error
+/// left is at most `(a/x)·exp(−(x−1)(x−2)/(2a)) < e^−42` on top of rounding. Reaching c
+/// slots costs O(√a) steps, then one per slot. Loads under 100 Erlangs start at 0
+/// (exactly [`erlang_b`]'s recursion).
+///
+/// ```
+/// use provsim::analytic::{ErlangSweep, erlang_c};
+/// let mut sweep = ErlangSweep::new(8.0, 9);
+/// assert!((sweep.erlang_c() - erlang_c(9, 8.0)).abs() < 1e-14);
+/// sweep.advance_to(10);
+/// assert!((sweep.erlang_c() - 0.409180).abs() < 1e-6);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ErlangSweep {
+    /// Offered load a, Erlangs.
+    load: f64,
+    /// Current number of slots c.
+    slots: u64,
+    /// 1/B(c, a) (∞ once B underflows; unused when the load is 0).
+    inv_b: f64,
+}
+
+impl ErlangSweep {
+    /// Positioned at `slots` slots offered `load` Erlangs.
+    pub fn new(load: f64, slots: u64) -> Self {
+        let mut sweep = ErlangSweep {
+            load,
+            slots: 0,
+            inv_b: 1.0,
+        };
+        if load > 0.0 {
+            let a = load;
+            let x = (2.0 * a * (42.0 + a.max(1.0).ln())).sqrt().ceil() + 2.0;
+            let k0 = (a.min(slots as f64) - x).floor();
+            if k0 >= 1.0 {
+                sweep.slots = k0 as u64;
+                sweep.inv_b = a / (a - k0);
+            }
+        }
+        sweep.advance_to(slots);
+        sweep
+    }
+
+    /// The offered load a, Erlangs.
+    pub fn load(&self) -> f64 {
+        self.load
+    }
+
+    /// The current number of slots c.
+    pub fn slots(&self) -> u64 {
+        self.slots
+    }
+
+    /// Move to `slots` slots: one recursion step per slot upward (downward starts afresh).
+    pub fn advance_to(&mut self, slots: u64) {
+        if slots < self.slots {
+            *self = Self::new(self.load, slots);
+            return;
+        }
+        if self.load > 0.0 {
+            let mut inv_b = self.inv_b;
+            for k in self.slots + 1..=slots {
+                inv_b = 1.0 + (k as f64 / self.load) * inv_b;
+            }
+            self.inv_b = inv_b;
+        }
+        self.slots = slots;
+    }
+
+    /// Erlang B at the current slots (as [`erlang_b`]).
+    pub fn erlang_b(&self) -> f64 {
+        if self.slots == 0 {
+            1.0
+        } else if self.load > 0.0 {
+            1.0 / self.inv_b
+        } else {
+            0.0
+        }
+    }
+
+    /// Erlang C at the current slots (as [`erlang_c`]): 1 when `a ≥ c`.
+    pub fn erlang_c(&self) -> f64 {
+        let c = self.slots as f64;
+        if self.load >= c {
+            return 1.0;
+        }
+        if self.load <= 0.0 {
+            return 0.0;
+        }
+        // C = c·B / (c − a(1 − B)) with B = 1/I: c / (I·(c − a) + a). I = ∞ gives 0.
+        c / (self.inv_b * (c - self.load) + self.load)
+    }
+
+    /// P(Wq > t) at the current slots for mean service `mean_service` seconds (as
+    /// [`MMc::p_wait_exceeds`]): `C·exp(−(c − a)·t/E[S])`; 1 for t < 0 or `a ≥ c`.
+    pub fn p_wait_exceeds(&self, t: f64, mean_service: f64) -> f64 {
+        let c = self.slots as f64;
+        if t < 0.0 || self.load >= c {
+            return 1.0;
+        }
+        self.erlang_c() * (-(c - self.load) * t / mean_service).exp()
+    }
 }
 
 /// An M/M/c queue: Poisson arrivals, `servers` identical slots, exponential service, one
@@ -482,6 +597,82 @@ mod tests {
         // Heavy load on many slots: Erlang C tends to 1 smoothly, never above.
         let near = erlang_c(1000, 999.9);
         assert!(near > 0.9 && near <= 1.0, "{near}");
+    }
+
+    #[test]
+    fn erlang_sweep_matches_the_recursion_from_zero() {
+        // Below 100 Erlangs the sweep starts at 0; above, it starts just below min(c, a)
+        // and must agree with the full recursion anyway, below, at and above the load.
+        for (a, c) in [
+            (0.5, 1),
+            (8.0, 10),
+            (50.0, 45),
+            (50.0, 60),
+            (300.0, 280),
+            (300.0, 330),
+            (1000.0, 950),
+            (1000.0, 1000),
+            (1000.0, 1100),
+            (10_000.0, 9_000),
+            (10_000.0, 10_250),
+            (12_345.6, 12_700),
+            (200_000.0, 201_000),
+        ] {
+            let sweep = ErlangSweep::new(a, c);
+            assert_eq!(sweep.slots(), c);
+            let (b, cc) = (erlang_b(c as u32, a), erlang_c(c as u32, a));
+            assert!(((sweep.erlang_b() - b) / b).abs() < 1e-11, "B({c}, {a})");
+            assert!(((sweep.erlang_c() - cc) / cc).abs() < 1e-11, "C({c}, {a})");
+        }
+    }
+
+    #[test]
+    fn erlang_sweep_steps_one_slot_at_a_time() {
+        // 150 Erlangs: a fresh sweep at c ≥ 150 starts warm at k0 = 150 − 121 = 29; the one
+        // stepped from c = 100 started at 0.
+        let a = 150.0;
+        let mut sweep = ErlangSweep::new(a, 100);
+        for c in 100..=220u32 {
+            sweep.advance_to(c as u64);
+            let fresh = ErlangSweep::new(a, c as u64);
+            close(sweep.erlang_c(), fresh.erlang_c(), 1e-13);
+            close(sweep.erlang_c(), erlang_c(c, a), 1e-13);
+            close(sweep.erlang_b(), erlang_b(c, a), 1e-13);
+            let q = MMc {
+                servers: c,
+                arrival_rate: a / 0.1,
+                mean_service: 0.1,
+            };
+            for t in [0.0, 0.01, 0.05] {
+                close(sweep.p_wait_exceeds(t, 0.1), q.p_wait_exceeds(t), 1e-13);
+            }
+        }
+        // Going back down starts afresh.
+        sweep.advance_to(120);
+        assert_eq!(sweep, ErlangSweep::new(a, 120));
+        close(sweep.erlang_c(), erlang_c(120, a), 1e-13);
+    }
+
+    #[test]
+    fn erlang_sweep_edge_cases() {
+        // No load: nobody waits; no slots: everyone is blocked / waits.
+        let idle = ErlangSweep::new(0.0, 5);
+        assert_eq!((idle.erlang_b(), idle.erlang_c()), (0.0, 0.0));
+        assert_eq!(idle.p_wait_exceeds(0.0, 1.0), 0.0);
+        let none = ErlangSweep::new(2.0, 0);
+        assert_eq!((none.erlang_b(), none.erlang_c()), (1.0, 1.0));
+        assert_eq!(ErlangSweep::new(0.0, 0).erlang_c(), erlang_c(0, 0.0));
+        // At and beyond saturation, and for negative times.
+        for a in [4.0, 4.5, 100.0] {
+            let s = ErlangSweep::new(a, 4);
+            assert_eq!(s.erlang_c(), 1.0);
+            assert_eq!(s.p_wait_exceeds(10.0, 1.0), 1.0);
+        }
+        assert_eq!(ErlangSweep::new(2.0, 4).p_wait_exceeds(-1.0, 1.0), 1.0);
+        // Far above the load B underflows: C → 0 cleanly, never NaN.
+        let far = ErlangSweep::new(0.01, 400);
+        assert_eq!(far.erlang_c(), 0.0);
+        assert_eq!(far.p_wait_exceeds(0.0, 1.0), 0.0);
     }
 
     #[test]

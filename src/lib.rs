@@ -71,6 +71,7 @@ pub mod app;
 pub(crate) mod billing;
 pub mod break_even;
 pub mod compare;
+pub(crate) mod elasticity;
 pub mod engine;
 pub(crate) mod fleet;
 pub mod metrics;
