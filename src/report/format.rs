@@ -20,13 +20,24 @@ pub(crate) fn number(v: f64, max_decimals: usize) -> String {
     signed(v, s)
 }
 
-/// Money for labels: `$28.00`, `$3,360`.
-pub(crate) fn money(v: f64) -> String {
-    if v.abs() >= 1000.0 {
-        dollar(fixed(v.round(), 0))
+/// A count: `6,338,431`.
+pub(crate) fn count(n: u64) -> String {
+    group_thousands(&n.to_string())
+}
+
+/// A mean count: whole when it is one (or from 1,000 on), else one decimal: `12`, `12.2`.
+pub(crate) fn mean_count(v: f64) -> String {
+    let decimals = if v.fract() == 0.0 || v >= 1000.0 {
+        0
     } else {
-        dollar(fixed(v, 2))
-    }
+        1
+    };
+    fixed(v, decimals)
+}
+
+/// Money: cents below $100, whole dollars from $100 on: `$12.11`, `$214`, `$2,880`.
+pub(crate) fn money(v: f64) -> String {
+    dollar(fixed(v, if v.abs() >= 100.0 { 0 } else { 2 }))
 }
 
 /// Money with as many decimals as it needs, at most `max_decimals`: a unit price as
@@ -44,7 +55,7 @@ pub(crate) fn money_half_width(v: f64) -> String {
     }
 }
 
-/// A duration in seconds, to about three digits: `461 ms`, `4.68 s`, `11.6 s`.
+/// A duration in seconds: `250 µs`, `4.2 ms`, `461 ms`, `1.62 s`, `11.58 s`, `15.0 min`.
 pub(crate) fn duration(s: f64) -> String {
     if !s.is_finite() {
         "–".to_string()
@@ -56,10 +67,8 @@ pub(crate) fn duration(s: f64) -> String {
         format!("{:.1} ms", s * 1e3)
     } else if s < 1.0 {
         format!("{:.0} ms", s * 1e3)
-    } else if s < 10.0 {
-        format!("{:.2} s", s)
     } else if s < 600.0 {
-        format!("{:.1} s", s)
+        format!("{:.2} s", s)
     } else {
         format!("{:.1} min", s / 60.0)
     }
@@ -157,11 +166,23 @@ mod tests {
     }
 
     #[test]
+    fn counts() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(12_721), "12,721");
+        assert_eq!(count(6_338_431), "6,338,431");
+        assert_eq!(count(u64::MAX), "18,446,744,073,709,551,615");
+        assert_eq!(mean_count(12.0), "12");
+        assert_eq!(mean_count(12.25), "12.2");
+        assert_eq!(mean_count(12_438.4), "12,438");
+    }
+
+    #[test]
     fn money_amounts() {
         assert_eq!(money(12.11), "$12.11");
         assert_eq!(money(28.0), "$28.00");
         assert_eq!(money(0.0), "$0.00");
-        assert_eq!(money(214.4), "$214.40");
+        assert_eq!(money(214.4), "$214");
         assert_eq!(money(2880.0), "$2,880");
         assert_eq!(money(3360.0), "$3,360");
         assert_eq!(money(310_751.2), "$310,751");
@@ -183,7 +204,7 @@ mod tests {
         assert_eq!(duration(0.4607), "461 ms");
         assert_eq!(duration(1.62), "1.62 s");
         assert_eq!(duration(4.68), "4.68 s");
-        assert_eq!(duration(11.58), "11.6 s");
+        assert_eq!(duration(11.58), "11.58 s");
         assert_eq!(duration(0.0042), "4.2 ms");
         assert_eq!(duration(0.000_25), "250 µs");
         assert_eq!(duration(900.0), "15.0 min");
