@@ -8,6 +8,7 @@
 
 mod charts;
 mod csv;
+pub(crate) mod format;
 mod table;
 mod theory;
 
