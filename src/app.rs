@@ -101,8 +101,59 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
             let scenario = scenario::load(p)?;
             // `load` already read it as UTF-8; read again only to keep a copy of the text.
             let text = std::fs::read_to_string(p).unwrap_or_default();
+            let text = portable_copy(&text, p);
             Ok(Loaded { scenario, text })
         })
+        .collect()
+}
+
+/// The scenario text with its trace's relative file paths made absolute, so the copy in
+/// the output folder runs from there too. Unchanged when there is nothing to rewrite (or
+/// the text cannot be edited, which `load` would have refused already).
+fn portable_copy(text: &str, path: &Path) -> String {
+    let Some(base) = path.parent() else {
+        return text.to_string();
+    };
+    let Ok(mut doc) = text.parse::<toml_edit::DocumentMut>() else {
+        return text.to_string();
+    };
+    let absolute = |f: &str| -> String {
+        let p = base.join(f);
+        std::fs::canonicalize(&p).unwrap_or(p).display().to_string()
+    };
+    let Some(file) = doc
+        .get_mut("workload")
+        .and_then(|w| w.get_mut("trace"))
+        .and_then(|t| t.get_mut("file"))
+        .and_then(|f| f.as_value_mut())
+    else {
+        return text.to_string();
+    };
+    match file {
+        toml_edit::Value::String(s) => {
+            let abs = absolute(s.value());
+            *file = toml_edit::Value::from(abs).decorated(" ", "");
+        }
+        toml_edit::Value::Array(list) => {
+            for item in list.iter_mut() {
+                if let Some(f) = item.as_str() {
+                    let abs = absolute(f);
+                    *item = toml_edit::Value::from(abs).decorated(" ", "");
+                }
+            }
+        }
+        _ => {}
+    }
+    doc.to_string()
+}
+
+/// What loading a scenario warns about (a trace's skipped lines or gaps), one line each.
+pub fn warnings(file: &str, s: &Scenario) -> Vec<String> {
+    s.workload
+        .trace
+        .iter()
+        .flat_map(|t| t.warnings.iter())
+        .map(|w| format!("{file}: workload.trace: {w}"))
         .collect()
 }
 
@@ -148,6 +199,17 @@ pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
         )));
     }
     let mut loaded = load_all(&request.scenarios)?;
+    for (i, l) in loaded.iter().enumerate() {
+        let file = request
+            .scenarios
+            .get(i)
+            .map_or(scenario::DEFAULT_SCENARIO_FILE.to_string(), |p| {
+                p.display().to_string()
+            });
+        for w in warnings(&file, &l.scenario) {
+            eprintln!("warning: {w}");
+        }
+    }
     for l in &mut loaded {
         if let Some(seed) = request.seed {
             l.scenario.seed = seed;

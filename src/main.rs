@@ -176,9 +176,12 @@ fn main() -> ExitCode {
         Command::Validate { scenarios } => {
             let mut failed = None;
             let mut stdout = std::io::stdout().lock();
-            for (_, result) in provsim::app::validate(&scenarios) {
+            for (path, result) in provsim::app::validate(&scenarios) {
                 match result {
                     Ok(s) => {
+                        for w in provsim::app::warnings(&path.display().to_string(), &s) {
+                            eprintln!("warning: {w}");
+                        }
                         let n = s.policies.len();
                         let _ = writeln!(
                             stdout,

@@ -123,6 +123,11 @@ pub struct Sample {
     /// p99 of the responses completed in the interval (empty if none).
     pub response_p99_s: Option<f64>,
     pub cost_cumulative: f64,
+    /// Requests that arrived in the interval (dropped ones included).
+    pub arrivals: u64,
+    /// Servers the interval's traffic needs (see `elasticity`): the same for every
+    /// policy; 0 until the run's samples are annotated.
+    pub demand_servers: u32,
 }
 
 /// Counts and histograms, fed request by request.

@@ -9,6 +9,7 @@
 //! into that unit's plain serde struct, whose errors (unknown field, wrong type, missing
 //! field) carry the exact position.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -46,12 +47,19 @@ pub(crate) fn fmt_duration(d: Duration) -> String {
 pub(crate) struct Checker<'a> {
     text: &'a str,
     file: &'a str,
+    /// The folder relative paths in the file (a trace) are read from.
+    base: &'a Path,
     root: Spanned<DeValue<'a>>,
 }
 
 impl<'a> Checker<'a> {
-    /// Parses `text`; a TOML syntax error is returned as it is.
-    pub(crate) fn parse(text: &'a str, file: &'a str) -> Result<Self, ScenarioError> {
+    /// Parses `text`, whose relative paths are read from `base`; a TOML syntax error is
+    /// returned as it is.
+    pub(crate) fn parse(
+        text: &'a str,
+        file: &'a str,
+        base: &'a Path,
+    ) -> Result<Self, ScenarioError> {
         let root = DeTable::parse(text).map_err(|e| {
             let message = e.message().trim().replace('\n', " ");
             error::syntax(text, file, e.span().map(|s| s.start), message)
@@ -60,6 +68,7 @@ impl<'a> Checker<'a> {
         Ok(Checker {
             text,
             file,
+            base,
             root: Spanned::new(span, DeValue::Table(root.into_inner())),
         })
     }
@@ -256,6 +265,11 @@ impl<'c> Scope<'c> {
             )),
             None => Err(self.error(key, format!("expected a string, one of {expected}"))),
         }
+    }
+
+    /// A path written in the file, read from the scenario's folder when relative.
+    pub(crate) fn resolve(&self, path: &str) -> PathBuf {
+        self.checker.base.join(path)
     }
 
     /// A duration in simulator time, at most [`MAX_DURATION`].

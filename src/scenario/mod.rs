@@ -107,13 +107,25 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "scenario".into());
-    parse(&text, &file, &stem)
+    let base = path.parent().unwrap_or(Path::new(""));
+    parse_in(&text, &file, &stem, base)
 }
 
 /// Parses and validates scenario text. `file` names it in errors; `default_name` is used
 /// when the file has no `name`.
+/// Relative paths in it (a trace's files) are read from the current folder.
 pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, ScenarioError> {
-    let checker = check::Checker::parse(text, file)?;
+    parse_in(text, file, default_name, Path::new(""))
+}
+
+/// [`parse`], with relative paths read from `base` (the scenario file's folder).
+pub fn parse_in(
+    text: &str,
+    file: &str,
+    default_name: &str,
+    base: &Path,
+) -> Result<Scenario, ScenarioError> {
+    let checker = check::Checker::parse(text, file, base)?;
     raw::check(&checker.root(), default_name)
 }
 

@@ -26,8 +26,8 @@ struct Raw {
     name: Option<String>,
     #[serde(default)]
     description: String,
-    #[serde(with = "humantime_serde")]
-    horizon: Duration,
+    #[serde(with = "humantime_serde", default)]
+    horizon: Option<Duration>,
     #[serde(default = "default_seed")]
     seed: u64,
     #[serde(with = "humantime_serde", default = "default_sample_every")]
@@ -86,14 +86,20 @@ pub(crate) fn check(s: &Scope, default_name: &str) -> Result<Scenario, ScenarioE
             ),
         ));
     }
-    let horizon = s.positive_time("horizon", raw.horizon)?;
+    let trace = workload::load_trace(&s.scope("workload"))?;
+    let horizon = match (raw.horizon, &trace) {
+        (Some(h), _) => s.positive_time("horizon", h)?,
+        // A replay runs as long as its trace unless told otherwise.
+        (None, Some(t)) => s.time("workload.trace", Duration::from_micros(t.trace.end()))?,
+        (None, None) => return Err(s.error("", "missing field `horizon`")),
+    };
     let sample_every = s.positive_time("sample_every", raw.sample_every)?;
     if sample_every > horizon {
         return Err(s.error(
             "sample_every",
             format!(
                 "must not be longer than the horizon ({}), got {}",
-                fmt_duration(raw.horizon),
+                fmt_duration(Duration::from_micros(horizon)),
                 fmt_duration(raw.sample_every)
             ),
         ));
@@ -108,7 +114,7 @@ pub(crate) fn check(s: &Scope, default_name: &str) -> Result<Scenario, ScenarioE
         ));
     }
     let service = service::check(&s.scope("service"))?;
-    let workload = workload::check(&s.scope("workload"), horizon)?;
+    let workload = workload::check(&s.scope("workload"), horizon, trace)?;
     if raw.policy.is_empty() {
         return Err(s.error("policy", "expected at least one [[policy]]"));
     }

@@ -92,6 +92,8 @@ fn series(policy: &str, n: usize, every_s: f64, scale: f64) -> Vec<Sample> {
                 launches_refused: 0,
                 response_p99_s: (i % 4 != 0).then_some(0.2 * scale * (1 + i % 3) as f64),
                 cost_cumulative: t * 0.001 * scale,
+                arrivals: 0,
+                demand_servers: 0,
             }
         })
         .collect()

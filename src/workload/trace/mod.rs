@@ -36,9 +36,6 @@
 //! back to back every [`Trace::length`], before its offset too. [`Trace::end`] (offset +
 //! length) is the horizon a scenario gets by default.
 
-// Wired into the scenario by the lead: until then nothing in the crate calls it.
-#![allow(dead_code)]
-
 mod access_log;
 mod azure;
 mod counts;
@@ -60,7 +57,9 @@ use crate::engine::{SECOND, Time};
 
 pub use error::TraceError;
 pub use input::MAX_LINE_BYTES;
-pub use replay::{ArrivalSeries, RateSeries, Trace, TraceArrivals, TraceData, TraceRequest};
+pub use replay::{
+    ArrivalCursor, ArrivalSeries, RateSeries, Trace, TraceArrivals, TraceData, TraceRequest,
+};
 
 /// Most intervals a rate trace may hold: 10 million (80 MB of rates; 19 years of
 /// minutes).

@@ -215,10 +215,17 @@ impl Trace {
     /// The exact arrivals before `horizon`, in time order, repeating if the trace does
     /// (empty for a rate trace).
     pub fn arrivals(&self, horizon: Time) -> TraceArrivals<'_> {
-        let (times, service): (&[Time], _) = match &self.data {
-            TraceData::Arrivals(a) => (&a.times, a.service.as_deref()),
-            TraceData::Rate(_) => (&[], None),
-        };
+        TraceArrivals {
+            trace: self,
+            cursor: self.arrival_cursor(horizon),
+        }
+    }
+
+    /// Where a replay of the exact arrivals before `horizon` starts; advance it with
+    /// [`Trace::next_arrival`]. (A cursor holds no borrow, so a request stream can keep
+    /// one beside a shared trace.)
+    pub fn arrival_cursor(&self, horizon: Time) -> ArrivalCursor {
+        let times = self.times();
         // Start with the pass that covers time 0 (possibly begun before it).
         let mut base = self.offset as i128;
         if self.repeat {
@@ -227,29 +234,57 @@ impl Trace {
         }
         let skip = (-base).max(0) as u128;
         let idx = times.partition_point(|&x| (x as u128) < skip);
-        TraceArrivals {
-            times,
-            service,
-            base,
-            idx,
-            length: self.length,
-            repeat: self.repeat,
-            horizon,
+        ArrivalCursor { base, idx, horizon }
+    }
+
+    /// The request at `cursor`, moving it on; `None` at the horizon.
+    #[inline]
+    pub fn next_arrival(&self, cursor: &mut ArrivalCursor) -> Option<TraceRequest> {
+        let (times, service): (&[Time], _) = match &self.data {
+            TraceData::Arrivals(a) => (&a.times, a.service.as_deref()),
+            TraceData::Rate(_) => return None,
+        };
+        if cursor.idx == times.len() {
+            if !self.repeat || times.is_empty() {
+                return None;
+            }
+            cursor.base += self.length as i128;
+            cursor.idx = 0;
+        }
+        let at = cursor.base + times[cursor.idx] as i128;
+        if at >= cursor.horizon as i128 {
+            return None;
+        }
+        let request = TraceRequest {
+            arrival: at as Time,
+            service: service.map(|s| s[cursor.idx]),
+        };
+        cursor.idx += 1;
+        Some(request)
+    }
+
+    fn times(&self) -> &[Time] {
+        match &self.data {
+            TraceData::Arrivals(a) => &a.times,
+            TraceData::Rate(_) => &[],
         }
     }
+}
+
+/// A position in a replay of exact arrivals; see [`Trace::arrival_cursor`].
+#[derive(Debug, Clone, Copy)]
+pub struct ArrivalCursor {
+    /// Simulation time of the current pass's start (negative before time 0).
+    base: i128,
+    idx: usize,
+    horizon: Time,
 }
 
 /// Iterator over a trace's arrivals; see [`Trace::arrivals`].
 #[derive(Debug, Clone)]
 pub struct TraceArrivals<'a> {
-    times: &'a [Time],
-    service: Option<&'a [Time]>,
-    /// Simulation time of the current pass's start (negative before time 0).
-    base: i128,
-    idx: usize,
-    length: Time,
-    repeat: bool,
-    horizon: Time,
+    trace: &'a Trace,
+    cursor: ArrivalCursor,
 }
 
 impl Iterator for TraceArrivals<'_> {
@@ -257,23 +292,7 @@ impl Iterator for TraceArrivals<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<TraceRequest> {
-        if self.idx == self.times.len() {
-            if !self.repeat || self.times.is_empty() {
-                return None;
-            }
-            self.base += self.length as i128;
-            self.idx = 0;
-        }
-        let at = self.base + self.times[self.idx] as i128;
-        if at >= self.horizon as i128 {
-            return None;
-        }
-        let request = TraceRequest {
-            arrival: at as Time,
-            service: self.service.map(|s| s[self.idx]),
-        };
-        self.idx += 1;
-        Some(request)
+        self.trace.next_arrival(&mut self.cursor)
     }
 }
 
