@@ -47,9 +47,6 @@
 //! assert_eq!(Estimate::of(&[10.0]).ci95, None);
 //! ```
 
-use serde::Serialize;
-use serde::ser::{self, Impossible};
-
 use crate::metrics::Summary;
 use crate::simulation::Outcome;
 
@@ -172,23 +169,17 @@ pub fn estimate_all(outcomes: &[Outcome]) -> Vec<PolicyEstimates> {
         .collect()
 }
 
-/// Estimates over the summaries of one policy, one per replication.
+/// Estimates over the summaries of one policy, one per replication: every numeric
+/// [`Summary::columns`] entry.
 fn estimate_policy(summaries: &[&Summary]) -> PolicyEstimates {
-    let rows: Vec<Vec<(&'static str, Cell)>> = summaries.iter().map(|s| cells(*s)).collect();
-    let names: Vec<&'static str> = rows
-        .first()
-        .map(|r| r.iter().map(|(n, _)| *n).collect())
-        .unwrap_or_default();
-    let metrics = names
+    let metrics = Summary::columns()
         .iter()
-        .enumerate()
-        .filter(|(i, _)| rows.iter().any(|r| number_at(r, *i).is_some()))
-        .map(|(i, &name)| {
-            let values: Vec<f64> = rows.iter().filter_map(|r| number_at(r, i)).collect();
-            MetricEstimate {
+        .filter_map(|&(name, cell)| {
+            let values: Vec<f64> = summaries.iter().filter_map(|s| cell(s).number()).collect();
+            (!values.is_empty()).then(|| MetricEstimate {
                 name,
                 estimate: Estimate::of(&values),
-            }
+            })
         })
         .collect();
     let first = summaries.first();
@@ -198,10 +189,6 @@ fn estimate_policy(summaries: &[&Summary]) -> PolicyEstimates {
         replications: summaries.len(),
         metrics,
     }
-}
-
-fn number_at(row: &[(&'static str, Cell)], i: usize) -> Option<f64> {
-    row.get(i).and_then(|(_, c)| c.number())
 }
 
 /// The estimate of one quantity picked from each replication's summary of policy
@@ -358,274 +345,6 @@ fn normal_cdf(x: f64) -> f64 {
     0.5 + 0.5 * erf.min(1.0)
 }
 
-// ---------------------------------------------------------------------------------------
-// Flattening a summary row into named cells
-// ---------------------------------------------------------------------------------------
-
-/// One cell of a CSV row, as the `csv` crate would write it.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Cell {
-    Int(i128),
-    Float(f64),
-    Text(String),
-    Empty,
-}
-
-impl Cell {
-    /// The cell as a number, if it is one.
-    pub(crate) fn number(&self) -> Option<f64> {
-        match *self {
-            Cell::Int(v) => Some(v as f64),
-            Cell::Float(v) => Some(v),
-            Cell::Text(_) | Cell::Empty => None,
-        }
-    }
-}
-
-impl Serialize for Cell {
-    fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Cell::Int(v) => s.serialize_i128(*v),
-            Cell::Float(v) => s.serialize_f64(*v),
-            Cell::Text(t) => s.serialize_str(t),
-            Cell::Empty => s.serialize_none(),
-        }
-    }
-}
-
-/// The named cells of a flat struct such as [`Summary`], in declaration order: the same
-/// names and values `summary.csv` has, whatever fields the struct gains later.
-pub(crate) fn cells<T: Serialize>(row: &T) -> Vec<(&'static str, Cell)> {
-    row.serialize(RowSerializer).unwrap_or_default()
-}
-
-/// Why a row could not be flattened (a nested or unsupported field).
-#[derive(Debug)]
-pub(crate) struct FlattenError(String);
-
-impl std::fmt::Display for FlattenError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for FlattenError {}
-
-impl ser::Error for FlattenError {
-    fn custom<T: std::fmt::Display>(msg: T) -> Self {
-        FlattenError(msg.to_string())
-    }
-}
-
-fn unsupported<T>(what: &str) -> Result<T, FlattenError> {
-    Err(FlattenError(format!("cannot flatten a {what}")))
-}
-
-/// Serializes a struct into `(field name, cell)` pairs.
-struct RowSerializer;
-
-/// Collects the fields of the struct [`RowSerializer`] was given.
-struct RowFields(Vec<(&'static str, Cell)>);
-
-impl ser::SerializeStruct for RowFields {
-    type Ok = Vec<(&'static str, Cell)>;
-    type Error = FlattenError;
-
-    fn serialize_field<T: ?Sized + Serialize>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), FlattenError> {
-        self.0.push((key, value.serialize(CellSerializer)?));
-        Ok(())
-    }
-
-    fn end(self) -> Result<Self::Ok, FlattenError> {
-        Ok(self.0)
-    }
-}
-
-/// Generates the `Serializer` methods a serializer rejects.
-macro_rules! reject {
-    ($($method:ident($($arg:ty),*) -> $ret:ty;)*) => {
-        $(fn $method(self, $(_: $arg),*) -> Result<$ret, FlattenError> {
-            unsupported(stringify!($method))
-        })*
-    };
-}
-
-impl ser::Serializer for RowSerializer {
-    type Ok = Vec<(&'static str, Cell)>;
-    type Error = FlattenError;
-    type SerializeSeq = Impossible<Self::Ok, FlattenError>;
-    type SerializeTuple = Impossible<Self::Ok, FlattenError>;
-    type SerializeTupleStruct = Impossible<Self::Ok, FlattenError>;
-    type SerializeTupleVariant = Impossible<Self::Ok, FlattenError>;
-    type SerializeMap = Impossible<Self::Ok, FlattenError>;
-    type SerializeStruct = RowFields;
-    type SerializeStructVariant = Impossible<Self::Ok, FlattenError>;
-
-    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<RowFields, FlattenError> {
-        Ok(RowFields(Vec::with_capacity(len)))
-    }
-
-    reject! {
-        serialize_bool(bool) -> Self::Ok;
-        serialize_i8(i8) -> Self::Ok;
-        serialize_i16(i16) -> Self::Ok;
-        serialize_i32(i32) -> Self::Ok;
-        serialize_i64(i64) -> Self::Ok;
-        serialize_u8(u8) -> Self::Ok;
-        serialize_u16(u16) -> Self::Ok;
-        serialize_u32(u32) -> Self::Ok;
-        serialize_u64(u64) -> Self::Ok;
-        serialize_f32(f32) -> Self::Ok;
-        serialize_f64(f64) -> Self::Ok;
-        serialize_char(char) -> Self::Ok;
-        serialize_str(&str) -> Self::Ok;
-        serialize_bytes(&[u8]) -> Self::Ok;
-        serialize_none() -> Self::Ok;
-        serialize_unit() -> Self::Ok;
-        serialize_unit_struct(&'static str) -> Self::Ok;
-        serialize_unit_variant(&'static str, u32, &'static str) -> Self::Ok;
-        serialize_seq(Option<usize>) -> Self::SerializeSeq;
-        serialize_tuple(usize) -> Self::SerializeTuple;
-        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
-        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
-        serialize_map(Option<usize>) -> Self::SerializeMap;
-        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
-    }
-
-    fn serialize_some<T: ?Sized + Serialize>(self, _: &T) -> Result<Self::Ok, FlattenError> {
-        unsupported("top-level option")
-    }
-
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: &T,
-    ) -> Result<Self::Ok, FlattenError> {
-        unsupported("newtype struct")
-    }
-
-    fn serialize_newtype_variant<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<Self::Ok, FlattenError> {
-        unsupported("newtype variant")
-    }
-}
-
-/// Serializes one scalar field into a [`Cell`].
-struct CellSerializer;
-
-impl ser::Serializer for CellSerializer {
-    type Ok = Cell;
-    type Error = FlattenError;
-    type SerializeSeq = Impossible<Cell, FlattenError>;
-    type SerializeTuple = Impossible<Cell, FlattenError>;
-    type SerializeTupleStruct = Impossible<Cell, FlattenError>;
-    type SerializeTupleVariant = Impossible<Cell, FlattenError>;
-    type SerializeMap = Impossible<Cell, FlattenError>;
-    type SerializeStruct = Impossible<Cell, FlattenError>;
-    type SerializeStructVariant = Impossible<Cell, FlattenError>;
-
-    fn serialize_bool(self, v: bool) -> Result<Cell, FlattenError> {
-        Ok(Cell::Text(v.to_string()))
-    }
-    fn serialize_i8(self, v: i8) -> Result<Cell, FlattenError> {
-        Ok(Cell::Int(v.into()))
-    }
-    fn serialize_i16(self, v: i16) -> Result<Cell, FlattenError> {
-        Ok(Cell::Int(v.into()))
-    }
-    fn serialize_i32(self, v: i32) -> Result<Cell, FlattenError> {
-        Ok(Cell::Int(v.into()))
-    }
-    fn serialize_i64(self, v: i64) -> Result<Cell, FlattenError> {
-        Ok(Cell::Int(v.into()))
-    }
-    fn serialize_i128(self, v: i128) -> Result<Cell, FlattenError> {
-        Ok(Cell::Int(v))
-    }
-    fn serialize_u8(self, v: u8) -> Result<Cell, FlattenError> {
-        Ok(Cell::Int(v.into()))
-    }
-    fn serialize_u16(self, v: u16) -> Result<Cell, FlattenError> {
-        Ok(Cell::Int(v.into()))
-    }
-    fn serialize_u32(self, v: u32) -> Result<Cell, FlattenError> {
-        Ok(Cell::Int(v.into()))
-    }
-    fn serialize_u64(self, v: u64) -> Result<Cell, FlattenError> {
-        Ok(Cell::Int(v.into()))
-    }
-    fn serialize_f32(self, v: f32) -> Result<Cell, FlattenError> {
-        Ok(Cell::Float(v.into()))
-    }
-    fn serialize_f64(self, v: f64) -> Result<Cell, FlattenError> {
-        Ok(Cell::Float(v))
-    }
-    fn serialize_char(self, v: char) -> Result<Cell, FlattenError> {
-        Ok(Cell::Text(v.to_string()))
-    }
-    fn serialize_str(self, v: &str) -> Result<Cell, FlattenError> {
-        Ok(Cell::Text(v.to_string()))
-    }
-    fn serialize_none(self) -> Result<Cell, FlattenError> {
-        Ok(Cell::Empty)
-    }
-    fn serialize_some<T: ?Sized + Serialize>(self, v: &T) -> Result<Cell, FlattenError> {
-        v.serialize(self)
-    }
-    fn serialize_unit(self) -> Result<Cell, FlattenError> {
-        Ok(Cell::Empty)
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<Cell, FlattenError> {
-        Ok(Cell::Empty)
-    }
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-    ) -> Result<Cell, FlattenError> {
-        Ok(Cell::Text(variant.to_string()))
-    }
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        v: &T,
-    ) -> Result<Cell, FlattenError> {
-        v.serialize(self)
-    }
-
-    reject! {
-        serialize_u128(u128) -> Cell;
-        serialize_bytes(&[u8]) -> Cell;
-        serialize_seq(Option<usize>) -> Self::SerializeSeq;
-        serialize_tuple(usize) -> Self::SerializeTuple;
-        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
-        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
-        serialize_map(Option<usize>) -> Self::SerializeMap;
-        serialize_struct(&'static str, usize) -> Self::SerializeStruct;
-        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
-    }
-
-    fn serialize_newtype_variant<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<Cell, FlattenError> {
-        unsupported("newtype variant")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -759,32 +478,5 @@ mod tests {
         // Identical values: exactly no spread, not rounding noise.
         let same = Estimate::of(&[0.1; 3]);
         assert_eq!((same.mean, same.ci95), (0.1, Some(0.0)));
-    }
-
-    #[test]
-    fn flattens_a_summary_like_csv_does() {
-        #[derive(Serialize)]
-        struct Row {
-            name: String,
-            count: u64,
-            share: f64,
-            maybe: Option<f64>,
-        }
-        let row = Row {
-            name: "a".into(),
-            count: 3,
-            share: 0.5,
-            maybe: None,
-        };
-        assert_eq!(
-            cells(&row),
-            [
-                ("name", Cell::Text("a".into())),
-                ("count", Cell::Int(3)),
-                ("share", Cell::Float(0.5)),
-                ("maybe", Cell::Empty),
-            ]
-        );
-        assert_eq!(cells(&3.0f64), Vec::new());
     }
 }
