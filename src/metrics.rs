@@ -80,6 +80,16 @@ pub struct Summary {
     pub base_cost: f64,
     pub burst_cost: f64,
     pub served_by_burst: u64,
+    /// Elasticity (SPEC Research Group; see `elasticity`), in percent over the sample
+    /// intervals: missing and excess servers relative to demand, the share of time
+    /// under- and over-provisioned, the share of interval boundaries where supply and
+    /// demand do not move together; and adaptations per hour beyond the demand's.
+    pub under_provision_accuracy: f64,
+    pub over_provision_accuracy: f64,
+    pub under_provision_timeshare: f64,
+    pub over_provision_timeshare: f64,
+    pub instability: f64,
+    pub jitter_per_hour: f64,
 }
 
 /// One `summary.csv` cell: a text, a count or a real number.
@@ -175,6 +185,20 @@ impl Summary {
             ("base_cost", |s| Real(s.base_cost)),
             ("burst_cost", |s| Real(s.burst_cost)),
             ("served_by_burst", |s| Count(s.served_by_burst)),
+            ("under_provision_accuracy", |s| {
+                Real(s.under_provision_accuracy)
+            }),
+            ("over_provision_accuracy", |s| {
+                Real(s.over_provision_accuracy)
+            }),
+            ("under_provision_timeshare", |s| {
+                Real(s.under_provision_timeshare)
+            }),
+            ("over_provision_timeshare", |s| {
+                Real(s.over_provision_timeshare)
+            }),
+            ("instability", |s| Real(s.instability)),
+            ("jitter_per_hour", |s| Real(s.jitter_per_hour)),
         ];
         COLUMNS
     }
@@ -528,6 +552,13 @@ impl PolicyStats {
             base_cost: self.hybrid.map_or(0.0, |h| h.base_cost),
             burst_cost: self.hybrid.map_or(0.0, |h| h.burst_cost),
             served_by_burst: self.hybrid.map_or(0, |h| h.served_burst),
+            // Filled in once every policy's samples are in (`elasticity::annotate`).
+            under_provision_accuracy: 0.0,
+            over_provision_accuracy: 0.0,
+            under_provision_timeshare: 0.0,
+            over_provision_timeshare: 0.0,
+            instability: 0.0,
+            jitter_per_hour: 0.0,
         }
     }
 }

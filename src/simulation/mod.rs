@@ -125,10 +125,12 @@ pub fn run(scenario: &Scenario, progress: &(dyn Fn(Time) + Sync)) -> Outcome {
         .par_iter()
         .map(|spec| run_policy(scenario, &shared, spec, scenario.seed, progress))
         .collect();
-    Outcome {
+    let mut outcome = Outcome {
         seed: scenario.seed,
         policies,
-    }
+    };
+    crate::elasticity::annotate(scenario, &mut outcome);
+    outcome
 }
 
 /// Like [`run`], without progress reports.
@@ -149,6 +151,18 @@ pub fn replication_seed(seed: u64, i: u32) -> u64 {
 /// every policy in parallel. Within a replication every policy sees the same requests
 /// (common random numbers); across replications the streams are independent.
 pub fn run_replications(
+    scenario: &Scenario,
+    replications: u32,
+    progress: &(dyn Fn(Time) + Sync),
+) -> Vec<Outcome> {
+    let mut outcomes = simulate_replications(scenario, replications, progress);
+    for outcome in &mut outcomes {
+        crate::elasticity::annotate(scenario, outcome);
+    }
+    outcomes
+}
+
+fn simulate_replications(
     scenario: &Scenario,
     replications: u32,
     progress: &(dyn Fn(Time) + Sync),

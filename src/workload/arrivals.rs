@@ -46,8 +46,8 @@ pub(crate) struct RequestStream {
 /// the multiplier (`scale` × the shapes at its time) says, deterministically: the
 /// multipliers are summed and each request emits the whole requests its share completes
 /// (a multiplier of 0.5 keeps every other request, 3 makes three). Copies of one request
-/// are spread evenly until the next logged one (at most over a second), so scaling keeps
-/// the log's timing.
+/// are spread evenly until the next logged one (at most over a second, and never past the
+/// horizon), so scaling keeps the log's timing.
 struct Replay {
     trace: Arc<Trace>,
     cursor: ArrivalCursor,
@@ -102,7 +102,8 @@ impl Replay {
             let gap = self
                 .ahead
                 .map_or(SECOND, |next| next.arrival - current.arrival)
-                .min(SECOND);
+                .min(SECOND)
+                .min(horizon.saturating_sub(current.arrival));
             self.copies = Copies {
                 at: current.arrival,
                 gap,

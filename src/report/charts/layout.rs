@@ -40,6 +40,8 @@ pub(super) fn header<'a>(
 pub(super) enum Swatch {
     Line(RGBColor, u32),
     Dashed(RGBColor, u32),
+    /// A filled box, for a shaded area.
+    Fill(RGBColor),
 }
 
 pub(super) struct LegendEntry {
@@ -143,6 +145,12 @@ fn draw_swatch(area: &Area, swatch: Swatch, x: i32, y: i32) -> Result<(), DrawEr
                     c.stroke_width(w),
                 ))?;
             }
+        }
+        Swatch::Fill(c) => {
+            area.draw(&Rectangle::new(
+                [(x, y - 7), (x + SWATCH_W, y + 7)],
+                c.filled(),
+            ))?;
         }
     }
     Ok(())

@@ -1,10 +1,11 @@
 //! The PNG charts of a run: which are drawn, into which files, and how a failure to draw
 //! one is reported.
 //!
-//! Every run gets demand vs capacity, idle capacity, cumulative cost, latency & drops
-//! and a summary comparison; a run with two or more autoscalers also gets their strategies
-//! side by side, one whose autoscaler mixes purchase options its instances per option, one
-//! with a hybrid its base and cloud burst. The break-even sweep has its own chart.
+//! Every run gets demand vs capacity, idle capacity, cumulative cost, latency & drops, a
+//! summary comparison and elasticity (servers needed vs serving, per policy); a run with
+//! two or more autoscalers also gets their strategies side by side, one whose autoscaler
+//! mixes purchase options its instances per option, one with a hybrid its base and cloud
+//! burst. The break-even sweep has its own chart.
 //!
 //! With several replications the time-series charts show replication 0 (the scenario's
 //! own seed, and say so in their subtitle), and the summary chart shows each policy's mean
@@ -18,6 +19,7 @@
 //! still draws; drawing failures become [`OutputError::Chart`].
 
 mod break_even;
+mod elasticity;
 mod figure;
 mod layout;
 mod style;
@@ -39,6 +41,7 @@ use plotters::style::register_font;
 use super::OutputError;
 use crate::scenario::Scenario;
 use crate::simulation::Outcome;
+use elasticity::elasticity_chart;
 use figure::Ctx;
 use style::FONT;
 use summary::summary_chart;
@@ -84,6 +87,7 @@ pub(crate) fn draw_all(
         ("cumulative-cost.png", cost_chart),
         ("latency-and-drops.png", latency_chart),
         ("summary.png", summary_chart),
+        ("elasticity.png", elasticity_chart),
     ];
     // Several autoscalers on the same traffic: put their choices side by side.
     if ctx.autoscalers().count() >= 2 {
