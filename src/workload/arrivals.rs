@@ -39,7 +39,7 @@ pub(crate) struct RequestStream {
     bound: f64,
     horizon: Time,
     /// A trace of exact arrivals replays its requests instead of thinning.
-    replay: Option<Replay>,
+    replay: Option<Box<Replay>>,
 }
 
 /// Replaying a trace's exact arrivals. Each logged request becomes as many requests as
@@ -133,7 +133,7 @@ impl RequestStream {
         if let Some(trace) = s.rate.trace()
             && let TraceData::Arrivals(_) = trace.data
         {
-            s.replay = Some(Replay::new(Arc::clone(trace), horizon));
+            s.replay = Some(Box::new(Replay::new(Arc::clone(trace), horizon)));
         }
         s.enter_segment(0);
         s
