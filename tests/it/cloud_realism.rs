@@ -8,37 +8,19 @@ use provsim::metrics::{Sample, Summary};
 use provsim::scenario::{self, Scenario};
 use provsim::simulation::run_quiet;
 
-/// 3 h at 100 req/s × 100 ms = 10 busy slots (8 per server); from 1 h the rate rises
-/// to × 4 over 5 min and holds 20 min: target tracking wants ~9 servers.
-const BASE: &str = r#"
-horizon = "3h"
-seed = 11
-sample_every = "1m"
-[service]
-service_time = { distribution = "exponential", mean = "100ms" }
-slots_per_server = 8
-queue_limit = 2000
-[workload]
-base_rate = 100.0
-[[workload.shape]]
-type = "spike"
-start = "1h"
-ramp_up = "5m"
-hold = "20m"
-ramp_down = "5m"
-factor = 4.0
-"#;
+use crate::common::{autoscale_policy, spike_traffic};
 
+/// The shared spike (seed 11, no SLO) against autoscale groups of 2–30 servers (3 at
+/// first), target tracking at 60 % that acts on one breaching period, each with its
+/// `(name, extra keys)`: target tracking wants ~9 servers in the spike.
 fn scenario(fluid: bool, policies: &[(&str, &str)]) -> Scenario {
-    let mut text = String::from(BASE);
-    if fluid {
-        text = text.replace("seed = 11", "seed = 11\nfidelity = \"fluid\"");
-    }
+    let mut text = spike_traffic(11, fluid, None);
     for (name, extra) in policies {
-        text.push_str(&format!(
-            "[[policy]]\nname = \"{name}\"\ntype = \"autoscale\"\nmin = 2\nmax = 30\ninitial = 3\n\
-             boot_time = \"90s\"\nscaling = {{ type = \"target-tracking\", target = 0.6, scale_out_periods = 1, warmup = \"60s\" }}\n\
-             billing = {{ preset = \"aws-linux\", price_per_hour = 0.384 }}\n{extra}\n"
+        text.push_str(&autoscale_policy(
+            name,
+            (2, 30, 3),
+            r#"{ type = "target-tracking", target = 0.6, scale_out_periods = 1, warmup = "60s" }"#,
+            extra,
         ));
     }
     scenario::parse(&text, "limits.toml", "limits").expect("valid scenario")

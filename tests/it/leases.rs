@@ -1,18 +1,13 @@
 //! IDC leases as they behave: the fleet is resized only at renewals, from the peak seen
 //! in the term, with notice; hand-computed bills in both fidelities.
 
-use provsim::scenario;
-use provsim::simulation::run_quiet;
+use provsim::simulation::PolicyOutcome;
+
+use crate::common::run_first;
 
 /// 16 busy slots (2 servers of 8) all the time on 4 servers leased per `term`, with
 /// `rest` (more lease fields) appended; the policy's outcome, conservation checked.
-fn run_lease(
-    fidelity: &str,
-    horizon: &str,
-    term: &str,
-    price: f64,
-    rest: &str,
-) -> provsim::simulation::PolicyOutcome {
+fn run_lease(fidelity: &str, horizon: &str, term: &str, price: f64, rest: &str) -> PolicyOutcome {
     let text = format!(
         r#"
 horizon = "{horizon}"
@@ -32,20 +27,11 @@ price_per_server_term = {price:?}
 {rest}
 "#
     );
-    let s = scenario::parse(&text, "lease.toml", "lease").expect("valid");
-    let out = run_quiet(&s).policies.remove(0);
-    let sum = &out.summary;
-    assert_eq!(sum.arrived, sum.served + sum.dropped + sum.in_system_at_end);
-    out
+    run_first(&text, "lease")
 }
 
 /// Three terms with renewal, $140 a term and $100 setup.
-fn lease(
-    fidelity: &str,
-    term: &str,
-    horizon: &str,
-    notice: &str,
-) -> provsim::simulation::PolicyOutcome {
+fn lease(fidelity: &str, term: &str, horizon: &str, notice: &str) -> PolicyOutcome {
     lease_with(fidelity, term, horizon, notice, "")
 }
 
@@ -56,7 +42,7 @@ fn lease_with(
     horizon: &str,
     notice: &str,
     extra: &str,
-) -> provsim::simulation::PolicyOutcome {
+) -> PolicyOutcome {
     let renewal = format!(
         "setup_fee_per_server = 100.0\n{extra}\nrenewal = {{ headroom = 1.25, notice = \"{notice}\", lead_time = \"1h\", min_servers = 2 }}"
     );
@@ -201,8 +187,7 @@ price_per_server_term = 140.0
 setup_fee_per_server = 100.0
 renewal = { notice = "10d", lead_time = "15d" }
 "#;
-    let s = scenario::parse(text, "grow.toml", "grow").expect("valid");
-    let out = run_quiet(&s).policies.remove(0);
+    let out = run_first(text, "grow");
     // From day 5, 40 busy slots would take 5 servers; the 4 run flat out, and flat out
     // is what the tenant sees: at day 20, ceil(4 × 1.25) = 5, one more. 15 days' lead
     // from day 20 is day 35, after the boundary: it runs 25 days of its first term.

@@ -41,7 +41,7 @@
 //!   mean (plus its interval): a sanity check on the approximation's usual error, not an
 //!   exact test.
 //!
-//! Run with `cargo test --test validation -- --nocapture` to see every comparison.
+//! Run with `cargo test --test it validation:: -- --nocapture` to see every comparison.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};

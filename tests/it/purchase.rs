@@ -8,6 +8,8 @@ use provsim::metrics::Summary;
 use provsim::scenario::{self, Scenario};
 use provsim::simulation::{Outcome, run_quiet};
 
+use crate::common::run_first;
+
 /// One autoscale group (`min`..`max`, `initial` ready) with the given purchase table,
 /// under `rate` req/s of exponential 100 ms work on 8-slot servers at $1/h on-demand.
 fn group(horizon: &str, rate: f64, fleet: (u32, u32, u32), purchase: &str) -> String {
@@ -42,7 +44,7 @@ fn parse(text: &str) -> Scenario {
 }
 
 fn summary(text: &str) -> Summary {
-    run_quiet(&parse(text)).policies.remove(0).summary
+    run_first(text, "purchase").summary
 }
 
 fn close(a: f64, b: f64) -> bool {

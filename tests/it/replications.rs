@@ -11,11 +11,9 @@
 //!   a Binomial(K, 0.95) count (see [`interval_coverage_matches_95_percent`] for how the
 //!   acceptance band and the run length are chosen).
 
-use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use rayon::prelude::*;
 use tempfile::TempDir;
 
@@ -24,28 +22,7 @@ use provsim::metrics::Summary;
 use provsim::replication::Estimate;
 use provsim::simulation::{replication_seed, run_quiet, run_replications};
 
-const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
-
-fn provsim(cwd: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("provsim").unwrap();
-    cmd.current_dir(cwd).env_remove("RUST_BACKTRACE");
-    cmd
-}
-
-/// The shipped flash-crowd scenario cut to `horizon` (spike included from 2 h on, so a
-/// 2 h 30 min run sees it), optionally with a `replications` field, written into `dir`.
-fn flash_crowd(dir: &Path, file: &str, horizon: &str, replications: Option<i64>) -> PathBuf {
-    let text =
-        fs::read_to_string(Path::new(MANIFEST_DIR).join("scenarios/flash-crowd.toml")).unwrap();
-    let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
-    doc["horizon"] = toml_edit::value(horizon);
-    if let Some(n) = replications {
-        doc["replications"] = toml_edit::value(n);
-    }
-    let path = dir.join(file);
-    fs::write(&path, doc.to_string()).unwrap();
-    path
-}
+use crate::common::{entries, flash_crowd, provsim, short_flash_crowd, snapshot};
 
 /// Runs `provsim run <args>` in `cwd` and asserts success; returns stdout.
 fn run_ok(cwd: &Path, args: &[&str]) -> String {
@@ -56,24 +33,6 @@ fn run_ok(cwd: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
-}
-
-/// Every file under `dir` (relative path → bytes).
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let rel = path.strip_prefix(root).unwrap().to_path_buf();
-                out.insert(rel, fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 fn assert_same_files(a: &Path, b: &Path) {
@@ -138,9 +97,9 @@ fn single_run_columns(dir: &Path) -> Vec<String> {
 fn one_replication_is_byte_identical_to_a_plain_run() {
     let tmp = TempDir::new().unwrap();
     let cwd = tmp.path();
-    let plain = flash_crowd(cwd, "plain.toml", "20m", None);
-    let field_one = flash_crowd(cwd, "one.toml", "20m", Some(1));
-    let field_three = flash_crowd(cwd, "three.toml", "20m", Some(3));
+    let plain = short_flash_crowd(cwd, "plain.toml", "20m", &[]);
+    let field_one = short_flash_crowd(cwd, "one.toml", "20m", &[("replications", 1i64.into())]);
+    let field_three = short_flash_crowd(cwd, "three.toml", "20m", &[("replications", 3i64.into())]);
     let scenario = |p: &Path| p.to_str().unwrap().to_string();
 
     let plain_out = run_ok(cwd, &[&scenario(&plain), "--out", "plain"]);
@@ -197,7 +156,7 @@ fn one_replication_is_byte_identical_to_a_plain_run() {
 
 #[test]
 fn one_replication_equals_run_in_the_library() {
-    let text = fs::read_to_string(Path::new(MANIFEST_DIR).join("scenarios/flash-crowd.toml"))
+    let text = fs::read_to_string(flash_crowd())
         .unwrap()
         .replace("horizon = \"6h\"", "horizon = \"15m\"");
     let scenario = provsim::scenario::parse(&text, "flash-crowd.toml", "flash-crowd").unwrap();
@@ -233,7 +192,7 @@ fn one_replication_equals_run_in_the_library() {
 fn same_seed_and_replications_give_identical_outputs() {
     let tmp = TempDir::new().unwrap();
     let cwd = tmp.path();
-    let file = flash_crowd(cwd, "fc.toml", "20m", None);
+    let file = short_flash_crowd(cwd, "fc.toml", "20m", &[]);
     let file = file.to_str().unwrap();
     let args = |out: &'static str, seed: &'static str| {
         [file, "--replications", "4", "--seed", seed, "--out", out]
@@ -262,7 +221,7 @@ fn same_seed_and_replications_give_identical_outputs() {
     );
 
     // A scenario's own `replications = 4` does the same as the flag.
-    let field = flash_crowd(cwd, "fc4.toml", "20m", Some(4));
+    let field = short_flash_crowd(cwd, "fc4.toml", "20m", &[("replications", 4i64.into())]);
     run_ok(
         cwd,
         &[field.to_str().unwrap(), "--seed", "11", "--out", "d"],
@@ -282,7 +241,7 @@ fn same_seed_and_replications_give_identical_outputs() {
 fn replicated_files_hold_each_run_and_their_statistics() {
     let tmp = TempDir::new().unwrap();
     let cwd = tmp.path();
-    let file = flash_crowd(cwd, "fc.toml", "15m", None);
+    let file = short_flash_crowd(cwd, "fc.toml", "15m", &[]);
     let file = file.to_str().unwrap();
     run_ok(cwd, &[file, "--seed", "5", "--out", "one", "--no-charts"]);
     run_ok(
@@ -300,13 +259,8 @@ fn replicated_files_hold_each_run_and_their_statistics() {
     );
     let one = cwd.join("one");
     let three = cwd.join("three");
-    let mut files: Vec<String> = fs::read_dir(&three)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    files.sort();
     assert_eq!(
-        files,
+        entries(&three),
         [
             ".provsim-output",
             "replications.csv",
@@ -571,7 +525,7 @@ fn interval_coverage_matches_95_percent() {
 
 /// The pre-check behind the coverage test's run length: the start-up bias of a run that
 /// starts empty is small against the N = 10 interval (400 runs per horizon, ≈ 29 M
-/// requests, 1–2 s). `cargo test --test replications -- --nocapture` prints the numbers.
+/// requests, 1–2 s). `cargo test --test it replications:: -- --nocapture` prints the numbers.
 #[test]
 fn startup_bias_is_small_against_the_interval() {
     const RUNS: u32 = 400;

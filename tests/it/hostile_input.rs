@@ -10,7 +10,7 @@
 //!   what parses and is small enough is simulated too.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use assert_cmd::Command;
@@ -20,22 +20,10 @@ use proptest::sample::Index;
 use provsim::engine::Time;
 use provsim::scenario::{PolicyKind, Scenario};
 
-const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
+use crate::common::{BAD_SCENARIOS, entries, files_in, flash_crowd, shipped_scenarios};
 
 /// Generous: a bad scenario must fail in milliseconds; this only stops a runaway run.
 const TIMEOUT: Duration = Duration::from_secs(60);
-
-/// The scenario files of one folder, sorted.
-fn files_in(dir: &str, ext: Option<&str>) -> Vec<PathBuf> {
-    let dir = Path::new(MANIFEST_DIR).join(dir);
-    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file() && ext.is_none_or(|x| p.extension().is_some_and(|e| e == x)))
-        .collect();
-    files.sort();
-    files
-}
 
 /// The `# expect: ...` of a bad scenario's first line, if it has one.
 fn expectation(bytes: &[u8]) -> Option<String> {
@@ -48,7 +36,7 @@ fn expectation(bytes: &[u8]) -> Option<String> {
 /// `provsim ARGS` in `cwd`. On Unix the address space is capped at 1 GB, so a hostile
 /// file that slips through validation and asks for absurd memory fails (and is reported)
 /// instead of taking the machine down.
-fn provsim(cwd: &Path, args: &[&std::ffi::OsStr]) -> Command {
+fn capped_provsim(cwd: &Path, args: &[&std::ffi::OsStr]) -> Command {
     let bin = assert_cmd::cargo::cargo_bin("provsim");
     let mut cmd = if cfg!(unix) {
         let mut c = Command::new("sh");
@@ -71,7 +59,7 @@ fn provsim(cwd: &Path, args: &[&std::ffi::OsStr]) -> Command {
 fn refusal_problems(scenario: &Path, expect: &[&str]) -> Vec<String> {
     let cwd = tempfile::tempdir().unwrap();
     let out = cwd.path().join("out");
-    let run = provsim(
+    let run = capped_provsim(
         cwd.path(),
         &[
             "run".as_ref(),
@@ -116,15 +104,12 @@ fn refusal_problems(scenario: &Path, expect: &[&str]) -> Vec<String> {
     if !stdout.is_empty() {
         problems.push(format!("wrote to stdout: {:?}", first_chars(&stdout)));
     }
-    let left: Vec<String> = fs::read_dir(cwd.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let left = entries(cwd.path());
     if !left.is_empty() {
         problems.push(format!("left files behind in the working folder: {left:?}"));
     }
     // `validate` must refuse it with the very same line.
-    let validate = provsim(cwd.path(), &["validate".as_ref(), scenario.as_os_str()])
+    let validate = capped_provsim(cwd.path(), &["validate".as_ref(), scenario.as_os_str()])
         .output()
         .unwrap();
     if validate.status.code() != Some(2) || validate.stderr != run.stderr {
@@ -156,7 +141,7 @@ fn assert_refused(scenario: &Path, expect: &[&str]) {
 
 #[test]
 fn every_bad_scenario_is_refused_cleanly() {
-    let files = files_in("tests/bad_scenarios", None);
+    let files = files_in(BAD_SCENARIOS, None);
     assert!(files.len() >= 35, "only {} bad scenarios", files.len());
     let mut failures = Vec::new();
     for file in &files {
@@ -198,11 +183,7 @@ fn an_unreadable_file_is_reported() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("secret.toml");
-    fs::copy(
-        Path::new(MANIFEST_DIR).join("scenarios/flash-crowd.toml"),
-        &scenario,
-    )
-    .unwrap();
+    fs::copy(flash_crowd(), &scenario).unwrap();
     fs::set_permissions(&scenario, fs::Permissions::from_mode(0o000)).unwrap();
     if fs::read(&scenario).is_ok() {
         eprintln!(
@@ -325,12 +306,10 @@ billing = { price_per_hour = 0.0 }
 fn shipped() -> &'static [String] {
     static SHIPPED: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     SHIPPED.get_or_init(|| {
-        let texts: Vec<String> = files_in("scenarios", Some("toml"))
+        shipped_scenarios()
             .iter()
             .map(|p| fs::read_to_string(p).unwrap())
-            .collect();
-        assert!(!texts.is_empty(), "no scenarios/*.toml");
-        texts
+            .collect()
     })
 }
 

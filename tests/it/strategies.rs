@@ -5,27 +5,7 @@
 use provsim::scenario::{self, Scenario};
 use provsim::simulation::run_quiet;
 
-/// 3 h at 100 req/s × 100 ms = 10 busy slots (8 per server); from 1 h the rate rises to
-/// × 4 over 5 min and holds 20 min (40 busy slots ≈ 8 servers at 60 %).
-const BASE: &str = r#"
-horizon = "3h"
-seed = 7
-sample_every = "1m"
-[service]
-service_time = { distribution = "exponential", mean = "100ms" }
-slots_per_server = 8
-queue_limit = 2000
-slo = "500ms"
-[workload]
-base_rate = 100.0
-[[workload.shape]]
-type = "spike"
-start = "1h"
-ramp_up = "5m"
-hold = "20m"
-ramp_down = "5m"
-factor = 4.0
-"#;
+use crate::common::{autoscale_policy, spike_traffic};
 
 const MIN: u32 = 2;
 const MAX: u32 = 12;
@@ -47,15 +27,11 @@ const STRATEGIES: [(&str, &str); 4] = [
     ("hpa", r#"{ type = "hpa", target = 0.6 }"#),
 ];
 
+/// The shared spike (seed 7, 500 ms SLO) against one autoscale group per strategy.
 fn scenario(fluid: bool) -> Scenario {
-    let mut text = String::from(BASE);
-    if fluid {
-        text = text.replace("seed = 7", "seed = 7\nfidelity = \"fluid\"");
-    }
+    let mut text = spike_traffic(7, fluid, Some("500ms"));
     for (name, scaling) in STRATEGIES {
-        text.push_str(&format!(
-            "[[policy]]\nname = \"{name}\"\ntype = \"autoscale\"\nmin = {MIN}\nmax = {MAX}\ninitial = {INITIAL}\nboot_time = \"90s\"\nscaling = {scaling}\nbilling = {{ preset = \"aws-linux\", price_per_hour = 0.384 }}\n"
-        ));
+        text.push_str(&autoscale_policy(name, (MIN, MAX, INITIAL), scaling, ""));
     }
     scenario::parse(&text, "strategies.toml", "strategies").expect("valid scenario")
 }
@@ -129,9 +105,7 @@ fn group(traffic: &str, policies: &[(&str, &str, &str)], fluid: bool) -> Scenari
         text = format!("fidelity = \"fluid\"\n{text}");
     }
     for (name, scaling, extra) in policies {
-        text.push_str(&format!(
-            "[[policy]]\nname = \"{name}\"\ntype = \"autoscale\"\nmin = 2\nmax = 20\ninitial = 2\nboot_time = \"90s\"\nscaling = {scaling}\n{extra}\nbilling = {{ preset = \"aws-linux\", price_per_hour = 0.384 }}\n"
-        ));
+        text.push_str(&autoscale_policy(name, (2, 20, 2), scaling, extra));
     }
     scenario::parse(&text, "group.toml", "group").expect("valid scenario")
 }

@@ -2,20 +2,14 @@
 //! short enough to simulate request by request: total cost within 1 %, idle fraction
 //! within 2 percentage points, dropped fraction within 1 point, p99 within 25 %.
 
-use std::path::Path;
-
 use provsim::compare::{Tolerances, compare};
 use provsim::scenario::{self, Fidelity};
 
+use crate::common::{run_first, shipped_scenarios};
+
 #[test]
 fn fluid_agrees_with_request_level_on_shipped_scenarios() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("scenarios folder")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
+    let files = shipped_scenarios();
     let tol = Tolerances::default();
     let mut compared = 0;
     let mut failures = Vec::new();
@@ -63,11 +57,7 @@ servers = 1
 cost = {{ capex_per_server = 1000.0, amortization = "4y" }}
 "#
         );
-        let s = scenario::parse(&text, "mmck.toml", "mmck").expect("valid");
-        let summary = provsim::simulation::run_quiet(&s)
-            .policies
-            .remove(0)
-            .summary;
+        let summary = run_first(&text, "mmck").summary;
         let theory = provsim::analytic::MMcK {
             servers: 10,
             arrival_rate: 80.0,

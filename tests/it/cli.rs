@@ -5,12 +5,15 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use tempfile::TempDir;
 
-const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
+use crate::common::{
+    BAD_SCENARIOS, column, entries, flash_crowd, header, provsim, repo_file, shipped_scenarios,
+    short_flash_crowd, snapshot,
+};
 
-/// DESIGN.md §5: the columns `summary.csv` must have at least.
+/// The columns `summary.csv` must have at least: the documented output format, which
+/// scripts read by name (more columns may follow).
 const SUMMARY_COLUMNS: &[&str] = &[
     "policy",
     "policy_type",
@@ -37,7 +40,8 @@ const SUMMARY_COLUMNS: &[&str] = &[
     "cost_per_million_requests",
 ];
 
-/// DESIGN.md §5: the columns `timeseries.csv` must have at least.
+/// The columns `timeseries.csv` must have at least: the documented output format, which
+/// scripts read by name (more columns may follow).
 const TIMESERIES_COLUMNS: &[&str] = &[
     "policy",
     "time_s",
@@ -54,88 +58,8 @@ const TIMESERIES_COLUMNS: &[&str] = &[
     "cost_cumulative",
 ];
 
-fn provsim(cwd: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("provsim").unwrap();
-    cmd.current_dir(cwd).env_remove("RUST_BACKTRACE");
-    cmd
-}
-
-fn shipped_scenarios() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir(Path::new(MANIFEST_DIR).join("scenarios"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no scenarios/*.toml");
-    files
-}
-
-fn flash_crowd() -> PathBuf {
-    Path::new(MANIFEST_DIR).join("scenarios/flash-crowd.toml")
-}
-
-/// The shipped flash-crowd scenario with a shorter horizon (and optionally another name),
-/// written into `dir`: same format, a fraction of the run time in debug builds.
-fn short_flash_crowd(dir: &Path, file: &str, horizon: &str, name: Option<&str>) -> PathBuf {
-    let text = fs::read_to_string(flash_crowd()).unwrap();
-    let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
-    doc["horizon"] = toml_edit::value(horizon);
-    if let Some(name) = name {
-        doc["name"] = toml_edit::value(name);
-    }
-    let path = dir.join(file);
-    fs::write(&path, doc.to_string()).unwrap();
-    path
-}
-
 fn bad_scenario() -> PathBuf {
-    Path::new(MANIFEST_DIR).join("tests/bad_scenarios/zero-slots.toml")
-}
-
-/// Every file under `dir` (relative path → bytes).
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let rel = path.strip_prefix(root).unwrap().to_path_buf();
-                out.insert(rel, fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
-/// Names in `dir`, sorted.
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
-fn header(csv: &str) -> Vec<&str> {
-    csv.lines().next().unwrap_or("").split(',').collect()
-}
-
-/// The values of one column of a CSV file, by header name.
-fn column(csv: &str, name: &str) -> Vec<String> {
-    let cols = header(csv);
-    let i = cols
-        .iter()
-        .position(|c| *c == name)
-        .unwrap_or_else(|| panic!("no column {name}"));
-    csv.lines()
-        .skip(1)
-        .map(|l| l.split(',').nth(i).unwrap().to_string())
-        .collect()
+    repo_file(BAD_SCENARIOS).join("zero-slots.toml")
 }
 
 /// Exit code 2 and exactly one `error: ` line on stderr, no panic; returns the line.
@@ -309,7 +233,7 @@ fn run_writes_csvs_with_the_design_columns() {
 #[test]
 fn same_run_twice_is_byte_identical_and_seed_changes_arrivals() {
     let tmp = TempDir::new().unwrap();
-    let scenario = short_flash_crowd(tmp.path(), "short.toml", "30m", None);
+    let scenario = short_flash_crowd(tmp.path(), "short.toml", "30m", &[]);
     let run = |out: &str, seed: Option<&str>| -> BTreeMap<PathBuf, Vec<u8>> {
         let mut cmd = provsim(tmp.path());
         cmd.args(["run", "--no-charts", "--out", out])
@@ -360,7 +284,7 @@ fn same_run_twice_is_byte_identical_and_seed_changes_arrivals() {
 #[test]
 fn default_output_folder_is_output_slash_name() {
     let tmp = TempDir::new().unwrap();
-    let scenario = short_flash_crowd(tmp.path(), "short.toml", "10m", Some("tiny"));
+    let scenario = short_flash_crowd(tmp.path(), "short.toml", "10m", &[("name", "tiny".into())]);
     provsim(tmp.path())
         .args(["run", "--no-charts"])
         .arg(&scenario)
@@ -375,8 +299,8 @@ fn default_output_folder_is_output_slash_name() {
 #[test]
 fn several_scenarios_go_to_out_slash_name() {
     let tmp = TempDir::new().unwrap();
-    let one = short_flash_crowd(tmp.path(), "one.toml", "10m", Some("one"));
-    let two = short_flash_crowd(tmp.path(), "two.toml", "10m", Some("two"));
+    let one = short_flash_crowd(tmp.path(), "one.toml", "10m", &[("name", "one".into())]);
+    let two = short_flash_crowd(tmp.path(), "two.toml", "10m", &[("name", "two".into())]);
     provsim(tmp.path())
         .args(["run", "--no-charts", "--out", "all"])
         .args([&one, &two])
@@ -397,7 +321,7 @@ fn several_scenarios_go_to_out_slash_name() {
 #[test]
 fn out_pointing_at_a_file_is_refused_and_the_file_kept() {
     let tmp = TempDir::new().unwrap();
-    let scenario = short_flash_crowd(tmp.path(), "short.toml", "10m", None);
+    let scenario = short_flash_crowd(tmp.path(), "short.toml", "10m", &[]);
     let target = tmp.path().join("results.txt");
     fs::write(&target, "precious\n").unwrap();
     let out = provsim(tmp.path())
@@ -416,7 +340,7 @@ fn out_pointing_at_a_file_is_refused_and_the_file_kept() {
 #[test]
 fn a_failed_run_leaves_previous_results_untouched() {
     let tmp = TempDir::new().unwrap();
-    let scenario = short_flash_crowd(tmp.path(), "short.toml", "10m", None);
+    let scenario = short_flash_crowd(tmp.path(), "short.toml", "10m", &[]);
     provsim(tmp.path())
         .args(["run", "--no-charts", "--out", "results"])
         .arg(&scenario)
@@ -443,8 +367,8 @@ fn a_failed_run_leaves_previous_results_untouched() {
 #[test]
 fn one_bad_scenario_among_several_writes_nothing() {
     let tmp = TempDir::new().unwrap();
-    let good = short_flash_crowd(tmp.path(), "good.toml", "10m", Some("good"));
-    let other = short_flash_crowd(tmp.path(), "other.toml", "10m", Some("other"));
+    let good = short_flash_crowd(tmp.path(), "good.toml", "10m", &[("name", "good".into())]);
+    let other = short_flash_crowd(tmp.path(), "other.toml", "10m", &[("name", "other".into())]);
     for (args, label) in [
         (
             vec![good.clone(), other.clone(), bad_scenario()],
@@ -478,8 +402,8 @@ fn one_bad_scenario_among_several_writes_nothing() {
 #[test]
 fn two_scenarios_with_the_same_name_are_refused() {
     let tmp = TempDir::new().unwrap();
-    let one = short_flash_crowd(tmp.path(), "one.toml", "10m", Some("same"));
-    let two = short_flash_crowd(tmp.path(), "two.toml", "10m", Some("same"));
+    let one = short_flash_crowd(tmp.path(), "one.toml", "10m", &[("name", "same".into())]);
+    let two = short_flash_crowd(tmp.path(), "two.toml", "10m", &[("name", "same".into())]);
     let out = provsim(tmp.path())
         .args(["run", "--no-charts"])
         .args([&one, &two])
@@ -495,7 +419,7 @@ fn two_scenarios_with_the_same_name_are_refused() {
 #[test]
 fn out_folder_with_foreign_files_does_not_lose_them() {
     let tmp = TempDir::new().unwrap();
-    let scenario = short_flash_crowd(tmp.path(), "short.toml", "10m", None);
+    let scenario = short_flash_crowd(tmp.path(), "short.toml", "10m", &[]);
     let dir = tmp.path().join("my-project");
     fs::create_dir_all(dir.join("src")).unwrap();
     fs::write(dir.join("notes.txt"), "do not delete\n").unwrap();
@@ -529,7 +453,7 @@ fn out_folder_with_foreign_files_does_not_lose_them() {
 #[test]
 fn break_even_sweeps_the_spike_and_writes_its_files() {
     let tmp = TempDir::new().unwrap();
-    let scenario = short_flash_crowd(tmp.path(), "short.toml", "3h", None);
+    let scenario = short_flash_crowd(tmp.path(), "short.toml", "3h", &[]);
     let out = tmp.path().join("be");
     let run = provsim(tmp.path())
         .args([
@@ -586,7 +510,7 @@ fn break_even_refuses_bad_ranges_and_spikeless_scenarios() {
         assert_eq!(run.status.code(), Some(2), "{range}");
     }
     let flat = tmp.path().join("flat.toml");
-    let text = fs::read_to_string(Path::new(MANIFEST_DIR).join("scenarios/steady.toml")).unwrap();
+    let text = fs::read_to_string(repo_file("scenarios/steady.toml")).unwrap();
     fs::write(&flat, text).unwrap();
     let run = provsim(tmp.path())
         .args(["break-even", "--spike-factor", "1..3", "--steps", "2"])

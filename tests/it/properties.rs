@@ -3,14 +3,14 @@
 //! A proptest strategy draws the parameters of a scenario (traffic shapes, service,
 //! queue, one to four policies of every kind), renders them as scenario TOML the way a
 //! user would write it, and checks that the file parses and that every policy's outcome
-//! keeps the invariants DESIGN.md §2–§3 promise: conservation of requests, paid = idle +
-//! busy, billing never below the lives it bills, the hand formulas of own servers and
-//! leases, the autoscaler's fleet bounds, ordered latency quantiles, common random
-//! numbers, determinism, and a time series that adds up to the summary.
+//! keeps the model's invariants: conservation of requests, paid = idle + busy, billing
+//! never below the lives it bills, the hand formulas of own servers and leases, the
+//! autoscaler's fleet bounds, ordered latency quantiles, common random numbers,
+//! determinism, and a time series that adds up to the summary.
 //!
 //! Horizons are short (2–40 min) and the expected number of requests is capped, so the
 //! whole file runs in a few seconds under the optimised test profile. For a deeper
-//! search: `PROPTEST_CASES=5000 cargo test --test properties`.
+//! search: `PROPTEST_CASES=5000 cargo test --test it properties::`.
 
 use std::fmt::Write as _;
 
@@ -24,7 +24,8 @@ use provsim::workload::RateFunction;
 
 /// Most requests a case is expected to simulate (per policy): keeps the file fast.
 const MAX_EXPECTED_REQUESTS: f64 = 30_000.0;
-/// Seconds in a calendar month, as DESIGN.md §2 defines it.
+/// Seconds in a month, over which `ops_per_server_month` is spread: 30.44 days, as
+/// humantime defines a month.
 const MONTH_SECONDS: f64 = 2_630_016.0;
 
 // ---------------------------------------------------------------------------------------
@@ -852,7 +853,8 @@ fn check_summary_basics(s: &Summary, sc: &Scenario, ctx: &str) -> Result<(), Tes
         );
     }
 
-    // Conservation (DESIGN.md §3).
+    // Conservation: every request that arrived was served, dropped, or is still in the
+    // system at the end.
     check!(
         s.arrived == s.served + s.dropped + s.in_system_at_end,
         ctx,
@@ -1438,7 +1440,8 @@ fn check_policy(
         }
         PolicyKind::Autoscale(a) => {
             // Every sample: ready + booting within [min, max]; draining servers are on
-            // their way out (DESIGN.md §1: `total` = ready + booting). A spot
+            // their way out (the group's size, which min and max bound, is its ready and
+            // booting servers). A spot
             // interruption may take the group below min until the autoscaler replaces it.
             let floor = if s.spot_interruptions > 0 { 0 } else { a.min };
             for (i, x) in series.iter().enumerate() {
@@ -1586,7 +1589,7 @@ fn check_outcome(sc: &Scenario, out: &Outcome, text: &str) -> Result<(), TestCas
 // ---------------------------------------------------------------------------------------
 
 /// `default` cases, or `PROPTEST_CASES` from the environment for a deeper search
-/// (`PROPTEST_CASES=5000 cargo test --test properties`).
+/// (`PROPTEST_CASES=5000 cargo test --test it properties::`).
 fn cases(default: u32) -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()

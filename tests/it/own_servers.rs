@@ -1,8 +1,9 @@
 //! Own servers as they behave: power drawn in proportion to load, so idle capacity shows
 //! up in the electricity bill too. Hand-computed bills in both fidelities.
 
-use provsim::scenario;
-use provsim::simulation::run_quiet;
+use provsim::simulation::PolicyOutcome;
+
+use crate::common::run_first;
 
 fn run(fidelity: &str, idle_watts: Option<f64>) -> provsim::metrics::Summary {
     let idle = idle_watts.map_or(String::new(), |w| format!(", idle_watts = {w:?}"));
@@ -22,8 +23,7 @@ servers = 2
 cost = {{ capex_per_server = 0.0, amortization = "4y", watts = 400.0{idle}, pue = 1.5, price_per_kwh = 0.2 }}
 "#
     );
-    let s = scenario::parse(&text, "own.toml", "own").expect("valid");
-    run_quiet(&s).policies.remove(0).summary
+    run_first(&text, "own").summary
 }
 
 #[test]
@@ -74,10 +74,9 @@ cost = {{ capex_per_server = 3153.6, amortization = "1y" }}
     )
 }
 
-fn growing(fidelity: &str, purchase: &str) -> provsim::simulation::PolicyOutcome {
+fn growing(fidelity: &str, purchase: &str) -> PolicyOutcome {
     let text = growing_text(fidelity, "120d", "1d", purchase);
-    let s = scenario::parse(&text, "grow.toml", "grow").expect("valid");
-    run_quiet(&s).policies.remove(0)
+    run_first(&text, "grow")
 }
 
 #[test]
@@ -120,10 +119,7 @@ fn purchase_rule_works_at_request_level_as_in_fluid() {
         )
     };
     let first_delivery = |fidelity: &str| {
-        let s = scenario::parse(&text(fidelity), "g.toml", "g").expect("valid");
-        let out = run_quiet(&s).policies.remove(0);
-        let s = &out.summary;
-        assert_eq!(s.arrived, s.served + s.dropped + s.in_system_at_end);
+        let out = run_first(&text(fidelity), "g");
         out.series
             .iter()
             .find(|x| x.servers_ready > 4)

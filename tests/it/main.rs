@@ -1,0 +1,18 @@
+//! provsim's integration tests, built as one test binary: a module per topic, and the
+//! helpers several topics share in `common`. One topic alone:
+//! `cargo test --test it cli::`.
+
+mod common;
+
+mod cli;
+mod cloud_realism;
+mod fidelity;
+mod hostile_input;
+mod hybrid;
+mod leases;
+mod own_servers;
+mod properties;
+mod purchase;
+mod replications;
+mod strategies;
+mod validation;
