@@ -69,6 +69,11 @@ fn default_sample_every() -> Duration {
 /// Checks the whole file (scope `s`, the root); `default_name` names a scenario without
 /// `name`.
 pub(crate) fn check(s: &Scope, default_name: &str) -> Result<Scenario, ScenarioError> {
+    // Only a replay may leave the horizon out (it defaults to the trace's length): say so
+    // before anything else, as for any required field.
+    if !s.has("horizon") && !s.scope("workload").has("trace") {
+        return Err(s.error("", "missing field `horizon`"));
+    }
     let raw: Raw = s.read()?;
     let name = raw.name.unwrap_or_else(|| default_name.to_string());
     if name.is_empty()

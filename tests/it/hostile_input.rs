@@ -10,7 +10,7 @@
 //!   what parses and is small enough is simulated too.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use assert_cmd::Command;
@@ -143,8 +143,22 @@ fn assert_refused(scenario: &Path, expect: &[&str]) {
 fn every_bad_scenario_is_refused_cleanly() {
     let files = files_in(BAD_SCENARIOS, None);
     assert!(files.len() >= 35, "only {} bad scenarios", files.len());
+    assert_all_refused(&files, "bad scenarios");
+}
+
+/// Every scenario of `tests/bad_traces/` points at a broken trace in its `data/` folder
+/// (missing, truncated, garbage, out of order, …): refused like a bad field, naming the
+/// trace file and line where there is one.
+#[test]
+fn every_bad_trace_is_refused_cleanly() {
+    let files = files_in("tests/bad_traces", Some("toml"));
+    assert!(files.len() >= 15, "only {} bad traces", files.len());
+    assert_all_refused(&files, "bad traces");
+}
+
+fn assert_all_refused(files: &[PathBuf], what: &str) {
     let mut failures = Vec::new();
-    for file in &files {
+    for file in files {
         let expect = expectation(&fs::read(file).unwrap());
         let expect: Vec<&str> = expect.iter().map(String::as_str).collect();
         let problems = refusal_problems(file, &expect);
@@ -155,7 +169,7 @@ fn every_bad_scenario_is_refused_cleanly() {
     }
     assert!(
         failures.is_empty(),
-        "{} of {} bad scenarios were not refused cleanly:\n{}",
+        "{} of {} {what} were not refused cleanly:\n{}",
         failures.len(),
         files.len(),
         failures.join("\n")

@@ -15,4 +15,5 @@ mod properties;
 mod purchase;
 mod replications;
 mod strategies;
+mod traces;
 mod validation;
