@@ -9,7 +9,7 @@ use hdrhistogram::Histogram;
 
 use crate::engine::{Time, to_seconds};
 
-/// One row of the summary: every metric of DESIGN.md §3 for one policy.
+/// One row of the summary: every metric of `docs/model.md` §3 for one policy.
 ///
 /// [`Summary::columns`] lists its `summary.csv` columns; the derived `Serialize` (for
 /// library users) writes the same fields in the same order, and a test holds the two
@@ -499,7 +499,7 @@ pub(crate) struct HybridSplit {
 }
 
 impl PolicyStats {
-    /// The summary row: DESIGN.md §3's definitions in one place.
+    /// The summary row: the definitions of `docs/model.md` §3 in one place.
     pub(crate) fn summary(&self, policy: &str, policy_type: &str, r: &Recorder) -> Summary {
         let horizon_s = to_seconds(self.horizon);
         let paid = self.billed_server_seconds * self.slots_per_server as f64;
