@@ -79,7 +79,11 @@ pub const MAX_REPLICATIONS: u32 = 10_000;
 /// A scenario loaded from a file (or the built-in one), with its source text.
 pub struct Loaded {
     pub scenario: Scenario,
+    /// The scenario text with file paths made absolute ([`portable_copy`]); once
+    /// overrides are applied ([`Overrides::apply`]), the scenario as run.
     pub text: String,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
 }
 
 /// Loads and validates scenario files; with none, the built-in default.
@@ -93,6 +97,7 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
         return Ok(vec![Loaded {
             scenario,
             text: scenario::DEFAULT_SCENARIO.to_string(),
+            sha256: report::sha256_hex(scenario::DEFAULT_SCENARIO.as_bytes()),
         }]);
     }
     paths
@@ -101,22 +106,116 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
             let scenario = scenario::load(p)?;
             // `load` already read it as UTF-8; read again only to keep a copy of the text.
             let text = std::fs::read_to_string(p).unwrap_or_default();
-            let text = portable_copy(&text, p);
-            Ok(Loaded { scenario, text })
+            let sha256 = report::sha256_hex(text.as_bytes());
+            let text = portable_copy(&text, Some(p), &Overrides::default());
+            Ok(Loaded {
+                scenario,
+                text,
+                sha256,
+            })
         })
         .collect()
 }
 
-/// The scenario text with its trace's relative file paths made absolute, so the copy in
-/// the output folder runs from there too. Unchanged when there is nothing to rewrite (or
-/// the text cannot be edited, which `load` would have refused already).
-fn portable_copy(text: &str, path: &Path) -> String {
-    let Some(base) = path.parent() else {
-        return text.to_string();
-    };
+/// Values given on the command line in place of the scenario file's: only those that
+/// differ from the file's (so `--seed 42` on a file with `seed = 42` changes nothing).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Overrides {
+    pub seed: Option<u64>,
+    pub fidelity: Option<Fidelity>,
+    pub replications: Option<u32>,
+}
+
+impl Overrides {
+    /// What `seed`, `fidelity` and `replications` change in `scenario`.
+    pub fn of(
+        scenario: &Scenario,
+        seed: Option<u64>,
+        fidelity: Option<FidelityChoice>,
+        replications: Option<u32>,
+    ) -> Overrides {
+        Overrides {
+            seed: seed.filter(|s| *s != scenario.seed),
+            fidelity: fidelity
+                .map(|f| f.apply(scenario))
+                .filter(|f| *f != scenario.fidelity),
+            replications: replications.filter(|n| *n != scenario.replications),
+        }
+    }
+
+    /// Applies the overrides to `loaded`: to the scenario, and written into its text, so
+    /// the copy in the output folder is the scenario as run.
+    pub fn apply(&self, loaded: &mut Loaded) {
+        let s = &mut loaded.scenario;
+        if let Some(seed) = self.seed {
+            s.seed = seed;
+        }
+        if let Some(f) = self.fidelity {
+            s.fidelity = f;
+        }
+        if let Some(n) = self.replications {
+            s.replications = n;
+        }
+        loaded.text = portable_copy(&loaded.text, None, self);
+    }
+}
+
+/// The scenario text made to run from anywhere as it ran here: with `path` (the file it
+/// was read from), its trace's relative file paths made absolute; with `overrides`, the
+/// seed, fidelity (and fluid step) and replications replaced (comments and layout kept).
+/// Unchanged when there is nothing to rewrite (or the text cannot be edited, which
+/// `load` would have refused already).
+fn portable_copy(text: &str, path: Option<&Path>, overrides: &Overrides) -> String {
     let Ok(mut doc) = text.parse::<toml_edit::DocumentMut>() else {
         return text.to_string();
     };
+    let mut edited = false;
+    if let Some(base) = path.and_then(Path::parent) {
+        edited |= absolute_trace_paths(&mut doc, base);
+    }
+    let mut set = |key: &str, v: toml_edit::Value| {
+        set_top_level(&mut doc, key, v);
+        edited = true;
+    };
+    if let Some(seed) = overrides.seed {
+        // TOML integers stop at 2⁶³ − 1: a larger seed cannot be written (run.toml
+        // records it).
+        if let Ok(seed) = i64::try_from(seed) {
+            set("seed", seed.into());
+        }
+    }
+    if let Some(f) = overrides.fidelity {
+        set("fidelity", f.name().into());
+        if let Fidelity::Fluid { step } = f {
+            set("step", report::exact_duration(step).into());
+        }
+    }
+    if let Some(n) = overrides.replications {
+        set("replications", i64::from(n).into());
+    }
+    if edited {
+        doc.to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+/// `key = v` at the top of the scenario, keeping the comment of a line it replaces.
+fn set_top_level(doc: &mut toml_edit::DocumentMut, key: &str, v: toml_edit::Value) {
+    match doc.get_mut(key).and_then(|item| item.as_value_mut()) {
+        Some(old) => {
+            let decor = old.decor().clone();
+            *old = v;
+            *old.decor_mut() = decor;
+        }
+        None => {
+            doc.insert(key, toml_edit::Item::Value(v));
+        }
+    }
+}
+
+/// Makes the trace's relative file paths absolute, from `base`; whether any was there.
+fn absolute_trace_paths(doc: &mut toml_edit::DocumentMut, base: &Path) -> bool {
     let absolute = |f: &str| -> String {
         let p = base.join(f);
         std::fs::canonicalize(&p).unwrap_or(p).display().to_string()
@@ -127,7 +226,7 @@ fn portable_copy(text: &str, path: &Path) -> String {
         .and_then(|t| t.get_mut("file"))
         .and_then(|f| f.as_value_mut())
     else {
-        return text.to_string();
+        return false;
     };
     match file {
         toml_edit::Value::String(s) => {
@@ -142,9 +241,9 @@ fn portable_copy(text: &str, path: &Path) -> String {
                 }
             }
         }
-        _ => {}
+        _ => return false,
     }
-    doc.to_string()
+    true
 }
 
 /// What loading a scenario warns about (a trace's skipped lines or gaps), one line each.
@@ -200,37 +299,32 @@ pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
     }
     let mut loaded = load_all(&request.scenarios)?;
     for (i, l) in loaded.iter().enumerate() {
-        let file = request
-            .scenarios
-            .get(i)
-            .map_or(scenario::DEFAULT_SCENARIO_FILE.to_string(), |p| {
-                p.display().to_string()
-            });
-        for w in warnings(&file, &l.scenario) {
+        for w in warnings(&scenario_file(&request.scenarios, i), &l.scenario) {
             eprintln!("warning: {w}");
         }
     }
     for l in &mut loaded {
-        if let Some(seed) = request.seed {
-            l.scenario.seed = seed;
-        }
-        if let Some(n) = request.replications {
-            l.scenario.replications = n;
-        }
-        if let Some(f) = request.fidelity {
-            l.scenario.fidelity = f.apply(&l.scenario);
-        }
+        Overrides::of(
+            &l.scenario,
+            request.seed,
+            request.fidelity,
+            request.replications,
+        )
+        .apply(l);
     }
     let dirs = output_dirs(&loaded, request.out.as_deref())?;
-    for (l, dir) in loaded.iter().zip(&dirs) {
+    for (i, (l, dir)) in loaded.iter().zip(&dirs).enumerate() {
         let s = &l.scenario;
+        let started = std::time::Instant::now();
+        let mut record = report::RunRecord::new(s, &scenario_file(&request.scenarios, i), &l.sha256);
         let replications = s.replications.max(1);
         let progress = progress_bar(s, replications);
         let outcomes = simulation::run_replications(s, replications, &|advanced| {
             progress.inc(advanced / SECOND)
         });
         progress.finish_and_clear();
-        let files = report::write_replicated_outputs(
+        record.wall_time_s = Some(started.elapsed().as_secs_f64());
+        let files = report::write_run(
             dir,
             s,
             &l.text,
@@ -238,6 +332,7 @@ pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
             WriteOptions {
                 charts: request.charts,
             },
+            &record,
         )?;
         if request.print {
             // A closed stdout (`provsim run | head`) must not turn a finished run into a
@@ -320,13 +415,8 @@ pub fn break_even(request: &BreakEvenRequest) -> Result<String, Error> {
     let Some(mut loaded) = load_all(&paths)?.pop() else {
         return Err(Error::Usage("no scenario".into()));
     };
-    let s = &mut loaded.scenario;
-    if let Some(seed) = request.seed {
-        s.seed = seed;
-    }
-    if let Some(f) = request.fidelity {
-        s.fidelity = f.apply(s);
-    }
+    Overrides::of(&loaded.scenario, request.seed, request.fidelity, None).apply(&mut loaded);
+    let s = &loaded.scenario;
     let file = paths
         .first()
         .map_or(scenario::DEFAULT_SCENARIO_FILE.to_string(), |p| {
@@ -379,6 +469,15 @@ pub fn compare_fidelity(paths: &[PathBuf]) -> Result<String, Error> {
         out.push('\n');
     }
     Ok(out)
+}
+
+/// The `i`th scenario file as the user named it, or the built-in scenario's name.
+fn scenario_file(paths: &[PathBuf], i: usize) -> String {
+    paths
+        .get(i)
+        .map_or(scenario::DEFAULT_SCENARIO_FILE.to_string(), |p| {
+            p.display().to_string()
+        })
 }
 
 /// `provsim validate`: checks every file (not just up to the first bad one) without

@@ -9,11 +9,14 @@
 mod charts;
 mod csv;
 pub(crate) mod format;
+mod record;
 mod table;
 mod theory;
 
 use std::path::{Path, PathBuf};
 
+pub(crate) use record::exact_duration;
+pub use record::{RunRecord, sha256_hex};
 pub use table::{break_even_table, money_view, replicated_summary_table, summary_table};
 pub use theory::theory_table;
 
@@ -117,6 +120,26 @@ pub fn write_replicated_outputs(
     }
     write_folder(dir, |staging| {
         write_all(staging, scenario, scenario_text, outcomes, options)
+    })
+}
+
+/// Like [`write_replicated_outputs`], with the run's `record` written as `run.toml`:
+/// what `provsim run` writes.
+pub fn write_run(
+    dir: &Path,
+    scenario: &Scenario,
+    scenario_text: &str,
+    outcomes: &[Outcome],
+    options: WriteOptions,
+    record: &RunRecord,
+) -> Result<Vec<PathBuf>, OutputError> {
+    if outcomes.is_empty() {
+        return Err(no_replication(dir));
+    }
+    write_folder(dir, |staging| {
+        let mut written = write_all(staging, scenario, scenario_text, outcomes, options)?;
+        written.push(record::write(staging, record)?);
+        Ok(written)
     })
 }
 

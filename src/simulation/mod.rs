@@ -129,7 +129,7 @@ pub fn run(scenario: &Scenario, progress: &(dyn Fn(Time) + Sync)) -> Outcome {
         seed: scenario.seed,
         policies,
     };
-    crate::elasticity::annotate(scenario, &mut outcome);
+    finish(scenario, &mut outcome);
     outcome
 }
 
@@ -157,9 +157,19 @@ pub fn run_replications(
 ) -> Vec<Outcome> {
     let mut outcomes = simulate_replications(scenario, replications, progress);
     for outcome in &mut outcomes {
-        crate::elasticity::annotate(scenario, outcome);
+        finish(scenario, outcome);
     }
     outcomes
+}
+
+/// Completes a run once every policy's samples are in: the elasticity columns, and the
+/// seed and fidelity every summary row records.
+fn finish(scenario: &Scenario, outcome: &mut Outcome) {
+    crate::elasticity::annotate(scenario, outcome);
+    for p in &mut outcome.policies {
+        p.summary.seed = outcome.seed;
+        p.summary.fidelity = scenario.fidelity.name().to_string();
+    }
 }
 
 fn simulate_replications(
