@@ -297,7 +297,7 @@ pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
             "--replications must be between 1 and {MAX_REPLICATIONS}, got {n}"
         )));
     }
-    let mut loaded = load_all(&request.scenarios)?;
+    let mut loaded = with_spinner("loading", || load_all(&request.scenarios))?;
     for (i, l) in loaded.iter().enumerate() {
         for w in warnings(&scenario_file(&request.scenarios, i), &l.scenario) {
             eprintln!("warning: {w}");
@@ -318,22 +318,24 @@ pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
         let started = std::time::Instant::now();
         let mut record = report::RunRecord::new(s, &scenario_file(&request.scenarios, i), &l.sha256);
         let replications = s.replications.max(1);
-        let progress = progress_bar(s, replications);
+        let progress = progress_bar(s, u64::from(replications), "");
         let outcomes = simulation::run_replications(s, replications, &|advanced| {
             progress.inc(advanced / SECOND)
         });
         progress.finish_and_clear();
         record.wall_time_s = Some(started.elapsed().as_secs_f64());
-        let files = report::write_run(
-            dir,
-            s,
-            &l.text,
-            &outcomes,
-            WriteOptions {
-                charts: request.charts,
-            },
-            &record,
-        )?;
+        let files = with_spinner(&format!("{}: writing results", s.name), || {
+            report::write_run(
+                dir,
+                s,
+                &l.text,
+                &outcomes,
+                WriteOptions {
+                    charts: request.charts,
+                },
+                &record,
+            )
+        })?;
         if request.print {
             // A closed stdout (`provsim run | head`) must not turn a finished run into a
             // failure: the results are already on disk.
@@ -412,7 +414,7 @@ pub fn break_even(request: &BreakEvenRequest) -> Result<String, Error> {
         )));
     }
     let paths: Vec<PathBuf> = request.scenario.iter().cloned().collect();
-    let Some(mut loaded) = load_all(&paths)?.pop() else {
+    let Some(mut loaded) = with_spinner("loading", || load_all(&paths))?.pop() else {
         return Err(Error::Usage("no scenario".into()));
     };
     Overrides::of(&loaded.scenario, request.seed, request.fidelity, None).apply(&mut loaded);
@@ -428,22 +430,32 @@ pub fn break_even(request: &BreakEvenRequest) -> Result<String, Error> {
         .unwrap_or_else(|| Path::new("output").join(format!("{}-break-even", s.name)));
     report::check_output_dir(&dir)?;
     let factors = crate::break_even::factors(from, to, request.steps);
-    let Some(points) = crate::break_even::sweep(s, &factors) else {
+    let started = std::time::Instant::now();
+    let mut record = report::RunRecord::new(s, &file, &loaded.sha256);
+    let progress = progress_bar(s, factors.len() as u64, "break-even");
+    let points =
+        crate::break_even::sweep_with_progress(s, &factors, &|t| progress.inc(t / SECOND));
+    progress.finish_and_clear();
+    let Some(points) = points else {
         return Err(Error::Usage(format!(
             "{file}: break-even varies the height of the scenario's spikes, and it has no `spike` shape in [[workload.shape]]"
         )));
     };
     let crossings = crate::break_even::crossings(s, &points);
-    let files = report::write_break_even(
-        &dir,
-        s,
-        &loaded.text,
-        &points,
-        &crossings,
-        WriteOptions {
-            charts: request.charts,
-        },
-    )?;
+    record.wall_time_s = Some(started.elapsed().as_secs_f64());
+    let files = with_spinner("writing results", || {
+        report::write_break_even(
+            &dir,
+            s,
+            &loaded.text,
+            &points,
+            &crossings,
+            WriteOptions {
+                charts: request.charts,
+            },
+            &record,
+        )
+    })?;
     Ok(report::break_even_table(s, &points, &crossings)
         + &format!(
             "wrote {} files to {}/ ({})\n",
@@ -460,15 +472,26 @@ pub fn break_even(request: &BreakEvenRequest) -> Result<String, Error> {
 /// `provsim compare-fidelity`: each scenario at request level and in fluid fidelity,
 /// with the comparison table; nothing is written.
 pub fn compare_fidelity(paths: &[PathBuf]) -> Result<String, Error> {
-    let loaded = load_all(paths)?;
-    let tol = crate::compare::Tolerances::default();
     let mut out = String::new();
-    for l in &loaded {
-        let c = crate::compare::compare(&l.scenario);
-        out.push_str(&c.table(&l.scenario, &tol));
-        out.push('\n');
-    }
+    compare_fidelity_each(paths, |table| out.push_str(table))?;
     Ok(out)
+}
+
+/// [`compare_fidelity`], handing each scenario's table (and a blank line) to `each` as
+/// soon as it is computed, with a progress bar on a terminal meanwhile.
+pub fn compare_fidelity_each(paths: &[PathBuf], mut each: impl FnMut(&str)) -> Result<(), Error> {
+    let loaded = with_spinner("loading", || load_all(paths))?;
+    let tol = crate::compare::Tolerances::default();
+    for l in &loaded {
+        // Two runs: request level and fluid.
+        let progress = progress_bar(&l.scenario, 2, "both fidelities");
+        let c = crate::compare::compare_with_progress(&l.scenario, &|t| {
+            progress.inc(t / SECOND)
+        });
+        progress.finish_and_clear();
+        each(&(c.table(&l.scenario, &tol) + "\n"));
+    }
+    Ok(())
 }
 
 /// The `i`th scenario file as the user named it, or the built-in scenario's name.
@@ -483,24 +506,44 @@ fn scenario_file(paths: &[PathBuf], i: usize) -> String {
 /// `provsim validate`: checks every file (not just up to the first bad one) without
 /// running anything; one result per file, in order.
 pub fn validate(paths: &[PathBuf]) -> Vec<(PathBuf, Result<Scenario, Error>)> {
-    paths
-        .iter()
-        .map(|p| (p.clone(), scenario::load(p).map_err(Error::from)))
-        .collect()
+    with_spinner("checking", || {
+        paths
+            .iter()
+            .map(|p| (p.clone(), scenario::load(p).map_err(Error::from)))
+            .collect()
+    })
 }
 
-/// A bar over simulated seconds × policies × replications, drawn only when stderr is a
-/// terminal.
-fn progress_bar(s: &Scenario, replications: u32) -> ProgressBar {
+/// A bar over simulated seconds × policies × `runs` (replications, spike factors,
+/// fidelities), drawn only when stderr is a terminal.
+fn progress_bar(s: &Scenario, runs: u64, what: &str) -> ProgressBar {
     let total = (s.horizon / SECOND)
         .saturating_mul(s.policies.len() as u64)
-        .saturating_mul(u64::from(replications));
+        .saturating_mul(runs);
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(
         "{prefix} [{bar:30}] {percent:>3}% simulated, {elapsed} elapsed, ~{eta} left",
     ) {
         bar.set_style(style.progress_chars("=> "));
     }
-    bar.set_prefix(s.name.clone());
+    bar.set_prefix(if what.is_empty() {
+        s.name.clone()
+    } else {
+        format!("{} ({what})", s.name)
+    });
     bar
+}
+
+/// Runs `work` under a spinner saying `what`, drawn only when stderr is a terminal (a
+/// big trace can take seconds to read, a year of charts to draw).
+fn with_spinner<T>(what: &str, work: impl FnOnce() -> T) -> T {
+    let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        spinner.set_style(style);
+    }
+    spinner.set_message(what.to_string());
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let out = work();
+    spinner.finish_and_clear();
+    out
 }

@@ -9,6 +9,7 @@
 mod charts;
 mod csv;
 pub(crate) mod format;
+mod html;
 mod record;
 mod table;
 mod theory;
@@ -139,12 +140,22 @@ pub fn write_run(
     write_folder(dir, |staging| {
         let mut written = write_all(staging, scenario, scenario_text, outcomes, options)?;
         written.push(record::write(staging, record)?);
+        let report = html::write_run_report(
+            staging,
+            scenario,
+            scenario_text,
+            outcomes,
+            record,
+            &written,
+        )?;
+        written.push(report);
         Ok(written)
     })
 }
 
 /// The break-even sweep into `dir`, atomically: `break-even.csv` (one row per spike
-/// factor × policy), `crossings.csv`, the scenario and, with charts, `break-even.png`.
+/// factor × policy), `crossings.csv`, the scenario, `run.toml`, `report.html` and, with
+/// charts, `break-even.png`.
 pub fn write_break_even(
     dir: &Path,
     scenario: &Scenario,
@@ -152,6 +163,7 @@ pub fn write_break_even(
     points: &[crate::break_even::Point],
     crossings: &[crate::break_even::Crossing],
     options: WriteOptions,
+    record: &RunRecord,
 ) -> Result<Vec<PathBuf>, OutputError> {
     write_folder(dir, |staging| {
         let mut written = vec![
@@ -164,6 +176,17 @@ pub fn write_break_even(
                 staging, scenario, points, crossings,
             )?);
         }
+        written.push(record::write(staging, record)?);
+        let report = html::write_break_even_report(
+            staging,
+            scenario,
+            scenario_text,
+            points,
+            crossings,
+            record,
+            &written,
+        )?;
+        written.push(report);
         Ok(written)
     })
 }

@@ -13,7 +13,7 @@ use plotters::prelude::*;
 
 use super::layout::{LegendEntry, truncate};
 use super::style::{INK, MUTED, text};
-use super::{Area, DrawError};
+use super::DrawError;
 use crate::engine::to_seconds;
 use crate::metrics::Sample;
 use crate::report::format;
@@ -733,7 +733,7 @@ where
 
 /// Draws `figure` on `area` (a test renders into a buffer).
 #[cfg(test)]
-pub(super) fn render(area: &Area, figure: &Figure) -> Result<Vec<PlotRect>, DrawError> {
+pub(super) fn render(area: &super::Area, figure: &Figure) -> Result<Vec<PlotRect>, DrawError> {
     super::draw::figure(area, figure)
 }
 

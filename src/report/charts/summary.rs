@@ -225,11 +225,7 @@ pub(super) fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
         } else {
             "Total cost over the run".into()
         },
-        x_desc: if priced {
-            "USD   (solid: busy slot-time, pale: idle slot-time, hatched: penalty for drops and SLO misses)".into()
-        } else {
-            "USD   (solid: busy slot-time, pale: idle slot-time)".into()
-        },
+        x_desc: "USD".into(),
         x_fmt: money_tick,
         segments: Vec::new(),
         labels: Vec::new(),
@@ -257,7 +253,7 @@ pub(super) fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
     let mut misses = BarPanel {
         title: "Dropped and slow requests".into(),
         x_desc: format!(
-            "%   (solid: dropped, of arrivals; pale: SLO miss > {}, of served)",
+            "%   (dropped: of arrivals; SLO miss > {}: of served)",
             format::duration(slo)
         ),
         x_fmt: tick,

@@ -21,8 +21,8 @@ use crate::report::format;
 /// Most policies drawn in the purchase-options and hybrid charts (one panel each).
 const MAX_PURCHASE_PANELS: usize = 4;
 /// Height of one small multiple: a panel, or a panel over its zoom or p99.
-const MULTIPLE_H: u32 = 250;
-const MULTIPLE_STACK_H: u32 = 400;
+const MULTIPLE_H: u32 = 280;
+const MULTIPLE_STACK_H: u32 = 470;
 
 /// All policies on one stack of panels, or one cell per policy.
 #[derive(Debug, Clone, Copy)]
@@ -167,7 +167,11 @@ pub(super) fn demand_figure(ctx: &Ctx) -> Figure {
         lines.extend(shared_line(ctx, x, c, (BLACK, 2), |s| Some(s.offered_rate)));
         lines
     };
-    let y_desc = "requests per second (req/s)";
+    let y_desc = if layout.multiples {
+        "req/s"
+    } else {
+        "requests per second (req/s)"
+    };
     let cell = |chosen: Vec<usize>, title: Option<(String, RGBColor)>| {
         let mut main = Panel::new(&ctx.x, y_desc, lines_on(&chosen, &ctx.x));
         main.title = title;
@@ -419,8 +423,8 @@ pub(super) fn hybrid_figure(ctx: &Ctx) -> Figure {
 }
 
 /// p99 over time against the SLO (`slo` seconds), on a log axis when it spans ×10.
-fn p99_panel(x: &XAxis, lines: Vec<Line>, slo: f64) -> Panel {
-    let mut p = Panel::new(x, "p99 response time (s)", lines);
+fn p99_panel(x: &XAxis, y_desc: &str, lines: Vec<Line>, slo: f64) -> Panel {
+    let mut p = Panel::new(x, y_desc, lines);
     p.refs = vec![RefLine {
         y: slo,
         label: format!("SLO {}", format::duration(slo)),
@@ -442,6 +446,7 @@ pub(super) fn latency_figure(ctx: &Ctx) -> Figure {
     ));
     let latency = p99_panel(
         &ctx.x,
+        "p99 response time (s)",
         (0..n)
             .map(|i| policy_line(ctx, i, &ctx.x, c, Agg::Max, |s| s.response_p99_s))
             .collect(),
@@ -492,13 +497,18 @@ pub(super) fn strategies_figure(ctx: &Ctx) -> Figure {
         servers.extend(shared_line(ctx, &ctx.x, c, (BLACK, 2), |s| {
             Some(s.offered_rate * mean_service / slots)
         }));
-        let mut fleet = Panel::new(&ctx.x, "servers (booting + ready + draining)", servers);
+        let (servers_desc, p99_desc) = if layout.multiples {
+            ("servers", "p99 (s)")
+        } else {
+            ("servers (booting + ready + draining)", "p99 response time (s)")
+        };
+        let mut fleet = Panel::new(&ctx.x, servers_desc, servers);
         fleet.title = title;
         let p99 = policies
             .iter()
             .map(|&i| policy_line(ctx, i, &ctx.x, c, Agg::Max, |s| s.response_p99_s))
             .collect();
-        vec![(fleet, 55), (p99_panel(&ctx.x, p99, slo), 45)]
+        vec![(fleet, 55), (p99_panel(&ctx.x, p99_desc, p99, slo), 45)]
     };
     let summary = |i: usize| {
         let s = &ctx.policies[i].summary;
@@ -513,7 +523,10 @@ pub(super) fn strategies_figure(ctx: &Ctx) -> Figure {
             .iter()
             .map(|&i| stack(&[i], caption(ctx, i, &summary(i))))
             .collect();
-        let own = LegendEntry::new("the panel's strategy", Swatch::Line(MUTED, 2));
+        let own = LegendEntry::new(
+            "the panel's strategy: servers (booting + ready + draining), p99",
+            Swatch::Line(MUTED, 2),
+        );
         let slo_entry = LegendEntry::new(
             format!("SLO ({})", format::duration(slo)),
             Swatch::Dashed(SLO_COLOR, 2),
