@@ -275,6 +275,7 @@ fn replicated_files_hold_each_run_and_their_statistics() {
         [
             ".provsim-output",
             "replications.csv",
+            "report.html",
             "run.toml",
             "scenario.toml",
             "summary.csv",
