@@ -99,8 +99,11 @@ body { font-family: 'DejaVu Sans', 'Segoe UI', Helvetica, Arial, sans-serif; col
 h1 { margin-bottom: 0.1em; } h2 { margin-top: 1.8em; border-bottom: 1px solid #ddd; }
 .lead { color: #505050; margin-top: 0.2em; }
 nav a { margin-right: 1em; }
-table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-variant-numeric: tabular-nums; }
-th, td { padding: 0.25em 0.7em; border-bottom: 1px solid #e4e4e4; text-align: right; }
+.wide { overflow-x: auto; }
+table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-variant-numeric: tabular-nums;
+        font-size: 0.92em; }
+th, td { padding: 0.25em 0.55em; border-bottom: 1px solid #e4e4e4; text-align: right;
+         white-space: nowrap; }
 th { background: #f3f3f3; }
 th.l, td.l { text-align: left; }
 tr.best td { background: #eef7ee; font-weight: bold; }
@@ -224,7 +227,7 @@ fn file_note(name: &str) -> &'static str {
 
 /// An HTML table; the row whose first cell is `best` is highlighted.
 fn table(out: &mut String, t: &Table, best: Option<&str>) {
-    out.push_str("<table>\n<thead><tr>");
+    out.push_str("<div class=\"wide\"><table>\n<thead><tr>");
     for (i, h) in t.header.iter().enumerate() {
         let class = if i < t.left { " class=\"l\"" } else { "" };
         let _ = write!(out, "<th{class}>{}</th>", esc(h));
@@ -243,7 +246,7 @@ fn table(out: &mut String, t: &Table, best: Option<&str>) {
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</tbody>\n</table>\n");
+    out.push_str("</tbody>\n</table></div>\n");
 }
 
 /// Every PNG among `files`, embedded, each under its reading.

@@ -122,7 +122,14 @@ impl Plot<'_> {
                     .map(|c| c.spike_factor)
                     .collect();
                 for w in line.windows(2) {
-                    let steps = if log { STEPS } else { 1 };
+                    // On a log axis the straight line is a curve where the cost changes
+                    // by more than a few per cent; elsewhere one segment is exact enough.
+                    let ratio = (w[1].1 / w[0].1).abs().ln().abs();
+                    let steps = if log && ratio.is_finite() {
+                        ((ratio / 0.04).ceil() as usize).clamp(1, STEPS)
+                    } else {
+                        1
+                    };
                     xs.extend((0..steps).map(|k| w[0].0 + (w[1].0 - w[0].0) * k as f64 / steps as f64));
                 }
                 xs.extend(line.last().map(|p| p.0));
