@@ -316,7 +316,8 @@ pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
     for (i, (l, dir)) in loaded.iter().zip(&dirs).enumerate() {
         let s = &l.scenario;
         let started = std::time::Instant::now();
-        let mut record = report::RunRecord::new(s, &scenario_file(&request.scenarios, i), &l.sha256);
+        let mut record =
+            report::RunRecord::new(s, &scenario_file(&request.scenarios, i), &l.sha256);
         let replications = s.replications.max(1);
         let progress = progress_bar(s, u64::from(replications), "");
         let outcomes = simulation::run_replications(s, replications, &|advanced| {
@@ -433,8 +434,7 @@ pub fn break_even(request: &BreakEvenRequest) -> Result<String, Error> {
     let started = std::time::Instant::now();
     let mut record = report::RunRecord::new(s, &file, &loaded.sha256);
     let progress = progress_bar(s, factors.len() as u64, "break-even");
-    let points =
-        crate::break_even::sweep_with_progress(s, &factors, &|t| progress.inc(t / SECOND));
+    let points = crate::break_even::sweep_with_progress(s, &factors, &|t| progress.inc(t / SECOND));
     progress.finish_and_clear();
     let Some(points) = points else {
         return Err(Error::Usage(format!(
@@ -485,9 +485,7 @@ pub fn compare_fidelity_each(paths: &[PathBuf], mut each: impl FnMut(&str)) -> R
     for l in &loaded {
         // Two runs: request level and fluid.
         let progress = progress_bar(&l.scenario, 2, "both fidelities");
-        let c = crate::compare::compare_with_progress(&l.scenario, &|t| {
-            progress.inc(t / SECOND)
-        });
+        let c = crate::compare::compare_with_progress(&l.scenario, &|t| progress.inc(t / SECOND));
         progress.finish_and_clear();
         each(&(c.table(&l.scenario, &tol) + "\n"));
     }

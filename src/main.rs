@@ -103,8 +103,10 @@ enum Command {
     },
     /// Print provsim's manual page (roff) on stdout, or write one page per command into
     /// a folder.
-    #[command(after_help = "Read it with: provsim man > provsim.1 && man ./provsim.1\n\
-                            Install every page: provsim man --out ~/.local/share/man/man1")]
+    #[command(
+        after_help = "Read it with: provsim man > provsim.1 && man ./provsim.1\n\
+                            Install every page: provsim man --out ~/.local/share/man/man1"
+    )]
     Man {
         /// Write provsim.1 and provsim-<command>.1 for every command into DIR instead.
         #[arg(long, value_name = "DIR")]
@@ -120,7 +122,12 @@ Install, for example:
 
 /// `provsim completions SHELL`: the completion script on stdout.
 fn print_completions(shell: clap_complete::Shell) {
-    clap_complete::generate(shell, &mut Cli::command(), "provsim", &mut std::io::stdout());
+    clap_complete::generate(
+        shell,
+        &mut Cli::command(),
+        "provsim",
+        &mut std::io::stdout(),
+    );
 }
 
 /// `provsim man`: the manual page on stdout, or with `out` one page per command in it.
@@ -137,7 +144,10 @@ fn man(out: Option<&std::path::Path>) -> std::io::Result<()> {
     };
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
         let name = format!("provsim-{}", sub.get_name());
-        write(&name, clap_mangen::Man::new(sub.clone()).title(name.clone()))?;
+        write(
+            &name,
+            clap_mangen::Man::new(sub.clone()).title(name.clone()),
+        )?;
     }
     write("provsim", clap_mangen::Man::new(cmd))
 }

@@ -48,7 +48,11 @@ pub(crate) fn write_run_report(
             })
             .collect();
         let t = Table {
-            header: ["policy"].iter().chain(&MONEY_HEADER).map(|h| h.to_string()).collect(),
+            header: ["policy"]
+                .iter()
+                .chain(&MONEY_HEADER)
+                .map(|h| h.to_string())
+                .collect(),
             left: 1,
             rows,
         };
@@ -60,7 +64,9 @@ pub(crate) fn write_run_report(
     {
         let _ = writeln!(body, "<pre>{}</pre>", esc(&theory));
     }
-    charts(&mut body, dir, files, |name| reading(name, scenario, outcomes))?;
+    charts(&mut body, dir, files, |name| {
+        reading(name, scenario, outcomes)
+    })?;
     let page = page(scenario, record, files, scenario_text, &body);
     write(dir, &page)
 }
@@ -82,7 +88,9 @@ pub(crate) fn write_break_even_report(
         "<pre>{}</pre>",
         esc(&super::table::break_even_table(scenario, points, crossings))
     );
-    charts(&mut body, dir, files, |_| break_even_reading(crossings, points, scenario))?;
+    charts(&mut body, dir, files, |_| {
+        break_even_reading(crossings, points, scenario)
+    })?;
     let page = page(scenario, record, files, scenario_text, &body);
     write(dir, &page)
 }
@@ -380,30 +388,29 @@ fn reading(chart: &str, scenario: &Scenario, outcomes: &[Outcome]) -> String {
             }
             _ => "no policy".into(),
         },
-        "latency-and-drops.png" => match (
-            highest(|s| s.response_p99_s),
-            highest(|s| s.dropped as f64),
-        ) {
-            (Some(slow), Some(drops)) => {
-                let mut t = format!(
-                    "worst p99 over the run: {} ({} against an SLO of {})",
-                    slow.policy,
-                    duration(slow.response_p99_s),
-                    duration(slo)
-                );
-                if drops.dropped > 0 {
-                    t.push_str(&format!(
-                        "; most requests dropped: {} ({})",
-                        drops.policy,
-                        count(drops.dropped)
-                    ));
-                } else {
-                    t.push_str("; no request was dropped");
+        "latency-and-drops.png" => {
+            match (highest(|s| s.response_p99_s), highest(|s| s.dropped as f64)) {
+                (Some(slow), Some(drops)) => {
+                    let mut t = format!(
+                        "worst p99 over the run: {} ({} against an SLO of {})",
+                        slow.policy,
+                        duration(slow.response_p99_s),
+                        duration(slo)
+                    );
+                    if drops.dropped > 0 {
+                        t.push_str(&format!(
+                            "; most requests dropped: {} ({})",
+                            drops.policy,
+                            count(drops.dropped)
+                        ));
+                    } else {
+                        t.push_str("; no request was dropped");
+                    }
+                    t
                 }
-                t
+                _ => "no policy".into(),
             }
-            _ => "no policy".into(),
-        },
+        }
         "summary.png" => {
             let priced = scenario.service.penalty.is_set();
             match (
@@ -446,9 +453,13 @@ fn reading(chart: &str, scenario: &Scenario, outcomes: &[Outcome]) -> String {
             _ => "no policy".into(),
         },
         "autoscaling-strategies.png" => {
-            let scalers: Vec<&&Summary> =
-                first.iter().filter(|s| s.policy_type == "autoscale").collect();
-            let cheap = scalers.iter().min_by(|a, b| a.total_cost.total_cmp(&b.total_cost));
+            let scalers: Vec<&&Summary> = first
+                .iter()
+                .filter(|s| s.policy_type == "autoscale")
+                .collect();
+            let cheap = scalers
+                .iter()
+                .min_by(|a, b| a.total_cost.total_cmp(&b.total_cost));
             let fast = scalers
                 .iter()
                 .min_by(|a, b| a.response_p99_s.total_cmp(&b.response_p99_s));
@@ -510,7 +521,10 @@ fn break_even_reading(crossings: &[Crossing], points: &[Point], scenario: &Scena
             money(c.cost)
         );
         if crossings.len() > 1 {
-            t.push_str(&format!("; {} more crossings in the table", crossings.len() - 1));
+            t.push_str(&format!(
+                "; {} more crossings in the table",
+                crossings.len() - 1
+            ));
         }
         capitalise(&t)
     } else {
@@ -521,10 +535,7 @@ fn break_even_reading(crossings: &[Crossing], points: &[Point], scenario: &Scena
             })
         });
         match cheapest {
-            Some(s) => format!(
-                "No crossing in this range: {} stays the cheapest",
-                s.policy
-            ),
+            Some(s) => format!("No crossing in this range: {} stays the cheapest", s.policy),
             None => "No sample".into(),
         }
     }
@@ -560,8 +571,7 @@ fn esc(s: &str) -> String {
 
 /// Standard base64 (RFC 4648, with padding).
 fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [
@@ -615,7 +625,10 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(esc("<a href=\"x\">T&C's</a>"), "&lt;a href=&quot;x&quot;&gt;T&amp;C&#39;s&lt;/a&gt;");
+        assert_eq!(
+            esc("<a href=\"x\">T&C's</a>"),
+            "&lt;a href=&quot;x&quot;&gt;T&amp;C&#39;s&lt;/a&gt;"
+        );
     }
 
     #[test]

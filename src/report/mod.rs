@@ -138,19 +138,25 @@ pub fn write_run(
         return Err(no_replication(dir));
     }
     write_folder(dir, |staging| {
-        let mut written = write_all(staging, scenario, scenario_text, outcomes, options)?;
-        written.push(record::write(staging, record)?);
-        let report = html::write_run_report(
-            staging,
-            scenario,
-            scenario_text,
-            outcomes,
-            record,
-            &written,
-        )?;
-        written.push(report);
-        Ok(written)
+        let written = write_all(staging, scenario, scenario_text, outcomes, options)?;
+        with_record_and_report(staging, record, written, |files| {
+            html::write_run_report(staging, scenario, scenario_text, outcomes, record, files)
+        })
     })
+}
+
+/// `written` with `run.toml` added, then `report.html` (made by `report` from every file
+/// written before it).
+fn with_record_and_report(
+    staging: &Path,
+    record: &RunRecord,
+    mut written: Vec<PathBuf>,
+    report: impl FnOnce(&[PathBuf]) -> Result<PathBuf, OutputError>,
+) -> Result<Vec<PathBuf>, OutputError> {
+    written.push(record::write(staging, record)?);
+    let page = report(&written)?;
+    written.push(page);
+    Ok(written)
 }
 
 /// The break-even sweep into `dir`, atomically: `break-even.csv` (one row per spike
@@ -176,18 +182,17 @@ pub fn write_break_even(
                 staging, scenario, points, crossings,
             )?);
         }
-        written.push(record::write(staging, record)?);
-        let report = html::write_break_even_report(
-            staging,
-            scenario,
-            scenario_text,
-            points,
-            crossings,
-            record,
-            &written,
-        )?;
-        written.push(report);
-        Ok(written)
+        with_record_and_report(staging, record, written, |files| {
+            html::write_break_even_report(
+                staging,
+                scenario,
+                scenario_text,
+                points,
+                crossings,
+                record,
+                files,
+            )
+        })
     })
 }
 

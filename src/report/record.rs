@@ -52,10 +52,9 @@ impl RunRecord {
             seed: scenario.seed,
             fidelity: scenario.fidelity,
             replications: scenario.replications.max(1),
-            started_at: jiff::Timestamp::now().round(jiff::Unit::Second).map_or_else(
-                |_| jiff::Timestamp::now().to_string(),
-                |t| t.to_string(),
-            ),
+            started_at: jiff::Timestamp::now()
+                .round(jiff::Unit::Second)
+                .map_or_else(|_| jiff::Timestamp::now().to_string(), |t| t.to_string()),
             wall_time_s: None,
         }
     }

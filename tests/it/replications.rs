@@ -289,7 +289,10 @@ fn replicated_files_hold_each_run_and_their_statistics() {
     );
 
     let plain_columns = single_run_columns(&one);
-    assert_eq!(plain_columns[plain_columns.len() - 2..], ["seed", "fidelity"]);
+    assert_eq!(
+        plain_columns[plain_columns.len() - 2..],
+        ["seed", "fidelity"]
+    );
     let reps = Csv::read(&three.join("replications.csv"));
     assert_eq!(reps.header[..1], ["replication"]);
     assert_eq!(reps.header[1..], plain_columns[..]);
@@ -321,7 +324,10 @@ fn replicated_files_hold_each_run_and_their_statistics() {
         assert_eq!(summary.header[3 + 2 * k], format!("{m}_mean"));
         assert_eq!(summary.header[4 + 2 * k], format!("{m}_ci95"));
     }
-    assert_eq!(summary.header[summary.header.len() - 2..], ["seed", "fidelity"]);
+    assert_eq!(
+        summary.header[summary.header.len() - 2..],
+        ["seed", "fidelity"]
+    );
     assert_eq!(summary.rows.len(), 3);
     for p in 0..3 {
         assert_eq!(summary.rows[p][0], reps.rows[p][1], "policy name");

@@ -31,11 +31,18 @@ fn scenario_copy_reproduces_a_run_with_overrides() {
     assert_eq!(doc["step"].as_str(), Some("1s"), "{copy}");
     // The file's comments survive the rewrite.
     let original = fs::read_to_string(repo_file("scenarios/steady.toml")).unwrap();
-    let comments = |t: &str| t.lines().filter(|l| l.trim_start().starts_with('#')).count();
+    let comments = |t: &str| {
+        t.lines()
+            .filter(|l| l.trim_start().starts_with('#'))
+            .count()
+    };
     assert_eq!(comments(&copy), comments(&original));
 
     let summary = fs::read_to_string(first.join("summary.csv")).unwrap();
-    assert!(column(&summary, "seed").iter().all(|s| s == "7"), "{summary}");
+    assert!(
+        column(&summary, "seed").iter().all(|s| s == "7"),
+        "{summary}"
+    );
     assert!(column(&summary, "fidelity").iter().all(|s| s == "fluid"));
 
     let record: toml::Table =
@@ -128,7 +135,11 @@ fn base64_decode(text: &str) -> Vec<u8> {
     };
     let mut out = Vec::new();
     for chunk in text.as_bytes().chunks(4) {
-        let digits: Vec<u8> = chunk.iter().filter(|&&c| c != b'=').map(|&c| value(c)).collect();
+        let digits: Vec<u8> = chunk
+            .iter()
+            .filter(|&&c| c != b'=')
+            .map(|&c| value(c))
+            .collect();
         let n = digits
             .iter()
             .enumerate()
@@ -156,7 +167,9 @@ fn report_html_is_self_contained() {
         }
     }
     let lower = html.to_ascii_lowercase();
-    for banned in ["<script", "<link", "@import", "url(", "<iframe", "<object", "<embed"] {
+    for banned in [
+        "<script", "<link", "@import", "url(", "<iframe", "<object", "<embed",
+    ] {
         assert!(!lower.contains(banned), "report.html has {banned}");
     }
     // No http:// or https:// reference anywhere but in the scenario's own text.
@@ -172,9 +185,13 @@ fn report_html_is_self_contained() {
     assert_eq!(images.len(), charts.len(), "one <img> per chart");
     assert_eq!(html.matches("<img ").count(), charts.len());
     for chart in &charts {
-        let at = html.find(&format!("<figure id=\"{chart}\">")).unwrap_or_else(|| panic!("{chart} missing"));
+        let at = html
+            .find(&format!("<figure id=\"{chart}\">"))
+            .unwrap_or_else(|| panic!("{chart} missing"));
         let src = attribute_values(&html[at..], "src")[0];
-        let data = src.strip_prefix("data:image/png;base64,").expect("embedded PNG");
+        let data = src
+            .strip_prefix("data:image/png;base64,")
+            .expect("embedded PNG");
         assert!(
             base64_decode(data) == fs::read(out.join("charts").join(chart)).unwrap(),
             "{chart}: the embedded image is not the chart"
@@ -194,7 +211,12 @@ fn report_html_is_self_contained() {
 
 /// The first Chromium-like browser on this machine, if any.
 fn chromium() -> Option<PathBuf> {
-    let names = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
+    let names = [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ];
     let dirs = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
         .unwrap_or_default();
@@ -246,7 +268,10 @@ fn report_html_renders_in_chromium() {
     let info = reader.next_frame(&mut buf).unwrap();
     let channels = info.color_type.samples();
     let pixels: Vec<&[u8]> = buf[..info.buffer_size()].chunks(channels).collect();
-    let white = pixels.iter().filter(|p| p[..3].iter().all(|&v| v >= 250)).count();
+    let white = pixels
+        .iter()
+        .filter(|p| p[..3].iter().all(|&v| v >= 250))
+        .count();
     let mut colours: Vec<[u8; 3]> = pixels.iter().map(|p| [p[0], p[1], p[2]]).collect();
     colours.sort_unstable();
     colours.dedup();
@@ -261,8 +286,16 @@ fn report_html_renders_in_chromium() {
     );
     assert!((info.width, info.height) == (1280, 2000));
     // Text, tables and the embedded charts: far from blank.
-    assert!(ink > 0.05, "the page is nearly blank: {:.1} % ink", ink * 100.0);
-    assert!(colours.len() > 200, "only {} colours: no charts drawn?", colours.len());
+    assert!(
+        ink > 0.05,
+        "the page is nearly blank: {:.1} % ink",
+        ink * 100.0
+    );
+    assert!(
+        colours.len() > 200,
+        "only {} colours: no charts drawn?",
+        colours.len()
+    );
 }
 
 /// `provsim completions SHELL` prints a script that names the commands; `provsim man`

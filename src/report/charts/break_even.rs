@@ -130,7 +130,9 @@ impl Plot<'_> {
                     } else {
                         1
                     };
-                    xs.extend((0..steps).map(|k| w[0].0 + (w[1].0 - w[0].0) * k as f64 / steps as f64));
+                    xs.extend(
+                        (0..steps).map(|k| w[0].0 + (w[1].0 - w[0].0) * k as f64 / steps as f64),
+                    );
                 }
                 xs.extend(line.last().map(|p| p.0));
                 xs.sort_by(f64::total_cmp);

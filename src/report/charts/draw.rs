@@ -93,7 +93,10 @@ where
     };
     // The zoomed window, shaded under the grid.
     if let Some(h) = &panel.highlight {
-        let (a, b) = (h.start.max(panel.x.range.start), h.end.min(panel.x.range.end));
+        let (a, b) = (
+            h.start.max(panel.x.range.start),
+            h.end.min(panel.x.range.end),
+        );
         if a < b {
             chart.draw_series(std::iter::once(Rectangle::new(
                 [(a, y_lo), (b, y_hi)],
@@ -277,7 +280,10 @@ impl Pen<'_> {
         // to the next pixel.
         let inset = f64::from(width.div_ceil(2));
         let keep = |v: f64, max: f64| v.clamp(inset.min(max / 2.0), (max - inset).max(max / 2.0));
-        (keep(x, self.w).round() as i32, keep(y, self.h).round() as i32)
+        (
+            keep(x, self.w).round() as i32,
+            keep(y, self.h).round() as i32,
+        )
     }
 
     /// A polyline: solid (round joints for wide strokes), or dashed from `dash` pixels

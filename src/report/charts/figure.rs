@@ -11,9 +11,9 @@ use plotters::chart::MeshStyle;
 use plotters::coord::combinators::{LogCoord, WithKeyPoints};
 use plotters::prelude::*;
 
+use super::DrawError;
 use super::layout::{LegendEntry, truncate};
 use super::style::{INK, MUTED, text};
-use super::DrawError;
 use crate::engine::to_seconds;
 use crate::metrics::Sample;
 use crate::report::format;

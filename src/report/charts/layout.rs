@@ -198,7 +198,12 @@ fn draw_swatch(area: &Area, swatch: Swatch, x: i32, y: i32) -> Result<(), DrawEr
                 super::style::band_color(c).filled(),
             ))?;
             area.draw(&PathElement::new(
-                vec![(x, y + 1), (x + 10, y - 3), (x + 20, y + 3), (x + SWATCH_W, y - 1)],
+                vec![
+                    (x, y + 1),
+                    (x + 10, y - 3),
+                    (x + 20, y + 3),
+                    (x + SWATCH_W, y - 1),
+                ],
                 c.stroke_width(2),
             ))?;
         }
@@ -209,7 +214,12 @@ fn draw_swatch(area: &Area, swatch: Swatch, x: i32, y: i32) -> Result<(), DrawEr
 
 /// A rectangle from `a` (top left) to `b` (bottom right) in pixels, white with diagonal
 /// stripes of `c` and a border of it.
-pub(super) fn hatch(area: &Area, a: (i32, i32), b: (i32, i32), c: RGBColor) -> Result<(), DrawError> {
+pub(super) fn hatch(
+    area: &Area,
+    a: (i32, i32),
+    b: (i32, i32),
+    c: RGBColor,
+) -> Result<(), DrawError> {
     let (x0, y0, x1, y1) = (a.0.min(b.0), a.1.min(b.1), a.0.max(b.0), a.1.max(b.1));
     area.draw(&Rectangle::new([(x0, y0), (x1, y1)], WHITE.filled()))?;
     // Stripes x + y = k (rising to the right) every 6 pixels, cut to the rectangle.

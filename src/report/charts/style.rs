@@ -111,8 +111,8 @@ mod tests {
         for (i, a) in PALETTE.iter().enumerate() {
             for b in &PALETTE[i + 1..] {
                 let (p, q) = (lab(*a), lab(*b));
-                let d = ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2))
-                    .sqrt();
+                let d =
+                    ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt();
                 assert!(d >= 25.0, "{a:?} and {b:?} are only ΔE {d:.1} apart");
             }
             // Visible on white: not lighter than L* 75.

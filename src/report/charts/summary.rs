@@ -463,7 +463,10 @@ fn bar_panel(root: &Area, area: &Area, names: &[String], p: &BarPanel) -> Result
     )?;
     for s in drawn.clone().filter(|s| s.hatched && s.to > s.from) {
         let [a, b] = rect(s);
-        let (a, b) = (chart.backend_coord(&(a.0, b.1)), chart.backend_coord(&(b.0, a.1)));
+        let (a, b) = (
+            chart.backend_coord(&(a.0, b.1)),
+            chart.backend_coord(&(b.0, a.1)),
+        );
         hatch(root, a, b, s.border)?;
     }
     chart.draw_series(drawn.map(|s| Rectangle::new(rect(s), s.border.stroke_width(1))))?;

@@ -357,7 +357,11 @@ fn traces_keep_every_sample_or_each_pixel_columns_range() {
     let Trace::Band { columns, .. } = &means else {
         panic!("banded");
     };
-    assert!(columns.iter().all(|c| c.lo <= c.line + 1e-9 && c.line <= c.hi + 1e-9));
+    assert!(
+        columns
+            .iter()
+            .all(|c| c.lo <= c.line + 1e-9 && c.line <= c.hi + 1e-9)
+    );
 }
 
 /// A week sampled every minute (or every ten) keeps its daily cycles: at least 500
@@ -382,7 +386,11 @@ fn a_week_keeps_its_daily_cycles() {
         let main = &demand.cells[0][0].0;
         assert_eq!(main.x.range, 0.0..7.0);
         for line in &main.lines {
-            assert!(line.trace.len() >= 500, "every {every} s: {} points", line.trace.len());
+            assert!(
+                line.trace.len() >= 500,
+                "every {every} s: {} points",
+                line.trace.len()
+            );
             let pts = line.trace.line();
             for day in 0..7 {
                 let d = day as f64;
@@ -408,7 +416,13 @@ fn zigzag_outcome(n_policies: usize, samples: usize) -> (Scenario, Outcome) {
     let mut out = outcome(
         &names
             .iter()
-            .map(|n| (n.as_str(), series(n, samples, sc.sample_every as f64 / 1e6, 1.0), 1.0))
+            .map(|n| {
+                (
+                    n.as_str(),
+                    series(n, samples, sc.sample_every as f64 / 1e6, 1.0),
+                    1.0,
+                )
+            })
             .collect::<Vec<_>>(),
     );
     for (k, p) in out.policies.iter_mut().enumerate() {
@@ -473,8 +487,7 @@ fn lines_stay_inside_their_plots() {
             let Figure { size, .. } = fig;
             let mut buf = vec![255u8; (size.0 * size.1 * 3) as usize];
             let rects = {
-                let area = BitMapBackend::with_buffer(&mut buf, size)
-                    .into_drawing_area();
+                let area = BitMapBackend::with_buffer(&mut buf, size).into_drawing_area();
                 render(&area, &fig).unwrap()
             };
             let top = rects.iter().map(|r| r.1.start).min().unwrap();
@@ -529,7 +542,11 @@ fn fixed_fleets_are_dashed_and_many_policies_get_their_own_panels() {
         .iter()
         .find(|(n, _)| *n == "autoscaling-strategies.png")
         .unwrap();
-    assert_eq!(strategies.1.cells.len(), 1, "six autoscalers: one stack, overlaid");
+    assert_eq!(
+        strategies.1.cells.len(),
+        1,
+        "six autoscalers: one stack, overlaid"
+    );
 }
 
 /// The built-in flash crowd zooms on its ×3 spike at 2:00, every minute of it.
@@ -539,9 +556,16 @@ fn the_spike_gets_a_zoomed_panel() {
     let out = outcome(&[("own", series("own", 360, 60.0, 1.0), 1.0)]);
     let ctx = Ctx::new(&sc, std::slice::from_ref(&out));
     let zoom = ctx.zoom.clone().expect("a zoom on the spike");
-    assert!(zoom.from_s < 7200.0 && zoom.to_s > 7200.0 + 35.0 * 60.0, "{zoom:?}");
+    assert!(
+        zoom.from_s < 7200.0 && zoom.to_s > 7200.0 + 35.0 * 60.0,
+        "{zoom:?}"
+    );
     assert!(zoom.to_s - zoom.from_s <= 2.0 * 3600.0);
-    assert!(zoom.what.contains("×3") && zoom.what.contains("2:00"), "{}", zoom.what);
+    assert!(
+        zoom.what.contains("×3") && zoom.what.contains("2:00"),
+        "{}",
+        zoom.what
+    );
     let demand = &figures(&ctx)[0].1;
     let cell = &demand.cells[0];
     assert_eq!(cell.len(), 2);
@@ -551,8 +575,15 @@ fn the_spike_gets_a_zoomed_panel() {
     };
     // Every minute of the window, and one sample each side.
     let minutes = ((zoom.to_s - zoom.from_s) / 60.0).round() as usize;
-    assert!(p.len() >= minutes, "{} points for {minutes} minutes", p.len());
-    assert_eq!(cell[0].0.highlight, Some(zoom.from_s / 3600.0..zoom.to_s / 3600.0));
+    assert!(
+        p.len() >= minutes,
+        "{} points for {minutes} minutes",
+        p.len()
+    );
+    assert_eq!(
+        cell[0].0.highlight,
+        Some(zoom.from_s / 3600.0..zoom.to_s / 3600.0)
+    );
     // Flat traffic has nothing to zoom on; a sharp rise without a spike shape is zoomed.
     let mut flat = sc.clone();
     flat.workload.shapes.clear();
@@ -567,7 +598,11 @@ fn the_spike_gets_a_zoomed_panel() {
     }
     let out = outcome(&[("own", steady, 1.0)]);
     let zoom = Ctx::new(&flat, std::slice::from_ref(&out)).zoom.unwrap();
-    assert!(zoom.what.contains("rise") && zoom.what.contains("3:01"), "{}", zoom.what);
+    assert!(
+        zoom.what.contains("rise") && zoom.what.contains("3:01"),
+        "{}",
+        zoom.what
+    );
 }
 
 #[test]

@@ -160,9 +160,13 @@ pub(super) fn demand_figure(ctx: &Ctx) -> Figure {
     let lines_on = |chosen: &[usize], x: &XAxis| -> Vec<Line> {
         let c = layout.columns;
         let mut lines = Vec::new();
-        lines.extend(shared_line(ctx, x, c, (ARRIVALS, 7), |s| Some(s.arrival_rate)));
+        lines.extend(shared_line(ctx, x, c, (ARRIVALS, 7), |s| {
+            Some(s.arrival_rate)
+        }));
         for &i in chosen {
-            lines.push(policy_line(ctx, i, x, c, Agg::Mean, |s| Some(s.capacity_rate)));
+            lines.push(policy_line(ctx, i, x, c, Agg::Mean, |s| {
+                Some(s.capacity_rate)
+            }));
         }
         lines.extend(shared_line(ctx, x, c, (BLACK, 2), |s| Some(s.offered_rate)));
         lines
@@ -237,7 +241,12 @@ pub(super) fn idle_figure(ctx: &Ctx) -> Figure {
     let c = layout.columns;
     let y_desc = "idle slots (paid but not serving)";
     let idle = |i: usize| policy_line(ctx, i, &ctx.x, c, Agg::Mean, |s| Some(s.idle_slots));
-    let idle_share = |s: &Summary| format!("{} of paid slot-time idle", format::percent(s.idle_fraction));
+    let idle_share = |s: &Summary| {
+        format!(
+            "{} of paid slot-time idle",
+            format::percent(s.idle_fraction)
+        )
+    };
     let (legend, cells) = if layout.multiples {
         let mean_service = ctx.scenario.service.service_time.mean();
         let busy = LegendEntry::new(
@@ -269,7 +278,14 @@ pub(super) fn idle_figure(ctx: &Ctx) -> Figure {
         let legend = policy_entries(ctx, |s| format!("{} ({})", name(s), idle_share(s)));
         (legend, vec![vec![(panel, 1)]])
     };
-    layout.figure(ctx, "idle capacity", "mean", legend, cells, if layout.multiples { MULTIPLE_H } else { SIZE.1 })
+    layout.figure(
+        ctx,
+        "idle capacity",
+        "mean",
+        legend,
+        cells,
+        if layout.multiples { MULTIPLE_H } else { SIZE.1 },
+    )
 }
 
 pub(super) fn cost_figure(ctx: &Ctx) -> Figure {
@@ -500,7 +516,10 @@ pub(super) fn strategies_figure(ctx: &Ctx) -> Figure {
         let (servers_desc, p99_desc) = if layout.multiples {
             ("servers", "p99 (s)")
         } else {
-            ("servers (booting + ready + draining)", "p99 response time (s)")
+            (
+                "servers (booting + ready + draining)",
+                "p99 response time (s)",
+            )
         };
         let mut fleet = Panel::new(&ctx.x, servers_desc, servers);
         fleet.title = title;
