@@ -329,7 +329,7 @@ fn reading(chart: &str, scenario: &Scenario, outcomes: &[Outcome]) -> String {
             let every = crate::engine::to_seconds(scenario.sample_every);
             let mut lacking: Vec<&(String, usize, usize)> =
                 short.iter().filter(|s| s.1 > 0).collect();
-            lacking.sort_by(|a, b| b.1.cmp(&a.1));
+            lacking.sort_by_key(|l| std::cmp::Reverse(l.1));
             let never: Vec<&str> = short
                 .iter()
                 .filter(|s| s.1 == 0)

@@ -183,8 +183,7 @@ pub(super) fn trace(
         return Trace::Points(points[from..to].to_vec());
     }
     let width = (end - start) / columns as f64;
-    // (min, max, sum, count, last) per column.
-    let mut acc: Vec<Option<(f64, f64, f64, u32, f64)>> = vec![None; columns];
+    let mut acc: Vec<Option<ColumnAcc>> = vec![None; columns];
     for &(t, v) in &points[first..=last] {
         let k = (((t - start) / width).floor().max(0.0) as usize).min(columns - 1);
         acc[k] = Some(match acc[k] {
@@ -212,6 +211,9 @@ pub(super) fn trace(
         .collect();
     Trace::Band { width, columns }
 }
+
+/// What one pixel column has seen so far: (min, max, sum, count, last).
+type ColumnAcc = (f64, f64, f64, u32, f64);
 
 /// Finite and far from overflowing when padded.
 pub(super) fn sane(v: f64) -> bool {
