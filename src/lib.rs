@@ -72,6 +72,7 @@
 pub mod analytic;
 pub mod app;
 pub(crate) mod billing;
+pub mod bounds;
 pub mod break_even;
 pub mod compare;
 pub(crate) mod elasticity;
