@@ -434,8 +434,18 @@ fn split(dir: &Path) -> Result<(PathBuf, String), OutputError> {
     Ok((parent, base))
 }
 
-/// Checks that `dir` may be replaced: absent, empty, or every file in it provsim's.
+/// Checks that `dir` may be replaced: absent, empty, or every file in it provsim's; and
+/// that the nearest of its ancestors that exists is a folder.
 fn check_replaceable(dir: &Path) -> Result<(), OutputError> {
+    if let Some(blocker) = dir
+        .ancestors()
+        .skip(1)
+        .filter(|a| !a.as_os_str().is_empty())
+        .find(|a| fs::metadata(a).is_ok())
+        && !blocker.is_dir()
+    {
+        return Err(OutputError::NotADirectory(blocker.to_path_buf()));
+    }
     match fs::metadata(dir) {
         Err(_) => Ok(()),
         Ok(m) if !m.is_dir() => Err(OutputError::NotADirectory(dir.to_path_buf())),

@@ -110,8 +110,8 @@ pub(crate) fn policy_problem(name: &str) -> Option<String> {
     }
     if let Some(c) = name.chars().find(|&c| c.is_control() || is_invisible(c)) {
         return Some(format!(
-            "has the control or invisible formatting character {:?}",
-            c.escape_unicode().to_string()
+            "has the control or invisible formatting character {}",
+            c.escape_unicode()
         ));
     }
     if name.starts_with(['=', '+', '-', '@']) {
