@@ -112,12 +112,15 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
             file: scenario::DEFAULT_SCENARIO_FILE.to_string(),
         }]);
     }
-    let loaded = paths.iter().map(load_one).collect::<Result<Vec<_>, _>>()?;
+    let loaded = paths
+        .iter()
+        .map(|p| load_one(p))
+        .collect::<Result<Vec<_>, _>>()?;
     check_names(&loaded)?;
     Ok(loaded)
 }
 
-fn load_one(path: &PathBuf) -> Result<Loaded, Error> {
+fn load_one(path: &Path) -> Result<Loaded, Error> {
     let source = scenario::Source::read(path)?;
     let scenario = source.parse()?;
     Ok(Loaded {
@@ -482,13 +485,13 @@ pub fn compare_fidelity(paths: &[PathBuf], allow_large: bool) -> Result<String, 
     Ok(out)
 }
 
+/// What `validate` finds about one file: the scenario and the estimate of its run.
+pub type Validated = Result<(Scenario, Estimate), Error>;
+
 /// `provsim validate`: checks every file (not just up to the first bad one) without
 /// running anything, as `run` would (the work and memory budget, and names shared across
 /// files, included); one result per file, in order, with the run's estimate.
-pub fn validate(
-    paths: &[PathBuf],
-    allow_large: bool,
-) -> Vec<(PathBuf, Result<(Scenario, Estimate), Error>)> {
+pub fn validate(paths: &[PathBuf], allow_large: bool) -> Vec<(PathBuf, Validated)> {
     let mut seen: Vec<(String, String)> = Vec::new();
     paths
         .iter()
