@@ -106,35 +106,35 @@ impl Estimate {
 
     /// Why the run is over budget, and what weighs most: one line.
     pub fn over_budget(&self) -> String {
-        let mut why = Vec::new();
-        if self.events > MAX_EVENTS {
-            let parts = [
-                (self.arrivals, "request-level arrivals"),
-                (self.steps, "fluid steps"),
-                (self.decisions, "decisions, retries and rate pieces"),
-                (self.samples, "samples"),
-            ];
-            why.push(format!(
-                "about {} events, over the budget of {} (mostly {})",
-                sci(self.events),
-                sci(MAX_EVENTS),
-                largest(&parts)
-            ));
-        }
-        if self.bytes > MAX_BYTES {
-            let parts = [
-                (self.series_bytes, "time series"),
-                (self.queue_bytes, "queues filled to queue_limit"),
-                (self.other_bytes, "fleets, histograms and summaries"),
-            ];
-            why.push(format!(
-                "about {} of memory, over the budget of {} (mostly {})",
-                bytes(self.bytes),
-                bytes(MAX_BYTES),
-                largest(&parts)
-            ));
-        }
-        why.join(" and ")
+        let events = [
+            (self.arrivals, "request-level arrivals"),
+            (self.steps, "fluid steps"),
+            (self.decisions, "decisions, retries and rate pieces"),
+            (self.samples, "samples"),
+        ];
+        let memory = [
+            (self.series_bytes, "time series"),
+            (self.queue_bytes, "queues filled to queue_limit"),
+            (self.other_bytes, "fleets, histograms and summaries"),
+        ];
+        let over = |total: f64, max: f64, show: fn(f64) -> String, what: &str, parts: &[_]| {
+            (total > max).then(|| {
+                format!(
+                    "about {} {what}, over the budget of {} (mostly {})",
+                    show(total),
+                    show(max),
+                    largest(parts)
+                )
+            })
+        };
+        [
+            over(self.events, MAX_EVENTS, sci, "events", &events),
+            over(self.bytes, MAX_BYTES, bytes, "of memory", &memory),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" and ")
     }
 }
 

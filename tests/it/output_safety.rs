@@ -39,6 +39,16 @@ impl Outcome for std::process::Output {
     }
 }
 
+/// `provsim run --no-charts --out OUT FILE` in `cwd`.
+fn run_to(cwd: &Path, out: impl AsRef<std::ffi::OsStr>, file: &Path) -> std::process::Output {
+    provsim(cwd)
+        .args(["run", "--no-charts", "--out"])
+        .arg(out)
+        .arg(file)
+        .output()
+        .unwrap()
+}
+
 /// A short flash crowd named `name` in `dir`.
 fn scenario(dir: &Path, name: &str) -> std::path::PathBuf {
     short_flash_crowd(
@@ -154,12 +164,7 @@ fn a_symlinked_out_writes_into_its_target_and_stays_a_link() {
     let link = tmp.path().join("link");
     std::os::unix::fs::symlink(&target, &link).unwrap();
     for _ in 0..2 {
-        provsim(tmp.path())
-            .args(["run", "--no-charts", "--out"])
-            .arg(&link)
-            .arg(&file)
-            .assert()
-            .success();
+        assert!(run_to(tmp.path(), &link, &file).status.success());
         assert!(
             fs::symlink_metadata(&link)
                 .unwrap()
@@ -170,13 +175,7 @@ fn a_symlinked_out_writes_into_its_target_and_stays_a_link() {
     }
     let dangling = tmp.path().join("dangling");
     std::os::unix::fs::symlink(tmp.path().join("nowhere"), &dangling).unwrap();
-    provsim(tmp.path())
-        .args(["run", "--no-charts", "--out"])
-        .arg(&dangling)
-        .arg(&file)
-        .output()
-        .unwrap()
-        .refused("symbolic link");
+    run_to(tmp.path(), &dangling, &file).refused("symbolic link");
 }
 
 #[test]
@@ -187,30 +186,13 @@ fn a_stray_marker_never_costs_the_users_files() {
     fs::create_dir(&thesis).unwrap();
     fs::write(thesis.join(".provsim-output"), "stray\n").unwrap();
     fs::write(thesis.join("thesis.tex"), "\\documentclass{book}").unwrap();
-    provsim(tmp.path())
-        .args(["run", "--no-charts", "--out"])
-        .arg(&thesis)
-        .arg(&file)
-        .output()
-        .unwrap()
-        .refused("thesis.tex");
+    run_to(tmp.path(), &thesis, &file).refused("thesis.tex");
     assert_eq!(entries(&thesis), [".provsim-output", "thesis.tex"]);
     // A file the user adds to a real output folder is kept the same way.
     let out = tmp.path().join("out");
-    provsim(tmp.path())
-        .args(["run", "--no-charts", "--out"])
-        .arg(&out)
-        .arg(&file)
-        .assert()
-        .success();
+    assert!(run_to(tmp.path(), &out, &file).status.success());
     fs::write(out.join("notes.md"), "mine").unwrap();
-    provsim(tmp.path())
-        .args(["run", "--no-charts", "--out"])
-        .arg(&out)
-        .arg(&file)
-        .output()
-        .unwrap()
-        .refused("");
+    run_to(tmp.path(), &out, &file).refused("");
     assert_eq!(fs::read_to_string(out.join("notes.md")).unwrap(), "mine");
 }
 
@@ -259,13 +241,7 @@ fn a_read_only_folder_is_refused_before_anything_runs() {
         eprintln!("note: skipping the read-only case: this user (root?) writes anywhere");
         return;
     }
-    provsim(tmp.path())
-        .args(["run", "--no-charts", "--out"])
-        .arg(ro.join("out"))
-        .arg(&file)
-        .output()
-        .unwrap()
-        .refused("Permission denied");
+    run_to(tmp.path(), ro.join("out"), &file).refused("Permission denied");
 }
 
 /// A run of 2 h with charts: long enough to interrupt or to race.
