@@ -6,7 +6,9 @@
 //! # The estimate
 //!
 //! Per policy and replication, events ≈ arrivals × 2 (an arrival and a departure, at
-//! request level) or fluid steps, + autoscaler decisions (every `period`), retries,
+//! request level) + the candidates thinning draws and rejects (λ's bound, recomputed
+//! every minute, times the horizon: a bound far above the rate costs draws) or fluid
+//! steps, + autoscaler decisions (every `period`), retries,
 //! scheduled actions, spot interruptions, lease renewals, purchase reviews, + samples
 //! (every `sample_every`), + the pieces the rate function is integrated in (a periodic
 //! shape's half-cycles or profile points). Arrivals are the mean of λ at 4,096 spread
@@ -179,9 +181,11 @@ fn seconds(t: Time) -> f64 {
     t as f64 / SECOND as f64
 }
 
-/// Expected requests over the horizon: the mean of λ at 4,096 spread instants (a
-/// low-discrepancy sequence, so no cycle aliases) times the horizon.
-pub fn expected_arrivals(s: &Scenario) -> f64 {
+/// What the request stream draws over the horizon: the expected requests (the mean of
+/// λ at 4,096 spread instants, a low-discrepancy sequence so that no cycle aliases, times
+/// the horizon), and the candidates thinning draws to find them (the mean of λ's bound
+/// over the minute around each of those instants, times the horizon).
+pub fn expected_arrivals(s: &Scenario) -> (f64, f64) {
     let rate = RateFunction::new(&s.workload);
     let h = seconds(s.horizon);
     let exact = s
@@ -190,15 +194,20 @@ pub fn expected_arrivals(s: &Scenario) -> f64 {
         .as_ref()
         .is_some_and(|t| matches!(t.data, crate::workload::trace::TraceData::Arrivals(_)));
     if exact {
-        return rate.mean_over(0, s.horizon) * h;
+        let n = rate.mean_over(0, s.horizon) * h;
+        return (n, n);
     }
     const N: usize = 4096;
     let golden = 0.618_033_988_749_894_9;
-    let mean = (0..N)
-        .map(|i| rate.at(h * ((i as f64 + 0.5) * golden).fract()))
-        .sum::<f64>()
-        / N as f64;
-    mean * h
+    let minute = 60 * SECOND;
+    let (mut mean, mut bound) = (0.0, 0.0);
+    for i in 0..N {
+        let t = h * ((i as f64 + 0.5) * golden).fract();
+        mean += rate.at(t);
+        let from = (t * SECOND as f64) as Time / minute * minute;
+        bound += rate.max_over(from, (from + minute).min(s.horizon.max(from + 1)));
+    }
+    (mean / N as f64 * h, bound / N as f64 * h)
 }
 
 /// Decisions one policy block takes over `horizon` seconds.
@@ -258,13 +267,13 @@ fn rate_pieces(s: &Scenario) -> f64 {
 }
 
 /// One replication of one policy.
-fn policy_run(s: &Scenario, p: &PolicySpec, arrivals: f64) -> Estimate {
+fn policy_run(s: &Scenario, p: &PolicySpec, (arrivals, candidates): (f64, f64)) -> Estimate {
     let h = seconds(s.horizon);
     let samples = h / seconds(s.sample_every);
     let sample_bytes = (std::mem::size_of::<Sample>() + p.name.len() + 16) as f64;
     let (arrival_events, steps, queue) = match s.fidelity {
         Fidelity::Request => (
-            2.0 * arrivals,
+            2.0 * arrivals + candidates,
             0.0,
             (s.service.queue_limit as f64).min(arrivals) * QUEUE_BYTES,
         ),
@@ -407,10 +416,14 @@ mod tests {
         let s = parse(DEFAULT_SCENARIO, "d", "d").unwrap();
         let e = of_run(&s);
         // 6 h at 200 req/s with a 3× spike: about 6.3 M requests per policy.
-        let arrivals = expected_arrivals(&s);
+        let (arrivals, candidates) = expected_arrivals(&s);
         assert!((5.0e6..7.5e6).contains(&arrivals), "{arrivals}");
+        assert!(
+            (arrivals..1.5 * arrivals).contains(&candidates),
+            "{candidates}"
+        );
         assert!(e.within_budget() && !e.is_large(), "{e}");
-        assert!((3.0e7..5.0e7).contains(&e.events), "{e}");
+        assert!((4.0e7..8.0e7).contains(&e.events), "{e}");
     }
 
     #[test]
