@@ -126,6 +126,7 @@ fn assert_all_pngs(dir: &Path, written: &[PathBuf]) {
             "charts/cumulative-cost.png",
             "charts/latency-and-drops.png",
             "charts/summary.png",
+            "charts/elasticity.png",
         ]
     );
     for rel in written {
