@@ -40,7 +40,7 @@
 //!   1990, §6; Tanner, *Practical Queueing Analysis*, 1995). With several servers it is
 //!   off by more when service is very variable or very regular: provsim measures −7 % for
 //!   M/D/10 and +17 % for lognormal service with cv 1.5 on 10 slots at ρ = 0.8
-//!   (`tests/validation.rs`). Use it as a sanity band, not an exact value.
+//!   (`tests/it/validation.rs`). Use it as a sanity band, not an exact value.
 //!
 //! Inputs are assumed finite and non-negative (a load of 0 is fine); an unstable queue
 //! (A ≥ c) gives P(wait) = 1 and infinite waits rather than a panic.
