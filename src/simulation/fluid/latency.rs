@@ -19,7 +19,7 @@
 //!   saturation in a deep room, unchanged at ρ = 1, where a long room's law is flat.
 //! - **Phases**: while the queue is in transient (`chain.rs`), the requests that found q
 //!   waiting wait Erlang(q + 1, cμ): booked by phase count (exact up to 64 phases, then in
-//!   2 % steps), with the Erlang quantiles (Wilson–Hilferty's beyond 64 phases).
+//!   2 % steps), with the Erlang quantiles worked out once per phase count.
 //! - **Backlogged**: while a deterministic backlog q stands (the queue filling or draining
 //!   much faster than it spreads), requests wait D = q·E\[S\]/c, the time the servers need
 //!   to clear the q ahead of them.
@@ -273,15 +273,9 @@ fn phase_count(index: u32) -> f64 {
     }
 }
 
-/// Erlang(k, 1) at the bins' middles: exact up to [`EXACT_PHASES`] phases, Wilson and
-/// Hilferty's cube-root normal approximation beyond (relative error below 10⁻⁴ there).
+/// Erlang(k, 1) at the bins' middles (k rounded to whole phases).
 fn erlang_quantiles(k: f64) -> [f64; BINS] {
-    let mids = middles();
-    if k <= EXACT_PHASES as f64 {
-        return mids.map(|m| erlang_quantile(k as u64, m));
-    }
-    let v = 1.0 / (9.0 * k);
-    mids.map(|m| k * (1.0 - v + normal_quantile(m) * v.sqrt()).powi(3))
+    middles().map(|m| erlang_quantile(k.round() as u64, m))
 }
 
 /// Wait = 0 with probability 1 − `p_wait`, else the bins' quantiles `waits`.
