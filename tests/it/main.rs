@@ -7,6 +7,7 @@ mod common;
 mod cli;
 mod cloud_realism;
 mod fidelity;
+mod fluid_saturation;
 mod hostile_input;
 mod hybrid;
 mod leases;
