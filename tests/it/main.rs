@@ -8,6 +8,7 @@ mod bounds;
 mod cli;
 mod cloud_realism;
 mod fidelity;
+mod fluid_saturation;
 mod hostile_input;
 mod hybrid;
 mod leases;
