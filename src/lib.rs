@@ -44,8 +44,9 @@
 //!   `arrived = served + dropped + in_system_at_end`.
 //! - **Two fidelities**: every request as an event, or (`fidelity = "fluid"`, for months
 //!   and years) traffic and service integrated in steps with latency and losses from the
-//!   M/M/c/K queue ([`analytic::MMcK`]) per block; `provsim compare-fidelity` shows how far
-//!   apart they are on a scenario. Replications give Student-t confidence intervals.
+//!   M/M/c/K queue ([`analytic::MMcK`]) of the serving slots — its stationary law at any
+//!   load, or its transient as a birth–death chain; `provsim compare-fidelity` shows how
+//!   far apart they are on a scenario. Replications give Student-t confidence intervals.
 //!
 //! ## Example
 //!
@@ -72,6 +73,7 @@
 pub mod analytic;
 pub mod app;
 pub(crate) mod billing;
+pub mod bounds;
 pub mod break_even;
 pub mod compare;
 pub(crate) mod elasticity;

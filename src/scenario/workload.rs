@@ -270,7 +270,7 @@ fn check_shape(s: &Scope) -> Result<Shape, ScenarioError> {
                     "an amplitude from 0 to 1",
                     (0.0..=1.0).contains(&r.amplitude),
                 )?,
-                period: s.positive_time("period", r.period)?,
+                period: s.interval("period", r.period, "a traffic cycle shorter than a second cannot be followed: arrivals are bounded minute by minute")?,
                 peak_at: s.time("peak_at", r.peak_at)?,
             }
         }
@@ -287,7 +287,7 @@ fn check_shape(s: &Scope) -> Result<Shape, ScenarioError> {
                 return Err(s.error("points", "at least one point must be > 0"));
             }
             Shape::Profile {
-                period: s.positive_time("period", r.period)?,
+                period: s.interval("period", r.period, "a traffic cycle shorter than a second cannot be followed: arrivals are bounded minute by minute")?,
                 points: r.points.iter().map(|p| p / mean).collect(),
                 interpolate: r.interpolate,
                 offset: s.time("offset", r.offset)?,

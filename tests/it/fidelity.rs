@@ -74,8 +74,8 @@ cost = {{ capex_per_server = 1000.0, amortization = "4y" }}
             theory.mean_wait()
         );
         assert!((summary.drop_fraction - theory.p_block()).abs() < 2e-4);
-        // Utilisation is quantised to 0.5 % in the latency model: a few % on the waits.
-        assert!((summary.waited_fraction - theory.p_wait()).abs() < 0.01);
+        // The fluid latency model books M/M/c/K's own law (on a fine grid of loads).
+        assert!((summary.waited_fraction - theory.p_wait()).abs() < 1e-3);
         assert!((summary.wait_mean_s - theory.mean_wait()).abs() <= 0.03 * theory.mean_wait());
         if queue_limit == 0 {
             assert_eq!(summary.wait_mean_s, 0.0);

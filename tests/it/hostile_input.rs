@@ -24,6 +24,11 @@ use crate::common::{BAD_SCENARIOS, entries, files_in, flash_crowd, shipped_scena
 
 /// Generous: a bad scenario must fail in milliseconds; this only stops a runaway run.
 const TIMEOUT: Duration = Duration::from_secs(60);
+/// What refusing a bad input may take: wall time and peak resident memory.
+const MAX_REFUSAL_TIME: Duration = Duration::from_secs(2);
+const MAX_REFUSAL_RSS_KB: u64 = 100_000;
+/// GNU time, to measure a refusal's peak resident memory (the check is skipped without).
+const GNU_TIME: &str = "/usr/bin/time";
 
 /// The `# expect: ...` of a bad scenario's first line, if it has one.
 fn expectation(bytes: &[u8]) -> Option<String> {
@@ -35,14 +40,26 @@ fn expectation(bytes: &[u8]) -> Option<String> {
 
 /// `provsim ARGS` in `cwd`. On Unix the address space is capped at 1 GB, so a hostile
 /// file that slips through validation and asks for absurd memory fails (and is reported)
-/// instead of taking the machine down.
-fn capped_provsim(cwd: &Path, args: &[&std::ffi::OsStr]) -> Command {
+/// instead of taking the machine down; with `rss`, GNU time writes the peak resident
+/// memory (KB) there.
+fn capped_provsim(cwd: &Path, args: &[&std::ffi::OsStr], rss: Option<&Path>) -> Command {
     let bin = assert_cmd::cargo::cargo_bin("provsim");
     let mut cmd = if cfg!(unix) {
         let mut c = Command::new("sh");
-        c.arg("-c")
-            .arg("ulimit -v 1000000 2>/dev/null; exec \"$0\" \"$@\"")
-            .arg(bin);
+        match rss {
+            Some(file) if Path::new(GNU_TIME).exists() => {
+                c.arg("-c")
+                    .arg(format!(
+                        "ulimit -v 1000000 2>/dev/null; exec {GNU_TIME} -f %M -o \"$RSS\" \"$0\" \"$@\""
+                    ))
+                    .env("RSS", file);
+            }
+            _ => {
+                c.arg("-c")
+                    .arg("ulimit -v 1000000 2>/dev/null; exec \"$0\" \"$@\"");
+            }
+        }
+        c.arg(bin);
         c
     } else {
         Command::cargo_bin("provsim").unwrap()
@@ -59,6 +76,9 @@ fn capped_provsim(cwd: &Path, args: &[&std::ffi::OsStr]) -> Command {
 fn refusal_problems(scenario: &Path, expect: &[&str]) -> Vec<String> {
     let cwd = tempfile::tempdir().unwrap();
     let out = cwd.path().join("out");
+    let measured = tempfile::tempdir().unwrap();
+    let rss = measured.path().join("rss");
+    let started = std::time::Instant::now();
     let run = capped_provsim(
         cwd.path(),
         &[
@@ -67,10 +87,22 @@ fn refusal_problems(scenario: &Path, expect: &[&str]) -> Vec<String> {
             "--out".as_ref(),
             out.as_os_str(),
         ],
+        Some(&rss),
     )
     .output()
     .unwrap();
+    let took = started.elapsed();
     let mut problems = Vec::new();
+    if took > MAX_REFUSAL_TIME {
+        problems.push(format!("took {took:?}, more than {MAX_REFUSAL_TIME:?}"));
+    }
+    if let Some(kb) = peak_rss_kb(&rss)
+        && kb > MAX_REFUSAL_RSS_KB
+    {
+        problems.push(format!(
+            "peak resident memory {kb} KB, more than {MAX_REFUSAL_RSS_KB} KB"
+        ));
+    }
     let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
     let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
     match run.status.code() {
@@ -109,9 +141,13 @@ fn refusal_problems(scenario: &Path, expect: &[&str]) -> Vec<String> {
         problems.push(format!("left files behind in the working folder: {left:?}"));
     }
     // `validate` must refuse it with the very same line.
-    let validate = capped_provsim(cwd.path(), &["validate".as_ref(), scenario.as_os_str()])
-        .output()
-        .unwrap();
+    let validate = capped_provsim(
+        cwd.path(),
+        &["validate".as_ref(), scenario.as_os_str()],
+        None,
+    )
+    .output()
+    .unwrap();
     if validate.status.code() != Some(2) || validate.stderr != run.stderr {
         problems.push(format!(
             "`validate` disagrees: exit {:?}, stderr {:?}",
@@ -125,11 +161,22 @@ fn refusal_problems(scenario: &Path, expect: &[&str]) -> Vec<String> {
     problems
 }
 
+/// The peak resident memory GNU time wrote to `file` (its last line), in KB.
+fn peak_rss_kb(file: &Path) -> Option<u64> {
+    fs::read_to_string(file)
+        .ok()?
+        .lines()
+        .last()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 fn first_chars(s: &str) -> String {
     s.chars().take(400).collect()
 }
 
-fn assert_refused(scenario: &Path, expect: &[&str]) {
+pub(crate) fn assert_refused(scenario: &Path, expect: &[&str]) {
     let problems = refusal_problems(scenario, expect);
     assert!(
         problems.is_empty(),
@@ -741,4 +788,251 @@ proptest! {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Structure-aware fuzzing: the shipped scenarios with numbers pushed to extremes
+// ---------------------------------------------------------------------------------------
+
+/// Extremes for a number: zero, negatives, the largest and smallest floats, integers at
+/// and past the 64-bit limits, just past the scenario's own bounds, and non-numbers.
+const EXTREME_NUMBERS: &[&str] = &[
+    "0",
+    "-1",
+    "1",
+    "0.5",
+    "1e-300",
+    "5e-324",
+    "1e9",
+    "1000000001",
+    "1e15",
+    "1e308",
+    "-1e308",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "18446744073709551615",
+    "nan",
+    "inf",
+    "-inf",
+];
+
+/// Extremes for a duration: nothing, a microsecond, just under and at the 1 s floor,
+/// a century and more.
+const EXTREME_DURATIONS: &[&str] = &[
+    "0s", "1us", "1ms", "999ms", "1s", "59s", "1h", "30d", "100y", "101y", "1000000y",
+];
+
+/// Where a number or a duration sits in a document: the keys and indexes down to it.
+#[derive(Debug, Clone)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Every number and duration string of `item`, with whether it is a duration.
+fn leaves(item: &toml_edit::Item, path: &mut Vec<Step>, out: &mut Vec<(Vec<Step>, bool)>) {
+    use toml_edit::{Item, Value};
+    fn value(v: &Value, path: &mut Vec<Step>, out: &mut Vec<(Vec<Step>, bool)>) {
+        match v {
+            Value::Integer(_) | Value::Float(_) => out.push((path.clone(), false)),
+            Value::String(s) if humantime::parse_duration(s.value()).is_ok() => {
+                out.push((path.clone(), true))
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    path.push(Step::Index(i));
+                    value(x, path, out);
+                    path.pop();
+                }
+            }
+            Value::InlineTable(t) => {
+                for (k, x) in t.iter() {
+                    path.push(Step::Key(k.to_string()));
+                    value(x, path, out);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    match item {
+        Item::Value(v) => value(v, path, out),
+        Item::Table(t) => {
+            for (k, x) in t.iter() {
+                path.push(Step::Key(k.to_string()));
+                leaves(x, path, out);
+                path.pop();
+            }
+        }
+        Item::ArrayOfTables(a) => {
+            for (i, t) in a.iter().enumerate() {
+                path.push(Step::Index(i));
+                for (k, x) in t.iter() {
+                    path.push(Step::Key(k.to_string()));
+                    leaves(x, path, out);
+                    path.pop();
+                }
+                path.pop();
+            }
+        }
+        Item::None => {}
+    }
+}
+
+/// Replaces the leaf at `path` of `doc` by the TOML value `text`.
+fn set_leaf(doc: &mut toml_edit::DocumentMut, path: &[Step], text: &str) {
+    if let Ok(new) = text.parse::<toml_edit::Value>() {
+        set_in_item(doc.as_item_mut(), path, &new);
+    }
+}
+
+fn set_in_item(item: &mut toml_edit::Item, path: &[Step], new: &toml_edit::Value) {
+    use toml_edit::Item;
+    match (item, path.split_first()) {
+        (Item::Value(v), _) => set_in_value(v, path, new),
+        (Item::Table(t), Some((Step::Key(k), rest))) => {
+            if let Some(x) = t.get_mut(k) {
+                set_in_item(x, rest, new);
+            }
+        }
+        (Item::ArrayOfTables(a), Some((Step::Index(i), rest))) => {
+            if let (Some(t), Some((Step::Key(k), rest))) = (a.get_mut(*i), rest.split_first())
+                && let Some(x) = t.get_mut(k)
+            {
+                set_in_item(x, rest, new);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn set_in_value(v: &mut toml_edit::Value, path: &[Step], new: &toml_edit::Value) {
+    use toml_edit::Value;
+    match (v, path.split_first()) {
+        (v, None) => {
+            let decor = v.decor().clone();
+            *v = new.clone();
+            *v.decor_mut() = decor;
+        }
+        (Value::Array(a), Some((Step::Index(i), rest))) => {
+            if let Some(x) = a.get_mut(*i) {
+                set_in_value(x, rest, new);
+            }
+        }
+        (Value::InlineTable(t), Some((Step::Key(k), rest))) => {
+            if let Some(x) = t.get_mut(k) {
+                set_in_value(x, rest, new);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The structure-aware generator: a shipped scenario (half of the time cut to half an
+/// hour), one to three of its numbers or durations set to extremes.
+fn extreme_mutant(rng: &mut rand_pcg::Pcg64) -> String {
+    use rand::RngExt;
+    let shipped = shipped();
+    let text = &shipped[rng.random_range(0..shipped.len())];
+    let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+    if rng.random_range(0..2) == 0 {
+        doc["horizon"] = toml_edit::value("30m");
+        doc["sample_every"] = toml_edit::value("1m");
+    }
+    let mut found = Vec::new();
+    leaves(doc.as_item(), &mut Vec::new(), &mut found);
+    for _ in 0..rng.random_range(1..=3) {
+        let (path, duration) = &found[rng.random_range(0..found.len())];
+        let pool = if *duration && rng.random_range(0..4) > 0 {
+            EXTREME_DURATIONS
+        } else {
+            EXTREME_NUMBERS
+        };
+        let v = pool[rng.random_range(0..pool.len())];
+        let v = if pool == EXTREME_DURATIONS {
+            format!("\"{v}\"")
+        } else {
+            v.to_string()
+        };
+        set_leaf(&mut doc, path, &v);
+    }
+    doc.to_string()
+}
+
+/// Most work a mutant may have to be simulated here (the rest are parsed and estimated).
+const FUZZ_RUN_EVENTS: f64 = 3e6;
+/// What parsing, estimating or simulating one mutant may take.
+const FUZZ_HANG: Duration = Duration::from_secs(10);
+
+/// Shipped scenarios with numbers pushed to extremes: parsing and estimating never panic
+/// or hang, and every mutant that is accepted and small enough runs with finite results
+/// in every column. In CI it runs for a fixed time (about 40 s); `PROVSIM_FUZZ_CASES=N`
+/// runs N cases whatever they take.
+#[test]
+fn extreme_numbers_in_shipped_scenarios_never_panic_hang_or_give_infinities() {
+    use rand::SeedableRng;
+    let cases = std::env::var("PROVSIM_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok());
+    let budget = if cases.is_some() {
+        Duration::MAX
+    } else {
+        Duration::from_secs(40)
+    };
+    let started = std::time::Instant::now();
+    let mut rng = rand_pcg::Pcg64::seed_from_u64(15);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let (mut tried, mut accepted, mut simulated) = (0u64, 0u64, 0u64);
+    while tried < cases.unwrap_or(u64::MAX) && started.elapsed() < budget {
+        tried += 1;
+        let text = extreme_mutant(&mut rng);
+        let t = std::time::Instant::now();
+        let parsed = provsim::scenario::parse(&text, "mutant.toml", "mutant");
+        let estimate = parsed.as_ref().ok().map(provsim::bounds::of_run);
+        assert!(
+            t.elapsed() < FUZZ_HANG,
+            "parsing took {:?}:\n{text}",
+            t.elapsed()
+        );
+        let (s, e) = match (parsed, estimate) {
+            (Ok(s), Some(e)) => (s, e),
+            (Err(e), _) => {
+                let msg = e.to_string();
+                assert!(
+                    msg.starts_with("mutant.toml") && !msg.contains('\n'),
+                    "{msg}"
+                );
+                continue;
+            }
+            _ => unreachable!(),
+        };
+        accepted += 1;
+        if e.events > FUZZ_RUN_EVENTS || e.bytes > 5e8 {
+            continue;
+        }
+        simulated += 1;
+        // On a pool of its own: the global one is shared with the other tests, whose long
+        // runs would count against this one's time.
+        let t = std::time::Instant::now();
+        let outcomes = pool
+            .install(|| provsim::simulation::run_replications(&s, s.replications.min(2), &|_| {}));
+        assert!(
+            t.elapsed() < FUZZ_HANG,
+            "a run estimated at {e} took {:?}:\n{text}",
+            t.elapsed()
+        );
+        for o in &outcomes {
+            if let Some(problem) = provsim::bounds::non_finite(&s, o) {
+                panic!("{problem}:\n{text}");
+            }
+        }
+    }
+    eprintln!(
+        "extreme mutants: {tried} tried, {accepted} accepted, {simulated} simulated in {:?}",
+        started.elapsed()
+    );
+    assert!(tried >= 50, "only {tried} cases in {budget:?}");
 }

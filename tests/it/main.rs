@@ -4,12 +4,15 @@
 
 mod common;
 
+mod bounds;
 mod cli;
 mod cloud_realism;
 mod fidelity;
+mod fluid_saturation;
 mod hostile_input;
 mod hybrid;
 mod leases;
+mod output_safety;
 mod own_servers;
 mod properties;
 mod purchase;

@@ -618,8 +618,8 @@ fn scenario_with(queue_limit: BoxedStrategy<u64>) -> impl Strategy<Value = Scena
         .prop_flat_map(move |horizon_ms| {
             (
                 Just(horizon_ms),
-                // From 500 samples per policy down to a single one.
-                (horizon_ms / 500).max(1)..=horizon_ms,
+                // From 500 samples per policy (at least 1 s apart) down to a single one.
+                (horizon_ms / 500).max(1000)..=horizon_ms,
                 any::<u64>(),
                 1.0..300.0f64,
                 prop::collection::vec(shape(), 0..=3),
