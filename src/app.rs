@@ -152,7 +152,11 @@ fn check_names(loaded: &[Loaded]) -> Result<(), Error> {
 }
 
 /// `estimate`, or an error saying why it is over the budget and the ways out.
-fn within_budget(file: &str, estimate: Estimate, allow_large: bool) -> Result<Estimate, Error> {
+pub(crate) fn within_budget(
+    file: &str,
+    estimate: Estimate,
+    allow_large: bool,
+) -> Result<Estimate, Error> {
     if allow_large || estimate.within_budget() {
         Ok(estimate)
     } else {
@@ -631,7 +635,7 @@ pub fn validate(paths: &[PathBuf], allow_large: bool) -> Vec<(PathBuf, Validated
 
 /// A bar over simulated seconds × policies × `runs` (replications, spike factors,
 /// fidelities), drawn only when stderr is a terminal.
-fn progress_bar(s: &Scenario, runs: u64, what: &str) -> ProgressBar {
+pub(crate) fn progress_bar(s: &Scenario, runs: u64, what: &str) -> ProgressBar {
     let total = (s.horizon / SECOND)
         .saturating_mul(s.policies.len() as u64)
         .saturating_mul(runs);

@@ -338,6 +338,25 @@ pub fn of_run(s: &Scenario) -> Estimate {
     e.total()
 }
 
+/// Bytes kept per point × replication × policy until a sweep's results are written:
+/// its row of `rows.csv` and what it is parsed into.
+const SWEEP_ROW_BYTES: f64 = 4_000.0;
+
+/// `provsim sweep`: every point's run ([`of_run`] each), as many points in flight as
+/// cores, and the `rows` (points × replications × policies) kept until the results are
+/// written.
+pub fn of_sweep(points: &[Estimate], rows: f64) -> Estimate {
+    let all = points.iter().fold(Estimate::default(), |a, e| a.plus(*e));
+    let peak = points.iter().map(|e| e.bytes).fold(0.0, f64::max);
+    Estimate {
+        series_bytes: 0.0,
+        queue_bytes: 0.0,
+        other_bytes: peak * in_flight(points.len() as u64) + rows * SWEEP_ROW_BYTES,
+        ..all
+    }
+    .total()
+}
+
 /// `provsim compare-fidelity`: one replication at request level and one fluid.
 pub fn of_compare(s: &Scenario) -> Estimate {
     let mut request = s.clone();

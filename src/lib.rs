@@ -86,4 +86,5 @@ pub mod replication;
 pub mod report;
 pub mod scenario;
 pub mod simulation;
+pub mod sweep;
 pub mod workload;

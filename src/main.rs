@@ -20,6 +20,10 @@ Examples:
   provsim compare-fidelity scenarios/flash-crowd.toml   how far fluid is from exact
   provsim break-even scenarios/flash-crowd.toml --spike-factor 1..10
                                                where autoscaling starts beating fixed fleets
+  provsim sweep scenarios/sweeps/flash-crowd-sizing.toml
+                                               many variants; the cheapest that meets the SLO
+  provsim sweep SWEEP.toml --shard 0/4 --out D one shard of four (a cluster task); then:
+  provsim merge D                              join the shards into D/merged/
   provsim validate scenarios/*.toml            check files without running them";
 
 /// Own servers, an IDC lease, or cloud autoscaling? Plays the same traffic against each
@@ -90,6 +94,46 @@ enum Command {
         #[arg(long)]
         allow_large: bool,
     },
+    /// Run many variants of one scenario (a sweep file's grid of field values) and pick,
+    /// per policy, the best under an objective (writes sweep.csv and best.csv).
+    #[command(after_help = SWEEP_HELP)]
+    Sweep {
+        /// Sweep file (TOML): `scenario`, `[[vary]]` fields and values, `[objective]`.
+        sweep: PathBuf,
+        /// Output folder [default: output/<sweep file stem>]; a shard writes
+        /// DIR/shards/I-of-N/.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Run only shard I of N (points whose index ≡ I mod N, I from 0). Without it,
+        /// the shard comes from a Slurm job array (SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN
+        /// of SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX,
+        /// with --shards).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// The number of shards of a Kubernetes Indexed Job (its completions); the shard is
+        /// JOB_COMPLETION_INDEX.
+        #[arg(long, value_name = "N")]
+        shards: Option<u64>,
+        /// Write the CSV files only.
+        #[arg(long)]
+        no_charts: bool,
+        /// Run even when the estimated work or memory is over the budget (1e10 events,
+        /// 2 GB).
+        #[arg(long)]
+        allow_large: bool,
+    },
+    /// Join the shards of a sweep (DIR/shards/I-of-N/) into the results one machine
+    /// would have written.
+    Merge {
+        /// The sweep's output folder (the --out of its shards).
+        dir: PathBuf,
+        /// Output folder [default: DIR/merged].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Write the CSV files only.
+        #[arg(long)]
+        no_charts: bool,
+    },
     /// Run scenarios in both fidelities and show how far fluid is from request level.
     CompareFidelity {
         /// Scenario files (TOML), each run at request level and in the fluid fidelity.
@@ -128,6 +172,12 @@ enum Command {
         out: Option<PathBuf>,
     },
 }
+
+const SWEEP_HELP: &str = "\
+Outputs (DIR): sweep.csv (one row per point × policy), best.csv (per policy, the best
+point under the objective), sweep.toml and scenario.toml (as read), run.toml.
+A shard writes DIR/shards/I-of-N/ (rows.csv, manifest.toml, the two files); `provsim
+merge DIR` checks every shard is there, from the same files, and writes DIR/merged/.";
 
 const COMPLETIONS_HELP: &str = "\
 Install, for example:
@@ -245,6 +295,36 @@ fn main() -> ExitCode {
             fidelity: fidelity.map(fidelity_choice),
             charts: !no_charts,
             allow_large,
+        })
+        .map(|text| {
+            let _ = write!(std::io::stdout().lock(), "{text}");
+        }),
+        Command::Sweep {
+            sweep,
+            out,
+            shard,
+            shards,
+            no_charts,
+            allow_large,
+        } => provsim::sweep::sweep(&provsim::sweep::SweepRequest {
+            sweep,
+            out,
+            shard,
+            shards,
+            charts: !no_charts,
+            allow_large,
+        })
+        .map(|text| {
+            let _ = write!(std::io::stdout().lock(), "{text}");
+        }),
+        Command::Merge {
+            dir,
+            out,
+            no_charts,
+        } => provsim::sweep::merge(&provsim::sweep::MergeRequest {
+            dir,
+            out,
+            charts: !no_charts,
         })
         .map(|text| {
             let _ = write!(std::io::stdout().lock(), "{text}");
