@@ -319,11 +319,11 @@ impl Parser<'_> {
                     "`replications` is the same for every point: set it at the top of the sweep file",
                 ));
             }
-            if let Some(first) = out.iter().find(|v| v.path.text == path.text) {
+            if let Some(first) = out.iter().position(|v| v.path.text == path.text) {
                 return Err(self.error(
                     field.span(),
                     &format!("{here}.field"),
-                    &format!("{:?} is varied twice (first at{})", path.text, first.at),
+                    &format!("{:?} is varied twice (first by vary[{first}])", path.text),
                 ));
             }
             let values = match (t.get("values"), t.get("range")) {

@@ -80,8 +80,11 @@ pub fn sweep_with_env(
     let sweep = file::parse(&text, &file, folder)?;
     let grid = Grid::of(&sweep)?;
     let shard = shard::choose(request.shard.as_deref(), request.shards, env)?;
-    let source = Source::read(&sweep.scenario)?;
-    let mut base = source.parse()?;
+    // The base scenario's own errors name it, after the sweep file that points at it.
+    let in_sweep =
+        |e: scenario::ScenarioError| Error::Usage(format!("{file}: field `scenario`: {e}"));
+    let source = Source::read(&sweep.scenario).map_err(in_sweep)?;
+    let mut base = source.parse().map_err(in_sweep)?;
     let replications = sweep.replications.unwrap_or(base.replications).max(1);
     base.replications = replications;
     let doc: DocumentMut = source.text.parse().map_err(|e: toml_edit::TomlError| {

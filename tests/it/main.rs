@@ -19,5 +19,6 @@ mod purchase;
 mod replications;
 mod report;
 mod strategies;
+mod sweep;
 mod traces;
 mod validation;
