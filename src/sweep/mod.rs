@@ -505,8 +505,9 @@ fn run_toml(record: &report::RunRecord) -> String {
         .map(|l| format!("{l}\n"))
         .collect();
     format!(
-        "# How the files in this folder were made: `provsim sweep sweep.toml` (with\n\
-         # scenario.toml beside it as its `scenario`) writes the same sweep.csv and best.csv.\n\
+        "# How the files in this folder were made. sweep.toml and scenario.toml are the sweep\n\
+         # file and its base scenario as read: with sweep.toml's `scenario` pointing at\n\
+         # scenario.toml, `provsim sweep sweep.toml` writes the same sweep.csv and best.csv.\n\
          # scenario_* below is the base scenario; replications is the sweep's.\n{body}"
     )
 }
