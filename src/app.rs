@@ -655,7 +655,7 @@ pub(crate) fn progress_bar(s: &Scenario, runs: u64, what: &str) -> ProgressBar {
 
 /// Runs `work` under a spinner saying `what`, drawn only when stderr is a terminal (a
 /// big trace can take seconds to read, a year of charts to draw).
-fn with_spinner<T>(what: &str, work: impl FnOnce() -> T) -> T {
+pub(crate) fn with_spinner<T>(what: &str, work: impl FnOnce() -> T) -> T {
     let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
         spinner.set_style(style);

@@ -101,7 +101,9 @@ pub fn sweep_with_env(
         .filter(|&i| shard.is_none_or(|s| s.owns(i)))
         .collect();
     // Every point is checked (not only this shard's), so all shards refuse a bad sweep.
-    let estimates = points.check_all(|i| shard.is_none_or(|s| s.owns(i)))?;
+    let estimates = crate::app::with_spinner(&format!("checking {} points", grid.len()), || {
+        points.check_all(|i| shard.is_none_or(|s| s.owns(i)))
+    })?;
     let rows = estimates.len() as f64 * f64::from(replications) * base.policies.len() as f64;
     crate::app::within_budget(
         &file,
