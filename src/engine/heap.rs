@@ -7,18 +7,63 @@
 
 #[derive(Clone, Copy)]
 pub(super) struct Entry<E> {
-    pub key: u128,
+    pub key: Key,
     pub event: E,
 }
 
-#[inline]
-pub(super) fn pack(time: u64, seq: u64) -> u128 {
-    ((time as u128) << 64) | seq as u128
+/// `(time, sequence)`, compared as one `u128` but aligned as a `u64`, so an entry with a
+/// small event takes 24 bytes, not 32.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) struct Key {
+    seq: u64,
+    time: u64,
+}
+
+impl Key {
+    #[inline(always)]
+    fn packed(self) -> u128 {
+        ((self.time as u128) << 64) | self.seq as u128
+    }
+}
+
+impl PartialOrd for Key {
+    #[inline(always)]
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+    #[inline(always)]
+    fn lt(&self, other: &Self) -> bool {
+        self.packed() < other.packed()
+    }
+    #[inline(always)]
+    fn le(&self, other: &Self) -> bool {
+        self.packed() <= other.packed()
+    }
+    #[inline(always)]
+    fn gt(&self, other: &Self) -> bool {
+        self.packed() > other.packed()
+    }
+    #[inline(always)]
+    fn ge(&self, other: &Self) -> bool {
+        self.packed() >= other.packed()
+    }
+}
+
+impl Ord for Key {
+    #[inline(always)]
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.packed().cmp(&other.packed())
+    }
 }
 
 #[inline]
-pub(super) fn time_of(key: u128) -> u64 {
-    (key >> 64) as u64
+pub(super) fn pack(time: u64, seq: u64) -> Key {
+    Key { seq, time }
+}
+
+#[inline]
+pub(super) fn time_of(key: Key) -> u64 {
+    key.time
 }
 
 const ARITY: usize = 4;
@@ -40,58 +85,104 @@ impl<E: Copy> QuadHeap<E> {
     }
 
     #[inline]
-    pub fn peek_key(&self) -> Option<u128> {
+    pub fn peek_key(&self) -> Option<Key> {
         self.items.first().map(|e| e.key)
     }
 
     #[inline]
     pub fn push(&mut self, entry: Entry<E>) {
-        let mut hole = self.items.len();
         self.items.push(entry);
+        let items = &mut self.items[..];
+        let mut hole = items.len() - 1;
         while hole > 0 {
             let parent = (hole - 1) / ARITY;
-            if self.items[parent].key <= entry.key {
+            if items[parent].key <= entry.key {
                 break;
             }
-            self.items[hole] = self.items[parent];
+            items[hole] = items[parent];
             hole = parent;
         }
-        self.items[hole] = entry;
+        items[hole] = entry;
     }
 
     #[inline]
     pub fn pop(&mut self) -> Option<Entry<E>> {
         let last = self.items.pop()?;
-        if self.items.is_empty() {
+        let items = &mut self.items[..];
+        let Some(&top) = items.first() else {
             return Some(last);
-        }
-        let top = self.items[0];
-        let len = self.items.len();
+        };
+        let len = items.len();
         let mut hole = 0;
+        // While all four children exist: the least of them by two pairs, one bounds check.
         loop {
             let first = hole * ARITY + 1;
-            if first >= len {
+            let Some(kids) = items.get(first..first + ARITY) else {
                 break;
+            };
+            let (a, ka) = least((0, kids[0].key), (1, kids[1].key));
+            let (b, kb) = least((2, kids[2].key), (3, kids[3].key));
+            let (best, best_key) = least((a, ka), (b, kb));
+            if best_key >= last.key {
+                items[hole] = last;
+                return Some(top);
             }
-            let end = (first + ARITY).min(len);
+            items[hole] = kids[best];
+            hole = first + best;
+        }
+        // The last, partial family (fewer than four children), if any.
+        let first = hole * ARITY + 1;
+        if first < len {
             let mut best = first;
-            let mut best_key = self.items[first].key;
-            for c in first + 1..end {
-                let k = self.items[c].key;
-                if k < best_key {
+            for c in first + 1..len {
+                if items[c].key < items[best].key {
                     best = c;
-                    best_key = k;
                 }
             }
-            if best_key >= last.key {
-                break;
+            if items[best].key < last.key {
+                items[hole] = items[best];
+                hole = best;
             }
-            self.items[hole] = self.items[best];
-            hole = best;
         }
-        self.items[hole] = last;
+        items[hole] = last;
         Some(top)
     }
+
+    /// Keeps the entries `keep` accepts, then restores the heap order. O(len).
+    pub fn retain(&mut self, keep: impl FnMut(&Entry<E>) -> bool) {
+        self.items.retain(keep);
+        let len = self.items.len();
+        for start in (0..len / ARITY + 1).rev() {
+            self.sift_down(start);
+        }
+    }
+
+    /// Moves the entry at `hole` down to its place (below it, a heap).
+    fn sift_down(&mut self, mut hole: usize) {
+        let items = &mut self.items[..];
+        let Some(&moving) = items.get(hole) else {
+            return;
+        };
+        loop {
+            let first = hole * ARITY + 1;
+            let end = (first + ARITY).min(items.len());
+            let Some(best) = (first..end).min_by_key(|&c| items[c].key) else {
+                break;
+            };
+            if items[best].key >= moving.key {
+                break;
+            }
+            items[hole] = items[best];
+            hole = best;
+        }
+        items[hole] = moving;
+    }
+}
+
+/// The lesser of two (index, key) pairs; the first on a tie (keys are unique anyway).
+#[inline(always)]
+fn least(a: (usize, Key), b: (usize, Key)) -> (usize, Key) {
+    if b.1 < a.1 { b } else { a }
 }
 
 #[cfg(test)]
@@ -118,7 +209,7 @@ mod tests {
             }
         }
         keys.sort_unstable();
-        let rest: Vec<u128> = std::iter::from_fn(|| h.pop().map(|e| e.key)).collect();
+        let rest: Vec<Key> = std::iter::from_fn(|| h.pop().map(|e| e.key)).collect();
         assert_eq!(rest, keys);
         assert_eq!(time_of(pack(77, 3)), 77);
     }
