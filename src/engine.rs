@@ -16,7 +16,7 @@
 
 mod heap;
 
-use heap::{Entry, QuadHeap, pack, time_of};
+use heap::{Entry, Key, QuadHeap, pack, time_of};
 
 /// Simulated time in microseconds since the start of the run.
 pub type Time = u64;
@@ -171,25 +171,35 @@ impl<E: Copy> Engine<E> {
 
     /// Time of the next event, if any.
     pub fn peek_time(&self) -> Option<Time> {
-        let heap = self.heap.peek_key();
-        let next = self.next.map(|e| e.key);
-        heap.into_iter().chain(next).min().map(time_of)
+        let key = self
+            .next
+            .map_or(Key::MAX, |e| e.key)
+            .min(self.heap.top_key());
+        (key != Key::MAX).then(|| time_of(key))
     }
 
     /// Removes and returns the next event, advancing the clock to its time.
     #[inline(always)]
     pub fn pop(&mut self) -> Option<(Time, E)> {
-        let entry = match self.next {
-            Some(next) if self.heap.peek_key().is_none_or(|top| next.key < top) => {
+        self.pop_sourced().map(|(time, event, _)| (time, event))
+    }
+
+    /// [`Engine::pop`], and whether the event is the ordered source's: a caller that
+    /// handles those apart branches once on where the event came from, not again on
+    /// what it is (in a queue model, arrivals against departures: at random).
+    #[inline(always)]
+    pub fn pop_sourced(&mut self) -> Option<(Time, E, bool)> {
+        let (entry, ordered) = match self.next {
+            Some(next) if next.key < self.heap.top_key() => {
                 self.next = None;
-                next
+                (next, true)
             }
-            _ => self.heap.pop()?,
+            _ => (self.heap.pop()?, false),
         };
         let time = time_of(entry.key);
         self.now = time;
         self.popped += 1;
-        Some((time, entry.event))
+        Some((time, entry.event, ordered))
     }
 
     #[inline]

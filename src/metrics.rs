@@ -185,10 +185,9 @@ impl Recorder {
     #[inline]
     pub(crate) fn service_start(&mut self, wait: Time) {
         self.started += 1;
-        if wait > 0 {
-            self.waited += 1;
-            self.wait_sum += wait as u128;
-        }
+        // Without a branch: about half of the requests wait, at random.
+        self.waited += (wait > 0) as u64;
+        self.wait_sum += wait as u128;
     }
 
     #[inline]

@@ -37,11 +37,20 @@ use crate::workload::{Request, RequestStream};
 use super::PolicyOutcome;
 use super::runtime::{BURST, Event, Measured, Runtime, Side};
 
-/// Where slot reference `slot` keeps its request in the table of requests in service:
-/// base slot `s` at `2s`, burst slot `s` at `2s + 1` (the [`BURST`] bit rotated down).
-#[inline(always)]
-fn place(slot: u32) -> usize {
-    slot.rotate_left(1) as usize
+/// Where a slot reference keeps its request in the table of requests in service: base
+/// slot `s` at `s`, or, for a hybrid, base slot `s` at `2s` and burst slot `s` at `2s + 1`
+/// (the [`BURST`] bit rotated down).
+#[derive(Clone, Copy)]
+struct Places {
+    /// 1 without a burst fleet (the rotated bit is always 0), else 0.
+    shift: u32,
+}
+
+impl Places {
+    #[inline(always)]
+    fn of(self, slot: u32) -> usize {
+        (slot.rotate_left(1) >> self.shift) as usize
+    }
 }
 
 /// Where a model's requests come from.
@@ -63,8 +72,8 @@ pub(crate) struct RequestModel<'a> {
     next_request: Option<Request>,
     queue: VecDeque<Request>,
     in_system: Level,
-    /// The request in service on each slot, at [`place`] of its slot reference (stale
-    /// where the slot is free).
+    places: Places,
+    /// The request in service on each slot, at its place (stale where the slot is free).
     in_service: Vec<Request>,
 }
 
@@ -96,8 +105,13 @@ impl<'a> RequestModel<'a> {
         seed: u64,
         source: Source,
     ) -> Self {
+        let rt = Runtime::new(scenario, spec, seed);
+        let places = Places {
+            shift: rt.burst.is_none() as u32,
+        };
         RequestModel {
-            rt: Runtime::new(scenario, spec, seed),
+            rt,
+            places,
             source,
             starved: false,
             next_request: None,
@@ -136,9 +150,13 @@ impl<'a> RequestModel<'a> {
     /// (false).
     pub(crate) fn advance(&mut self, progress: &(dyn Fn(Time) + Sync)) -> bool {
         while !self.starved {
-            let Some((now, event)) = self.rt.engine.pop() else {
+            let Some((now, event, arrival)) = self.rt.engine.pop_sourced() else {
                 return true;
             };
+            if arrival {
+                self.on_arrival(now);
+                continue;
+            }
             match event {
                 Event::Arrival => self.on_arrival(now),
                 Event::Departure(slot) => self.on_departure(now, slot),
@@ -240,11 +258,11 @@ impl<'a> RequestModel<'a> {
         let (fleet, id) = self.rt.fleet_of(slot);
         fleet.start_service(id, now);
         self.rt.recorder.service_start(now - request.arrival);
-        let place = place(slot);
-        if place >= self.in_service.len() {
-            self.in_service.resize(place + 1, request);
+        let place = self.places.of(slot);
+        match self.in_service.get_mut(place) {
+            Some(entry) => *entry = request,
+            None => self.in_service.resize(place + 1, request),
         }
-        self.in_service[place] = request;
         self.rt
             .engine
             .schedule(now + request.service, Event::Departure(slot));
@@ -252,7 +270,7 @@ impl<'a> RequestModel<'a> {
 
     #[inline]
     fn on_departure(&mut self, now: Time, slot: u32) {
-        let arrived = self.in_service[place(slot)].arrival;
+        let arrived = self.in_service[self.places.of(slot)].arrival;
         self.rt.recorder.completion(now - arrived);
         self.in_system.add(now, -1);
         if slot & BURST != 0 {
@@ -287,7 +305,7 @@ impl<'a> RequestModel<'a> {
             .into_iter()
             .filter_map(|(done, e)| match e {
                 Event::Departure(slot) => {
-                    let request = self.in_service[place(slot)];
+                    let request = self.in_service[self.places.of(slot)];
                     Some((request, done - request.service, slot))
                 }
                 _ => None,
