@@ -4,6 +4,10 @@
 //!   random later time. Reports events/s.
 //! - `request-level/mmc`: an M/M/c run (c = 10 slots, 80 % load) through the whole
 //!   request-level model, one policy. Reports requests/s.
+//! - `request-level/mmc-1e7-csv`: the same model for 125,000 s, about 10⁷ customers, as
+//!   `provsim run --no-charts` does it: read the file, simulate (histograms and time
+//!   series on), write `summary.csv`, `timeseries.csv` and the scenario copy. Reports
+//!   customers/s of the whole run.
 //! - `rules/*`: the same spiky hour, request level, once with the foundation's rules
 //!   (plain target tracking; a plain owned fleet) and once with every later rule switched
 //!   on (several metrics, a schedule, boot-time spread, application warmup, provider
@@ -87,6 +91,30 @@ fn request_level(c: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("mmc/c10-rho0.8", |b| {
         b.iter(|| black_box(provsim::simulation::run_quiet(&scenario)))
+    });
+
+    // About 10⁷ customers: 80/s for 125,000 s, through `provsim run --no-charts`.
+    let long = MMC.replace("horizon = \"1h\"", "horizon = \"125000s\"");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("mmc-1e7.toml");
+    std::fs::write(&file, &long).expect("bench scenario written");
+    let scenario = provsim::scenario::parse(&long, "mmc-1e7.toml", "mmc").expect("valid");
+    let customers = provsim::simulation::run_quiet(&scenario).policies[0]
+        .summary
+        .arrived;
+    let request = provsim::app::RunRequest {
+        scenarios: vec![file],
+        out: Some(dir.path().join("out")),
+        seed: None,
+        replications: None,
+        fidelity: None,
+        charts: false,
+        print: false,
+    };
+    group.throughput(Throughput::Elements(customers));
+    group.sample_size(10);
+    group.bench_function("mmc-1e7-csv", |b| {
+        b.iter(|| provsim::app::run(&request).expect("bench scenario runs"))
     });
     group.finish();
 }

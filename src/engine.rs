@@ -35,21 +35,31 @@ pub fn to_seconds(t: Time) -> f64 {
 /// saturate.
 #[inline]
 pub fn from_seconds(s: f64) -> Time {
+    // 2^52: from there on, every f64 is an integer.
+    const INTEGERS: f64 = 4_503_599_627_370_496.0;
     let us = s * SECOND as f64;
     // `f64::round` is a library call on the baseline x86-64 target (no SSE4.1), and the
-    // request stream converts two times per request: truncate, then add the carry. Below
-    // 2^63 the truncation is one instruction, and `us - whole` is exact (Sterbenz), so
-    // this is `us.round()` bit for bit.
-    if us < 9.223_372_036_854_775_808e18 {
-        if !(us > 0.0) {
-            return 0; // NaN, negative or zero
-        }
-        let whole = us as i64;
-        let carry = (us - whole as f64 >= 0.5) as i64;
-        return (whole + carry) as Time;
+    // request stream converts two times per request. Below 2^52 (142 years), adding 2^52
+    // rounds to the nearest integer, halves to even, which the low mantissa bits then
+    // hold; `us - whole` is exact and is +0.5 exactly where a half went down (halves away
+    // from zero go up). So this is `us.round()` bit for bit, without a float-to-integer
+    // conversion.
+    // (Below 2^52 - 1, so the sum stays below 2^53.)
+    if us > 0.0 && us < INTEGERS - 1.0 {
+        let shifted = us + INTEGERS;
+        let whole = shifted - INTEGERS;
+        let half_down = (us - whole == 0.5) as u64;
+        return (shifted.to_bits() & ((1 << 52) - 1)) + half_down;
     }
-    // Integers already: saturates at u64::MAX.
-    us as Time
+    if !(us > 0.0) {
+        return 0; // NaN, negative or zero
+    }
+    if us >= 18_446_744_073_709_551_616.0 {
+        return u64::MAX; // 2^64 and beyond
+    }
+    // Truncate, then carry: `us - whole` is exact (and 0 from 2^53 on).
+    let whole = us as u64;
+    whole + (us - whole as f64 >= 0.5) as u64
 }
 
 /// A duration for people: the largest whole unit that divides it (`365d`, `6h`, `90s`,
@@ -310,6 +320,8 @@ mod tests {
         assert_eq!(human_duration(1_500), "0.0015s");
     }
 
+    const INTEGERS_US: f64 = 4_503_599_627_370_496.0;
+
     /// The reference: what `from_seconds` computes, through `f64::round`.
     fn from_seconds_by_round(s: f64) -> Time {
         let us = (s * SECOND as f64).round();
@@ -352,6 +364,15 @@ mod tests {
             cases.push((whole + 0.5) / 1e6);
             cases.push((whole + 0.5).next_down() / 1e6);
             cases.push((x % 1_000_000_000) as f64 * 1e-7);
+        }
+        // Around 2^52 µs, where the fast path hands over.
+        let mut edge = INTEGERS_US / 1e6;
+        for _ in 0..5_000 {
+            edge = edge.next_down();
+        }
+        for _ in 0..10_000 {
+            cases.push(edge);
+            edge = edge.next_up();
         }
         for s in cases {
             assert_eq!(from_seconds(s), from_seconds_by_round(s), "{s:e}");

@@ -83,6 +83,50 @@ impl Level {
     }
 }
 
+/// A count of things that come and go (requests in service, in the system) and its
+/// exact time integral, kept as the sums of the times they came and went: a change is
+/// two additions, where a [`Level`] multiplies. The integral to `now` is
+/// `Σ went + count × now − Σ came` (each one present counts `now − came`), the same
+/// integer a `Level` accumulates.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Tally {
+    value: u64,
+    came: u128,
+    went: u128,
+}
+
+impl Tally {
+    /// `n` come at `now`.
+    #[inline]
+    pub(crate) fn enter(&mut self, now: Time, n: u64) {
+        self.value += n;
+        self.came += n as u128 * now as u128;
+    }
+
+    /// `n` go at `now`.
+    #[inline]
+    pub(crate) fn leave(&mut self, now: Time, n: u64) {
+        self.value -= n;
+        self.went += n as u128 * now as u128;
+    }
+
+    #[inline]
+    pub(crate) fn value(&self) -> u64 {
+        self.value
+    }
+
+    /// ∫ value dt from 0 to `now` (not before the last change), in value-seconds.
+    pub(crate) fn integral(&self, now: Time) -> f64 {
+        self.area(now) as f64 / 1e6
+    }
+
+    /// ∫ value dt from 0 to `now` (not before the last change), exactly, in
+    /// value-microseconds.
+    pub(crate) fn area(&self, now: Time) -> u128 {
+        self.went + self.value as u128 * now as u128 - self.came
+    }
+}
+
 /// How many servers are in each state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FleetCounts {
@@ -139,7 +183,7 @@ pub(crate) struct Fleet {
     slot_server: Vec<u32>,
     /// First slot numbers of blocks whose servers are gone, to reuse.
     spare_blocks: Vec<u32>,
-    pub(crate) busy_slots: Level,
+    pub(crate) busy_slots: Tally,
     /// Slots of ready and draining servers: the capacity utilisation is measured against.
     pub(crate) serving_slots: Level,
     /// Servers being paid for (booting, ready, draining).
@@ -168,7 +212,7 @@ impl Fleet {
             free: Vec::new(),
             slot_server: Vec::new(),
             spare_blocks: Vec::new(),
-            busy_slots: Level::default(),
+            busy_slots: Tally::default(),
             serving_slots: Level::default(),
             paid_servers: Level::default(),
             launches: 0,
@@ -348,7 +392,7 @@ impl Fleet {
     pub(crate) fn start_service(&mut self, slot: u32, now: Time) {
         let id = self.server_of(slot);
         self.servers[id as usize].busy += 1;
-        self.busy_slots.add(now, 1);
+        self.busy_slots.enter(now, 1);
     }
 
     /// A request finished on slot `slot`. Returns true if the slot stays usable (its
@@ -356,7 +400,7 @@ impl Fleet {
     /// [`Fleet::return_slot`]. A draining server that empties terminates here.
     #[inline]
     pub(crate) fn end_service(&mut self, slot: u32, now: Time) -> bool {
-        self.busy_slots.add(now, -1);
+        self.busy_slots.leave(now, 1);
         let id = self.server_of(slot);
         let server = &mut self.servers[id as usize];
         server.busy -= 1;
@@ -483,7 +527,7 @@ impl Fleet {
         if server.state == ServerState::Ready {
             self.withdraw_slots(id);
         }
-        self.busy_slots.add(now, -(busy as i64));
+        self.busy_slots.leave(now, busy as u64);
         self.close(id, now, true);
         Some(serving)
     }

@@ -105,7 +105,7 @@ impl<E: Copy> QuadHeap<E> {
         self.items.first().map_or(Key::MAX, |e| e.key)
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, entry: Entry<E>) {
         let mut hole = self.len;
         if hole + 1 >= self.items.len() {
