@@ -33,6 +33,7 @@ fn end_to_end(c: &mut Criterion) {
             fidelity: None,
             charts: true,
             print: false,
+            allow_large: false,
         };
         group.bench_function(&name, |b| {
             b.iter(|| provsim::app::run(&request).expect("shipped scenario runs"))
@@ -58,6 +59,7 @@ fn replications(c: &mut Criterion) {
             fidelity: None,
             charts: true,
             print: false,
+            allow_large: false,
         };
         group.bench_function(format!("flash-crowd/{n}"), |b| {
             b.iter(|| provsim::app::run(&request).expect("flash-crowd runs"))

@@ -1,5 +1,7 @@
 //! Closed-form queueing results to validate the simulator against (and to size fleets
-//! by hand): Erlang B, Erlang C, the M/M/c queue and the Allen–Cunneen approximation.
+//! by hand): Erlang B, Erlang C, the M/M/c queue, the M/M/c/K queue (a finite waiting
+//! room: its law, and the distributions of its wait and response time, in `mmck.rs`) and
+//! the Allen–Cunneen approximation.
 //!
 //! # The model
 //!
@@ -40,7 +42,12 @@
 //!   1990, §6; Tanner, *Practical Queueing Analysis*, 1995). With several servers it is
 //!   off by more when service is very variable or very regular: provsim measures −7 % for
 //!   M/D/10 and +17 % for lognormal service with cv 1.5 on 10 slots at ρ = 0.8
-//!   (`tests/validation.rs`). Use it as a sanity band, not an exact value.
+//!   (`tests/it/validation.rs`). Use it as a sanity band, not an exact value.
+//! - **M/M/c/K** ([`MMcK`]): the M/M/c queue with `queue_limit` waiting places; stable at
+//!   every load. Its law is geometric above c, so blocking, P(wait), the mean wait and
+//!   the mean queue are closed forms; the wait of an admitted arrival is a mixture of
+//!   Erlangs (one finding n ≥ c in the system waits n − c + 1 completions at rate cμ),
+//!   whose survival function and quantiles [`MMcKWait`] evaluates by uniformisation.
 //!
 //! Inputs are assumed finite and non-negative (a load of 0 is fine); an unstable queue
 //! (A ≥ c) gives P(wait) = 1 and infinite waits rather than a panic.
@@ -53,6 +60,11 @@
 //! assert!((q.mean_wait() - 0.0204590).abs() < 1e-7); // seconds
 //! assert_eq!(q.p_wait(), erlang_c(10, 8.0));
 //! ```
+
+mod mmck;
+
+pub use mmck::{MMcK, MMcKWait, erlang_quantile, erlang_survival};
+pub(crate) use mmck::{geometric_mean_index, ln_geometric_sum};
 
 /// Erlang B: the probability that an arrival to `c` slots with no waiting room, offered
 /// `a` Erlangs, finds every slot busy (and is lost). 1 when `c` is 0.
@@ -265,130 +277,6 @@ impl MMc {
     }
 }
 
-/// An M/M/c/K queue: the M/M/c queue with a waiting room of `queue_limit` places
-/// (K = c + `queue_limit` in the system); an arrival that finds it full is lost. This is
-/// provsim's request-level model with a fixed fleet and a finite `queue_limit`.
-/// `queue_limit = 0` is the Erlang loss system (blocking = Erlang B); a large limit at
-/// A < c is the M/M/c queue. Stable for every load. Times are in seconds.
-///
-/// With π_n the stationary probabilities, π_{c+j} = π_c·ρ^j for j ≤ `queue_limit`, and
-/// the states up to c are those of the loss system (π_c / Σ_{n≤c} π_n = Erlang B). Sums
-/// are taken in log space over the terms that matter, so a limit of millions costs no
-/// more than a few thousand terms and nothing overflows when A > c.
-/// (Gross & Harris, *Fundamentals of Queueing Theory*, §2.5.)
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MMcK {
-    /// Number of slots `c`.
-    pub servers: u32,
-    /// λ, requests per second.
-    pub arrival_rate: f64,
-    /// E\[S\] = 1/μ, seconds.
-    pub mean_service: f64,
-    /// Waiting places K − c.
-    pub queue_limit: u64,
-}
-
-/// The sums an M/M/c/K result is built from (all relative to one common scale).
-struct MMcKSums {
-    /// Σ over all states.
-    total: f64,
-    /// π_{c+K−c}: the full system.
-    full: f64,
-    /// Σ_{j<limit} π_{c+j}: an arrival is admitted but waits.
-    waiting: f64,
-    /// Σ_{j<limit} π_{c+j}·(j + 1): waits in units of E\[S\]/c.
-    waiting_phases: f64,
-}
-
-impl MMcK {
-    /// Offered load A = λ·E\[S\], Erlangs.
-    pub fn offered_load(&self) -> f64 {
-        self.arrival_rate * self.mean_service
-    }
-
-    fn sums(&self) -> MMcKSums {
-        let a = self.offered_load();
-        let c = self.servers;
-        let b = erlang_b(c, a);
-        if c == 0 || a <= 0.0 || b <= 0.0 {
-            // No slots: every arrival is lost; no load: nobody waits.
-            let full = if c == 0 { 1.0 } else { 0.0 };
-            return MMcKSums {
-                total: 1.0,
-                full,
-                waiting: 0.0,
-                waiting_phases: 0.0,
-            };
-        }
-        let ln_rho = (a / c as f64).ln();
-        let q = self.queue_limit;
-        if ln_rho.abs() < 1e-12 {
-            // ρ = 1: every state from c up weighs B.
-            let qf = q as f64;
-            return MMcKSums {
-                total: (1.0 - b) + b * (qf + 1.0),
-                full: b,
-                waiting: b * qf,
-                waiting_phases: b * qf * (qf + 1.0) / 2.0,
-            };
-        }
-        // ln π_{c+j} = ln B + j·ln ρ (states below c weigh 1 − B in all). Terms more than
-        // e^-50 below the largest are dropped: they cannot change an f64 sum.
-        let ln_term = |j: u64| b.ln() + j as f64 * ln_rho;
-        let ln_low = (1.0 - b).ln();
-        let ln_max = ln_low.max(ln_term(0)).max(ln_term(q));
-        let span = (60.0 / ln_rho.abs()).ceil() as u64;
-        let (first, last) = if ln_rho <= 0.0 {
-            (0, q.min(span))
-        } else {
-            (q.saturating_sub(span), q)
-        };
-        let mut sums = MMcKSums {
-            total: (ln_low - ln_max).exp(),
-            full: (ln_term(q) - ln_max).exp(),
-            waiting: 0.0,
-            waiting_phases: 0.0,
-        };
-        for j in first..=last {
-            let w = (ln_term(j) - ln_max).exp();
-            sums.total += w;
-            if j < q {
-                sums.waiting += w;
-                sums.waiting_phases += w * (j + 1) as f64;
-            }
-        }
-        sums
-    }
-
-    /// Probability that an arrival finds the system full and is lost.
-    pub fn p_block(&self) -> f64 {
-        let s = self.sums();
-        s.full / s.total
-    }
-
-    /// Probability that an admitted arrival has to wait.
-    pub fn p_wait(&self) -> f64 {
-        let s = self.sums();
-        let admitted = s.total - s.full;
-        if admitted <= 0.0 {
-            0.0
-        } else {
-            s.waiting / admitted
-        }
-    }
-
-    /// Mean wait of an admitted arrival, seconds: one finding j others waiting waits
-    /// j + 1 service completions at rate c/E\[S\].
-    pub fn mean_wait(&self) -> f64 {
-        let s = self.sums();
-        let admitted = s.total - s.full;
-        if admitted <= 0.0 {
-            return 0.0;
-        }
-        s.waiting_phases / admitted * self.mean_service / self.servers as f64
-    }
-}
-
 /// Allen–Cunneen approximation of the mean wait (seconds) of a GI/G/c queue with `c`
 /// slots, offered `a` Erlangs, mean service `mean_service` seconds, and squared
 /// coefficients of variation `scv_arrival` (1 for Poisson) and `scv_service` (1 for
@@ -421,58 +309,6 @@ mod tests {
             (got - want).abs() <= tol,
             "got {got}, want {want} (± {tol})"
         );
-    }
-
-    #[test]
-    fn mmck_reduces_to_erlang_b_and_to_mmc() {
-        let loss = MMcK {
-            servers: 10,
-            arrival_rate: 80.0,
-            mean_service: 0.1,
-            queue_limit: 0,
-        };
-        close(loss.p_block(), 0.121661, 1e-6);
-        assert_eq!(loss.p_wait(), 0.0);
-        assert_eq!(loss.mean_wait(), 0.0);
-        let long = MMcK {
-            queue_limit: 1_000_000,
-            ..loss
-        };
-        close(long.p_block(), 0.0, 1e-12);
-        close(long.p_wait(), 0.409180, 1e-6);
-        close(long.mean_wait(), 0.0204590, 1e-7);
-    }
-
-    #[test]
-    fn mmck_small_cases_by_hand() {
-        // M/M/1/2 (one slot, one waiting place), ρ = 0.5: π ∝ 1, ½, ¼ ⇒ blocking 1/7;
-        // of the 6/7 admitted, the ½ that find the slot busy wait one service.
-        let q = MMcK {
-            servers: 1,
-            arrival_rate: 0.5,
-            mean_service: 1.0,
-            queue_limit: 1,
-        };
-        close(q.p_block(), 1.0 / 7.0, 1e-12);
-        close(q.p_wait(), (0.5 / 1.75) / (1.5 / 1.75), 1e-12);
-        close(q.mean_wait(), 1.0 / 3.0, 1e-12);
-        // Overloaded, ρ = 2 with 3 places: π ∝ 1, 2, 4, 8, 16 ⇒ blocking 16/31.
-        let q = MMcK {
-            servers: 1,
-            arrival_rate: 2.0,
-            mean_service: 1.0,
-            queue_limit: 3,
-        };
-        close(q.p_block(), 16.0 / 31.0, 1e-12);
-        // Heavily overloaded with a huge room: blocking → 1 − 1/ρ, no overflow.
-        let q = MMcK {
-            servers: 10,
-            arrival_rate: 200.0,
-            mean_service: 0.1,
-            queue_limit: 10_000_000,
-        };
-        close(q.p_block(), 0.5, 1e-9);
-        assert!(q.mean_wait().is_finite());
     }
 
     /// Erlang B from its definition, in log space: independent of the recursion.

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::bounds::{self, Estimate};
 use crate::engine::SECOND;
-use crate::report::{self, OutputError, WriteOptions};
+use crate::report::{self, OutputError, Prepared, WriteOptions};
 use crate::scenario::{self, Fidelity, Scenario, ScenarioError};
 use crate::simulation;
 
@@ -21,16 +22,24 @@ pub enum Error {
     Usage(String),
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// The run would take more work or memory than the budget (`--allow-large` lifts it).
+    #[error(
+        "{file}: the whole scenario (no single line): {why}; ways out: `--fidelity fluid`, a coarser `sample_every`, fewer replications, a shorter horizon, or `--allow-large` to run anyway"
+    )]
+    TooLarge { file: String, why: String },
+    /// A result came out infinite or NaN: nothing is written.
+    #[error("{file}: (a result, not a line of the file) {message}")]
+    NonFinite { file: String, message: String },
 }
 
 impl Error {
-    /// 2 for bad input (scenario files, arguments, an output path that is a file);
-    /// 1 when a valid run could not write its results.
+    /// 2 for bad input (scenario files, arguments, a run over budget, an output path that
+    /// cannot be used, a result that is not finite); 1 when a valid run could not write
+    /// its results.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Output(OutputError::NotADirectory(_) | OutputError::ForeignDirectory(_)) => 2,
-            Error::Output(_) => 1,
-            Error::Scenario(_) | Error::Usage(_) => 2,
+            Error::Output(e) if !e.is_refusal() => 1,
+            _ => 2,
         }
     }
 }
@@ -51,6 +60,9 @@ pub struct RunRequest {
     pub charts: bool,
     /// Print the summary table on stdout.
     pub print: bool,
+    /// Run even above the work and memory budget ([`bounds::MAX_EVENTS`],
+    /// [`bounds::MAX_BYTES`]).
+    pub allow_large: bool,
 }
 
 /// `--fidelity`: which engine simulates the traffic.
@@ -79,10 +91,14 @@ pub const MAX_REPLICATIONS: u32 = 10_000;
 /// A scenario loaded from a file (or the built-in one), with its source text.
 pub struct Loaded {
     pub scenario: Scenario,
+    /// The text parsed, as copied beside the results (a trace's paths made absolute).
     pub text: String,
+    /// How messages name it: the path as given, `<stdin>`, or the built-in scenario.
+    pub file: String,
 }
 
-/// Loads and validates scenario files; with none, the built-in default.
+/// Loads and validates scenario files (`-`: standard input), reading each exactly once;
+/// with none, the built-in default.
 pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
     if paths.is_empty() {
         let scenario = scenario::parse(
@@ -93,21 +109,122 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
         return Ok(vec![Loaded {
             scenario,
             text: scenario::DEFAULT_SCENARIO.to_string(),
+            file: scenario::DEFAULT_SCENARIO_FILE.to_string(),
         }]);
     }
-    paths
+    let loaded = paths
         .iter()
-        .map(|p| {
-            let scenario = scenario::load(p)?;
-            // `load` already read it as UTF-8; read again only to keep a copy of the text.
-            let text = std::fs::read_to_string(p).unwrap_or_default();
-            Ok(Loaded { scenario, text })
+        .map(|p| load_one(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    check_names(&loaded)?;
+    Ok(loaded)
+}
+
+fn load_one(path: &Path) -> Result<Loaded, Error> {
+    let source = scenario::Source::read(path)?;
+    let scenario = source.parse()?;
+    Ok(Loaded {
+        scenario,
+        text: portable_copy(&source.text, path),
+        file: source.file,
+    })
+}
+
+/// Two scenarios of one command may not share a name: they would write one folder.
+fn check_names(loaded: &[Loaded]) -> Result<(), Error> {
+    for (i, l) in loaded.iter().enumerate() {
+        if let Some(first) = loaded[..i]
+            .iter()
+            .find(|o| o.scenario.name == l.scenario.name)
+        {
+            return Err(Error::Usage(format!(
+                "{}: two scenarios are named {:?} ({} too) and would write to the same folder; give them different `name`s",
+                l.file, l.scenario.name, first.file
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `estimate`, or an error saying why it is over the budget and the ways out.
+fn within_budget(file: &str, estimate: Estimate, allow_large: bool) -> Result<Estimate, Error> {
+    if allow_large || estimate.within_budget() {
+        Ok(estimate)
+    } else {
+        Err(Error::TooLarge {
+            file: file.to_string(),
+            why: estimate.over_budget(),
         })
+    }
+}
+
+/// An error if a result of `outcome` is not a finite number.
+fn check_finite(l: &Loaded, outcome: &simulation::Outcome) -> Result<(), Error> {
+    match bounds::non_finite(&l.scenario, outcome) {
+        None => Ok(()),
+        Some(message) => Err(Error::NonFinite {
+            file: l.file.clone(),
+            message,
+        }),
+    }
+}
+
+/// The scenario text with its trace's relative file paths made absolute, so the copy in
+/// the output folder runs from there too. Unchanged when there is nothing to rewrite (or
+/// the text cannot be edited, which `load` would have refused already).
+fn portable_copy(text: &str, path: &Path) -> String {
+    let Some(base) = path.parent() else {
+        return text.to_string();
+    };
+    let Ok(mut doc) = text.parse::<toml_edit::DocumentMut>() else {
+        return text.to_string();
+    };
+    let absolute = |f: &str| -> String {
+        let p = base.join(f);
+        std::fs::canonicalize(&p).unwrap_or(p).display().to_string()
+    };
+    let Some(file) = doc
+        .get_mut("workload")
+        .and_then(|w| w.get_mut("trace"))
+        .and_then(|t| t.get_mut("file"))
+        .and_then(|f| f.as_value_mut())
+    else {
+        return text.to_string();
+    };
+    match file {
+        toml_edit::Value::String(s) => {
+            let abs = absolute(s.value());
+            *file = toml_edit::Value::from(abs).decorated(" ", "");
+        }
+        toml_edit::Value::Array(list) => {
+            for item in list.iter_mut() {
+                if let Some(f) = item.as_str() {
+                    let abs = absolute(f);
+                    *item = toml_edit::Value::from(abs).decorated(" ", "");
+                }
+            }
+        }
+        _ => {}
+    }
+    doc.to_string()
+}
+
+/// What loading a scenario warns about (a trace's skipped lines or gaps), one line each.
+pub fn warnings(file: &str, s: &Scenario) -> Vec<String> {
+    s.workload
+        .trace
+        .iter()
+        .flat_map(|t| t.warnings.iter())
+        .map(|w| format!("{file}: workload.trace: {w}"))
         .collect()
 }
 
-/// Where each scenario's results go.
-fn output_dirs(loaded: &[Loaded], out: Option<&Path>) -> Result<Vec<PathBuf>, Error> {
+/// Where each scenario's results go, made ready before anything runs: checked, locked,
+/// a staging folder created for each (and the parent of several marked).
+fn prepare_outputs(
+    loaded: &[Loaded],
+    out: Option<&Path>,
+) -> Result<(Option<report::output::PreparedParent>, Vec<Prepared>), Error> {
     let dirs: Vec<PathBuf> = match out {
         Some(dir) if loaded.len() == 1 => vec![dir.to_path_buf()],
         Some(dir) => loaded.iter().map(|l| dir.join(&l.scenario.name)).collect(),
@@ -116,22 +233,21 @@ fn output_dirs(loaded: &[Loaded], out: Option<&Path>) -> Result<Vec<PathBuf>, Er
             .map(|l| Path::new("output").join(&l.scenario.name))
             .collect(),
     };
-    for (i, d) in dirs.iter().enumerate() {
-        if dirs[..i].contains(d) {
-            return Err(Error::Usage(format!(
-                "two scenarios are named {:?} and would write to the same folder {}; give them different `name`s",
-                loaded[i].scenario.name,
-                d.display()
-            )));
-        }
+    for d in &dirs {
         report::check_output_dir(d)?;
     }
-    if let Some(dir) = out
-        && loaded.len() > 1
-    {
-        report::check_output_dir(dir)?;
-    }
-    Ok(dirs)
+    let parent = match out {
+        Some(dir) if loaded.len() > 1 => {
+            let names: Vec<String> = loaded.iter().map(|l| l.scenario.name.clone()).collect();
+            Some(report::prepare_parent(dir, &names)?)
+        }
+        _ => None,
+    };
+    let prepared = dirs
+        .iter()
+        .map(|d| report::prepare(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((parent, prepared))
 }
 
 /// `provsim run`: simulate each scenario and write its outputs.
@@ -148,6 +264,11 @@ pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
         )));
     }
     let mut loaded = load_all(&request.scenarios)?;
+    for l in &loaded {
+        for w in warnings(&l.file, &l.scenario) {
+            eprintln!("warning: {w}");
+        }
+    }
     for l in &mut loaded {
         if let Some(seed) = request.seed {
             l.scenario.seed = seed;
@@ -159,17 +280,33 @@ pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
             l.scenario.fidelity = f.apply(&l.scenario);
         }
     }
-    let dirs = output_dirs(&loaded, request.out.as_deref())?;
-    for (l, dir) in loaded.iter().zip(&dirs) {
+    let mut estimates = Vec::with_capacity(loaded.len());
+    for l in &loaded {
+        estimates.push(within_budget(
+            &l.file,
+            bounds::of_run(&l.scenario),
+            request.allow_large,
+        )?);
+    }
+    let (_parent, prepared) = prepare_outputs(&loaded, request.out.as_deref())?;
+    let mut dirs = Vec::with_capacity(loaded.len());
+    for ((l, out), estimate) in loaded.iter().zip(prepared).zip(estimates) {
         let s = &l.scenario;
+        if estimate.is_large() {
+            eprintln!("note: {}: {estimate}; this will take a while", l.file);
+        }
         let replications = s.replications.max(1);
         let progress = progress_bar(s, replications);
         let outcomes = simulation::run_replications(s, replications, &|advanced| {
             progress.inc(advanced / SECOND)
         });
         progress.finish_and_clear();
+        for outcome in &outcomes {
+            check_finite(l, outcome)?;
+        }
+        let dir = out.dir().to_path_buf();
         let files = report::write_replicated_outputs(
-            dir,
+            out,
             s,
             &l.text,
             &outcomes,
@@ -216,6 +353,7 @@ pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
                     .join(", ")
             );
         }
+        dirs.push(dir);
     }
     Ok(dirs)
 }
@@ -234,6 +372,8 @@ pub struct BreakEvenRequest {
     pub seed: Option<u64>,
     pub fidelity: Option<FidelityChoice>,
     pub charts: bool,
+    /// Run even above the work and memory budget.
+    pub allow_large: bool,
 }
 
 /// Most points a break-even sweep may sample.
@@ -265,25 +405,48 @@ pub fn break_even(request: &BreakEvenRequest) -> Result<String, Error> {
     if let Some(f) = request.fidelity {
         s.fidelity = f.apply(s);
     }
-    let file = paths
-        .first()
-        .map_or(scenario::DEFAULT_SCENARIO_FILE.to_string(), |p| {
-            p.display().to_string()
-        });
+    let file = loaded.file.clone();
+    if crate::break_even::with_spike_factor(s, to).is_none() {
+        return Err(Error::Usage(format!(
+            "{file}: break-even varies the height of the scenario's spikes, and it has no `spike` shape in [[workload.shape]]"
+        )));
+    }
+    within_budget(
+        &file,
+        bounds::of_break_even(s, to, request.steps),
+        request.allow_large,
+    )?;
     let dir = request
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("{}-break-even", s.name)));
-    report::check_output_dir(&dir)?;
+    let out = report::prepare(&dir)?;
+    let dir = out.dir().to_path_buf();
     let factors = crate::break_even::factors(from, to, request.steps);
     let Some(points) = crate::break_even::sweep(s, &factors) else {
-        return Err(Error::Usage(format!(
-            "{file}: break-even varies the height of the scenario's spikes, and it has no `spike` shape in [[workload.shape]]"
-        )));
+        return Err(Error::Usage(format!("{file}: no `spike` shape")));
     };
+    for p in &points {
+        let summaries = p
+            .summaries
+            .iter()
+            .map(|summary| simulation::PolicyOutcome {
+                summary: summary.clone(),
+                series: Vec::new(),
+                events: 0,
+            })
+            .collect();
+        let outcome = simulation::Outcome {
+            seed: s.seed,
+            policies: summaries,
+        };
+        if let Some(message) = bounds::non_finite(s, &outcome) {
+            return Err(Error::NonFinite { file, message });
+        }
+    }
     let crossings = crate::break_even::crossings(s, &points);
     let files = report::write_break_even(
-        &dir,
+        out,
         s,
         &loaded.text,
         &points,
@@ -307,8 +470,11 @@ pub fn break_even(request: &BreakEvenRequest) -> Result<String, Error> {
 
 /// `provsim compare-fidelity`: each scenario at request level and in fluid fidelity,
 /// with the comparison table; nothing is written.
-pub fn compare_fidelity(paths: &[PathBuf]) -> Result<String, Error> {
+pub fn compare_fidelity(paths: &[PathBuf], allow_large: bool) -> Result<String, Error> {
     let loaded = load_all(paths)?;
+    for l in &loaded {
+        within_budget(&l.file, bounds::of_compare(&l.scenario), allow_large)?;
+    }
     let tol = crate::compare::Tolerances::default();
     let mut out = String::new();
     for l in &loaded {
@@ -319,12 +485,30 @@ pub fn compare_fidelity(paths: &[PathBuf]) -> Result<String, Error> {
     Ok(out)
 }
 
+/// What `validate` finds about one file: the scenario and the estimate of its run.
+pub type Validated = Result<(Scenario, Estimate), Error>;
+
 /// `provsim validate`: checks every file (not just up to the first bad one) without
-/// running anything; one result per file, in order.
-pub fn validate(paths: &[PathBuf]) -> Vec<(PathBuf, Result<Scenario, Error>)> {
+/// running anything, as `run` would (the work and memory budget, and names shared across
+/// files, included); one result per file, in order, with the run's estimate.
+pub fn validate(paths: &[PathBuf], allow_large: bool) -> Vec<(PathBuf, Validated)> {
+    let mut seen: Vec<(String, String)> = Vec::new();
     paths
         .iter()
-        .map(|p| (p.clone(), scenario::load(p).map_err(Error::from)))
+        .map(|p| {
+            let checked = load_one(p).and_then(|l| {
+                if let Some((_, first)) = seen.iter().find(|(n, _)| *n == l.scenario.name) {
+                    return Err(Error::Usage(format!(
+                        "{}: two scenarios are named {:?} ({first} too) and would write to the same folder; give them different `name`s",
+                        l.file, l.scenario.name
+                    )));
+                }
+                seen.push((l.scenario.name.clone(), l.file.clone()));
+                let estimate = within_budget(&l.file, bounds::of_run(&l.scenario), allow_large)?;
+                Ok((l.scenario, estimate))
+            });
+            (p.clone(), checked)
+        })
         .collect()
 }
 

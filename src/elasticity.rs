@@ -1,4 +1,3 @@
-#![allow(dead_code)] // wired into the summary by the lead
 //! Elasticity metrics (issue #13): how closely a policy's ready servers follow the servers
 //! its traffic needs, evaluated per sample interval.
 //!
@@ -67,6 +66,66 @@
 //! supplies carry floating-point noise far below any real change.
 
 use crate::analytic::ErlangSweep;
+use crate::engine::to_seconds;
+use crate::scenario::Scenario;
+use crate::scenario::check::largest_fleet;
+use crate::simulation::Outcome;
+
+/// Fills in what needs every sample of a run: each sample's `demand_servers` and each
+/// policy's elasticity columns.
+///
+/// Demand comes from the interval's offered rate (the mean of λ(t), so it is the same for
+/// every policy, fidelity and replication); supply is the interval's mean serving
+/// capacity in servers (serving slots ÷ slots per server: a warming server counts for
+/// its warm-up capacity, a draining one until it empties).
+pub(crate) fn annotate(scenario: &Scenario, outcome: &mut Outcome) {
+    let service = &scenario.service;
+    let mean = service.service_time.mean();
+    let slots = service.slots_per_server;
+    let slo = to_seconds(service.slo);
+    let most = largest_fleet(slots) as u32;
+    let Some(first) = outcome.policies.first() else {
+        return;
+    };
+    let mut last: Option<(f64, u32)> = None;
+    let demand: Vec<u32> = first
+        .series
+        .iter()
+        .map(|s| {
+            // Consecutive intervals often share a rate (a flat load, a trace's hour).
+            if let Some((rate, d)) = last
+                && rate == s.offered_rate
+            {
+                return d;
+            }
+            let d =
+                demand_servers(s.offered_rate, mean, slots, slo, service.slo_target, most).servers;
+            last = Some((s.offered_rate, d));
+            d
+        })
+        .collect();
+    let demand_f: Vec<f64> = demand.iter().map(|&d| f64::from(d)).collect();
+    let interval = to_seconds(scenario.sample_every);
+    for p in &mut outcome.policies {
+        for (s, &d) in p.series.iter_mut().zip(&demand) {
+            s.demand_servers = d;
+        }
+        let supply: Vec<f64> = p
+            .series
+            .iter()
+            .map(|s| s.capacity_rate * mean / f64::from(slots))
+            .collect();
+        let n = supply.len().min(demand_f.len());
+        let e = elasticity(&demand_f[..n], &supply[..n], interval);
+        let summary = &mut p.summary;
+        summary.under_provision_accuracy = e.under_provision_accuracy;
+        summary.over_provision_accuracy = e.over_provision_accuracy;
+        summary.under_provision_timeshare = e.under_provision_timeshare;
+        summary.over_provision_timeshare = e.over_provision_timeshare;
+        summary.instability = e.instability;
+        summary.jitter_per_hour = e.jitter_per_hour;
+    }
+}
 
 /// Supply and demand closer than this many servers are equal; smaller changes are none.
 pub(crate) const EQUAL_WITHIN: f64 = 1e-9;

@@ -10,8 +10,10 @@
 //! - **Time** is integer microseconds ([`engine::Time`]); the [`engine::Engine`] pops
 //!   events by `(time, sequence)`, so equal times are FIFO and runs are reproducible.
 //! - **Traffic** is a rate λ(t) = `base_rate` × shapes (spike, step, diurnal, profile,
-//!   growth). Arrivals are a non-homogeneous Poisson process drawn exactly by thinning;
-//!   each request carries a service demand from the scenario's distribution. The request
+//!   growth), or a replayed trace (your own access log or metric export) × shapes.
+//!   Arrivals are a non-homogeneous Poisson process drawn exactly by thinning (or, for an
+//!   access log replayed `exact`, each logged request at its own time); each request
+//!   carries a service demand from the scenario's distribution. The request
 //!   stream depends only on the seed, so every policy sees identical requests (common
 //!   random numbers) and differences between policies are the policies'.
 //! - **Service** is M/M/c-like: every ready server has `slots_per_server` slots fed by one
@@ -36,13 +38,15 @@
 //! - **Metrics**: paid slot-seconds − busy slot-seconds = idle slot-seconds, the capacity
 //!   you pay for and do not use; idle cost = total cost × idle fraction. Lost and late
 //!   traffic can be priced (`[service.penalty]`), giving an all-in cost to compare options
-//!   by; [`break_even`] finds the spike height at which their costs cross. Latency
+//!   by; [`break_even`] finds the spike height at which their costs cross. Elasticity
+//!   (SPEC RG) compares each policy's serving servers with the servers its traffic needs. Latency
 //!   percentiles come from HDR histograms. Conservation holds exactly:
 //!   `arrived = served + dropped + in_system_at_end`.
 //! - **Two fidelities**: every request as an event, or (`fidelity = "fluid"`, for months
 //!   and years) traffic and service integrated in steps with latency and losses from the
-//!   M/M/c/K queue ([`analytic::MMcK`]) per block; `provsim compare-fidelity` shows how far
-//!   apart they are on a scenario. Replications give Student-t confidence intervals.
+//!   M/M/c/K queue ([`analytic::MMcK`]) of the serving slots — its stationary law at any
+//!   load, or its transient as a birth–death chain; `provsim compare-fidelity` shows how
+//!   far apart they are on a scenario. Replications give Student-t confidence intervals.
 //!
 //! ## Example
 //!
@@ -69,6 +73,7 @@
 pub mod analytic;
 pub mod app;
 pub(crate) mod billing;
+pub mod bounds;
 pub mod break_even;
 pub mod compare;
 pub(crate) mod elasticity;

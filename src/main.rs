@@ -56,6 +56,10 @@ enum Command {
         /// Write the CSV files only.
         #[arg(long)]
         no_charts: bool,
+        /// Run even when the estimated work or memory is over the budget (1e10 events,
+        /// 2 GB).
+        #[arg(long)]
+        allow_large: bool,
     },
     /// Vary the height of the scenario's traffic spikes and find where the policies' costs
     /// cross (writes break-even.csv, crossings.csv and break-even.png).
@@ -81,18 +85,29 @@ enum Command {
         /// Write the CSV files only.
         #[arg(long)]
         no_charts: bool,
+        /// Run even when the estimated work or memory is over the budget (1e10 events,
+        /// 2 GB).
+        #[arg(long)]
+        allow_large: bool,
     },
     /// Run scenarios in both fidelities and show how far fluid is from request level.
     CompareFidelity {
         /// Scenario files (TOML), each run at request level and in the fluid fidelity.
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+        /// Run even when the estimated work or memory is over the budget (1e10 events,
+        /// 2 GB).
+        #[arg(long)]
+        allow_large: bool,
     },
     /// Check scenario files and report the first problem in each.
     Validate {
         /// Scenario files (TOML) to check; nothing is simulated or written.
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+        /// Accept scenarios over the work and memory budget, as `run --allow-large` does.
+        #[arg(long)]
+        allow_large: bool,
     },
 }
 
@@ -129,6 +144,12 @@ fn replications_parser() -> clap::builder::RangedI64ValueParser<u32> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // SIGINT, SIGTERM (and SIGHUP): remove the staging folders and lock files of the
+    // outputs in progress, then exit as a shell expects of an interrupted command.
+    let _ = ctrlc::set_handler(|| {
+        provsim::report::output::interrupted();
+        std::process::exit(130);
+    });
     let result = match cli.command {
         Command::Run {
             scenarios,
@@ -137,6 +158,7 @@ fn main() -> ExitCode {
             replications,
             fidelity,
             no_charts,
+            allow_large,
         } => provsim::app::run(&provsim::app::RunRequest {
             scenarios,
             out,
@@ -145,6 +167,7 @@ fn main() -> ExitCode {
             fidelity: fidelity.map(fidelity_choice),
             charts: !no_charts,
             print: true,
+            allow_large,
         })
         .map(|_| ()),
         Command::BreakEven {
@@ -155,6 +178,7 @@ fn main() -> ExitCode {
             seed,
             fidelity,
             no_charts,
+            allow_large,
         } => provsim::app::break_even(&provsim::app::BreakEvenRequest {
             scenario,
             from,
@@ -164,25 +188,33 @@ fn main() -> ExitCode {
             seed,
             fidelity: fidelity.map(fidelity_choice),
             charts: !no_charts,
+            allow_large,
         })
         .map(|text| {
             let _ = write!(std::io::stdout().lock(), "{text}");
         }),
-        Command::CompareFidelity { scenarios } => {
-            provsim::app::compare_fidelity(&scenarios).map(|table| {
-                let _ = write!(std::io::stdout().lock(), "{table}");
-            })
-        }
-        Command::Validate { scenarios } => {
+        Command::CompareFidelity {
+            scenarios,
+            allow_large,
+        } => provsim::app::compare_fidelity(&scenarios, allow_large).map(|table| {
+            let _ = write!(std::io::stdout().lock(), "{table}");
+        }),
+        Command::Validate {
+            scenarios,
+            allow_large,
+        } => {
             let mut failed = None;
             let mut stdout = std::io::stdout().lock();
-            for (_, result) in provsim::app::validate(&scenarios) {
+            for (path, result) in provsim::app::validate(&scenarios, allow_large) {
                 match result {
-                    Ok(s) => {
+                    Ok((s, estimate)) => {
+                        for w in provsim::app::warnings(&path.display().to_string(), &s) {
+                            eprintln!("warning: {w}");
+                        }
                         let n = s.policies.len();
                         let _ = writeln!(
                             stdout,
-                            "ok: {} ({n} polic{})",
+                            "ok: {} ({n} polic{}; a run takes {estimate})",
                             s.name,
                             if n == 1 { "y" } else { "ies" }
                         );

@@ -10,7 +10,11 @@ mod hdr;
 use crate::engine::{Time, to_seconds};
 use hdr::ResponseTimes;
 
-/// One row of the summary: every metric of DESIGN.md §3 for one policy.
+/// One row of the summary: every metric of `docs/model.md` §3 for one policy.
+///
+/// [`Summary::columns`] lists its `summary.csv` columns; the derived `Serialize` (for
+/// library users) writes the same fields in the same order, and a test holds the two
+/// together.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Summary {
     pub policy: String,
@@ -77,6 +81,133 @@ pub struct Summary {
     pub base_cost: f64,
     pub burst_cost: f64,
     pub served_by_burst: u64,
+    /// Elasticity (SPEC Research Group; see `elasticity`), in percent over the sample
+    /// intervals: missing and excess servers relative to demand, the share of time
+    /// under- and over-provisioned, the share of interval boundaries where supply and
+    /// demand do not move together; and adaptations per hour beyond the demand's.
+    pub under_provision_accuracy: f64,
+    pub over_provision_accuracy: f64,
+    pub under_provision_timeshare: f64,
+    pub over_provision_timeshare: f64,
+    pub instability: f64,
+    pub jitter_per_hour: f64,
+}
+
+/// One `summary.csv` cell: a text, a count or a real number.
+///
+/// It serializes as the field's own type would (the `csv` crate writes counts with
+/// `itoa` and reals with `ryu`, their shortest exact form), so a row of cells reads
+/// exactly as the derived `Serialize` of [`Summary`] writes it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    Text(&'a str),
+    Count(u64),
+    Real(f64),
+}
+
+impl Cell<'_> {
+    /// The cell as a number; `None` for text.
+    pub fn number(self) -> Option<f64> {
+        match self {
+            Cell::Text(_) => None,
+            Cell::Count(n) => Some(n as f64),
+            Cell::Real(x) => Some(x),
+        }
+    }
+}
+
+impl serde::Serialize for Cell<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            Cell::Text(t) => s.serialize_str(t),
+            Cell::Count(n) => s.serialize_u64(n),
+            Cell::Real(x) => s.serialize_f64(x),
+        }
+    }
+}
+
+/// One `summary.csv` column: its header and how to read its cell from a [`Summary`].
+pub type Column = (&'static str, fn(&Summary) -> Cell<'_>);
+
+impl Summary {
+    /// Every column of `summary.csv`, in file order: the one list that `summary.csv`,
+    /// `replications.csv` and the statistics over replications (every numeric column)
+    /// walk.
+    ///
+    /// Adding a metric is its field in [`Summary`] plus one line here. A test checks
+    /// that this list names every field, in declaration order, as the derived
+    /// `Serialize` does.
+    pub fn columns() -> &'static [Column] {
+        use Cell::{Count, Real, Text};
+        const COLUMNS: &[Column] = &[
+            ("policy", |s| Text(&s.policy)),
+            ("policy_type", |s| Text(&s.policy_type)),
+            ("arrived", |s| Count(s.arrived)),
+            ("served", |s| Count(s.served)),
+            ("dropped", |s| Count(s.dropped)),
+            ("in_system_at_end", |s| Count(s.in_system_at_end)),
+            ("slo_misses", |s| Count(s.slo_misses)),
+            ("wait_mean_s", |s| Real(s.wait_mean_s)),
+            ("waited_fraction", |s| Real(s.waited_fraction)),
+            ("response_mean_s", |s| Real(s.response_mean_s)),
+            ("response_p50_s", |s| Real(s.response_p50_s)),
+            ("response_p95_s", |s| Real(s.response_p95_s)),
+            ("response_p99_s", |s| Real(s.response_p99_s)),
+            ("response_max_s", |s| Real(s.response_max_s)),
+            ("paid_slot_seconds", |s| Real(s.paid_slot_seconds)),
+            ("busy_slot_seconds", |s| Real(s.busy_slot_seconds)),
+            ("idle_slot_seconds", |s| Real(s.idle_slot_seconds)),
+            ("idle_fraction", |s| Real(s.idle_fraction)),
+            ("billed_server_seconds", |s| Real(s.billed_server_seconds)),
+            ("total_cost", |s| Real(s.total_cost)),
+            ("committed_cost", |s| Real(s.committed_cost)),
+            ("idle_cost", |s| Real(s.idle_cost)),
+            ("penalty_cost", |s| Real(s.penalty_cost)),
+            ("all_in_cost", |s| Real(s.all_in_cost)),
+            ("cost_per_million_requests", |s| {
+                Real(s.cost_per_million_requests)
+            }),
+            ("mean_in_system", |s| Real(s.mean_in_system)),
+            ("mean_servers", |s| Real(s.mean_servers)),
+            ("peak_servers", |s| Count(s.peak_servers)),
+            ("launches", |s| Count(s.launches)),
+            ("launches_refused", |s| Count(s.launches_refused)),
+            ("drop_fraction", |s| Real(s.drop_fraction)),
+            ("slo_miss_fraction", |s| Real(s.slo_miss_fraction)),
+            ("cost_on_demand", |s| Real(s.cost_on_demand)),
+            ("cost_reserved", |s| Real(s.cost_reserved)),
+            ("cost_spot", |s| Real(s.cost_spot)),
+            ("spot_interruptions", |s| Count(s.spot_interruptions)),
+            ("requeued", |s| Count(s.requeued)),
+            ("bandwidth_cost", |s| Real(s.bandwidth_cost)),
+            ("bandwidth_p95_mbps", |s| Real(s.bandwidth_p95_mbps)),
+            ("early_exit_fees", |s| Real(s.early_exit_fees)),
+            ("egress_cost", |s| Real(s.egress_cost)),
+            ("base_cost", |s| Real(s.base_cost)),
+            ("burst_cost", |s| Real(s.burst_cost)),
+            ("served_by_burst", |s| Count(s.served_by_burst)),
+            ("under_provision_accuracy", |s| {
+                Real(s.under_provision_accuracy)
+            }),
+            ("over_provision_accuracy", |s| {
+                Real(s.over_provision_accuracy)
+            }),
+            ("under_provision_timeshare", |s| {
+                Real(s.under_provision_timeshare)
+            }),
+            ("over_provision_timeshare", |s| {
+                Real(s.over_provision_timeshare)
+            }),
+            ("instability", |s| Real(s.instability)),
+            ("jitter_per_hour", |s| Real(s.jitter_per_hour)),
+        ];
+        COLUMNS
+    }
+
+    /// The column named `name`, if there is one.
+    pub fn column(name: &str) -> Option<Column> {
+        Self::columns().iter().find(|&&(n, _)| n == name).copied()
+    }
 }
 
 /// One row of the time series: one policy over one sample interval ending at `time_s`.
@@ -124,6 +255,11 @@ pub struct Sample {
     /// p99 of the responses completed in the interval (empty if none).
     pub response_p99_s: Option<f64>,
     pub cost_cumulative: f64,
+    /// Requests that arrived in the interval (dropped ones included).
+    pub arrivals: u64,
+    /// Servers the interval's traffic needs (see `elasticity`): the same for every
+    /// policy; 0 until the run's samples are annotated.
+    pub demand_servers: u32,
 }
 
 /// Counts and histograms, fed request by request.
@@ -347,7 +483,7 @@ pub(crate) struct HybridSplit {
 }
 
 impl PolicyStats {
-    /// The summary row: DESIGN.md §3's definitions in one place.
+    /// The summary row: the definitions of `docs/model.md` §3 in one place.
     pub(crate) fn summary(&self, policy: &str, policy_type: &str, r: &Recorder) -> Summary {
         let horizon_s = to_seconds(self.horizon);
         let paid = self.billed_server_seconds * self.slots_per_server as f64;
@@ -400,6 +536,13 @@ impl PolicyStats {
             base_cost: self.hybrid.map_or(0.0, |h| h.base_cost),
             burst_cost: self.hybrid.map_or(0.0, |h| h.burst_cost),
             served_by_burst: self.hybrid.map_or(0, |h| h.served_burst),
+            // Filled in once every policy's samples are in (`elasticity::annotate`).
+            under_provision_accuracy: 0.0,
+            over_provision_accuracy: 0.0,
+            under_provision_timeshare: 0.0,
+            over_provision_timeshare: 0.0,
+            instability: 0.0,
+            jitter_per_hour: 0.0,
         }
     }
 }
@@ -413,6 +556,49 @@ pub(crate) fn ratio(a: f64, b: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::engine::SECOND;
+
+    /// `Summary::columns()` writes what the derived `Serialize` writes: the same header
+    /// (every field, in declaration order) and the same bytes for text that needs
+    /// quoting, counts, and reals in each notation the `csv` crate uses.
+    #[test]
+    fn columns_write_what_serialize_writes() {
+        let s = Summary {
+            policy: "own, \"big\"".into(),
+            policy_type: "fixed".into(),
+            arrived: u64::MAX,
+            served: 7,
+            dropped: 1,
+            wait_mean_s: 1e-7,
+            waited_fraction: 0.1,
+            response_mean_s: 1e21,
+            response_p50_s: -0.0,
+            response_p95_s: f64::NAN,
+            response_p99_s: f64::INFINITY,
+            response_max_s: 2.0,
+            total_cost: 1_234.567_8,
+            idle_cost: 1.0 / 3.0,
+            peak_servers: 12,
+            served_by_burst: 3,
+            ..Summary::default()
+        };
+        let mut derived = csv::Writer::from_writer(Vec::new());
+        derived.serialize(&s).unwrap();
+        let mut listed = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        listed
+            .write_record(Summary::columns().iter().map(|&(name, _)| name))
+            .unwrap();
+        let cells: Vec<Cell> = Summary::columns().iter().map(|&(_, c)| c(&s)).collect();
+        listed.serialize(cells).unwrap();
+        let text = |w: csv::Writer<Vec<u8>>| String::from_utf8(w.into_inner().unwrap()).unwrap();
+        assert_eq!(text(listed), text(derived));
+        assert_eq!(
+            Summary::column("served").map(|(_, c)| c(&s)),
+            Some(Cell::Count(7))
+        );
+        assert!(Summary::column("nope").is_none());
+    }
 
     #[test]
     fn recorder_counts_and_quantiles() {

@@ -6,15 +6,18 @@
 use std::path::{Path, PathBuf};
 
 use super::OutputError;
-use crate::replication::{self, Cell};
+use crate::metrics::{Cell, Column, Summary};
+use crate::replication;
 use crate::simulation::Outcome;
 
+/// `summary.csv`: the [`Summary::columns`] of every policy.
 pub(crate) fn write_summary(dir: &Path, outcome: &Outcome) -> Result<PathBuf, OutputError> {
-    write_rows(
-        dir,
-        "summary.csv",
-        outcome.policies.iter().map(|p| &p.summary),
-    )
+    let header = Summary::columns().iter().map(|&(name, _)| name);
+    let rows = outcome
+        .policies
+        .iter()
+        .map(|p| summary_cells(&p.summary).collect::<Vec<_>>());
+    write_with_header(dir, "summary.csv", header, rows)
 }
 
 /// `summary.csv` over several replications: `policy, policy_type, replications`, then
@@ -24,14 +27,7 @@ pub(crate) fn write_summary_replicated(
     dir: &Path,
     outcomes: &[Outcome],
 ) -> Result<PathBuf, OutputError> {
-    let name = "summary.csv";
-    let path = dir.join(name);
-    let fail = csv_error(&path);
     let estimates = replication::estimate_all(outcomes);
-    let mut w = ::csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_path(&path)
-        .map_err(&fail)?;
     let mut header = vec![
         "policy".to_string(),
         "policy_type".to_string(),
@@ -43,53 +39,64 @@ pub(crate) fn write_summary_replicated(
             header.push(format!("{}_ci95", m.name));
         }
     }
-    w.write_record(&header).map_err(&fail)?;
-    for p in &estimates {
+    let rows = estimates.iter().map(|p| {
         let mut row = vec![
-            Cell::Text(p.policy.clone()),
-            Cell::Text(p.policy_type.clone()),
-            Cell::Int(p.replications as i128),
+            Some(Cell::Text(&p.policy)),
+            Some(Cell::Text(&p.policy_type)),
+            Some(Cell::Count(p.replications as u64)),
         ];
         for m in &p.metrics {
             let e = &m.estimate;
-            row.push(if e.n > 0 {
-                Cell::Float(e.mean)
-            } else {
-                Cell::Empty
-            });
-            row.push(e.ci95.map_or(Cell::Empty, Cell::Float));
+            row.push((e.n > 0).then_some(Cell::Real(e.mean)));
+            row.push(e.ci95.map(Cell::Real));
         }
-        w.serialize(&row).map_err(&fail)?;
-    }
-    w.flush().map_err(OutputError::io(&path))?;
-    Ok(PathBuf::from(name))
-}
-
-/// The replication number and seed leading each row of `replications.csv`.
-#[derive(serde::Serialize)]
-struct ReplicationKey {
-    replication: u32,
-    seed: u64,
+        row
+    });
+    write_with_header(dir, "summary.csv", header, rows)
 }
 
 /// `replications.csv`: `replication, seed`, then the single-run summary columns; one row
 /// per replication × policy, for users' own statistics.
 pub(crate) fn write_replications(dir: &Path, outcomes: &[Outcome]) -> Result<PathBuf, OutputError> {
-    write_rows(
-        dir,
-        "replications.csv",
-        outcomes.iter().enumerate().flat_map(|(r, o)| {
-            o.policies.iter().map(move |p| {
-                (
-                    ReplicationKey {
-                        replication: r as u32,
-                        seed: o.seed,
-                    },
-                    &p.summary,
-                )
-            })
-        }),
-    )
+    let header = ["replication", "seed"]
+        .into_iter()
+        .chain(Summary::columns().iter().map(|&(name, _)| name));
+    let rows = outcomes.iter().enumerate().flat_map(|(r, o)| {
+        o.policies.iter().map(move |p| {
+            let key = [Cell::Count(r as u64), Cell::Count(o.seed)];
+            key.into_iter()
+                .chain(summary_cells(&p.summary))
+                .collect::<Vec<_>>()
+        })
+    });
+    write_with_header(dir, "replications.csv", header, rows)
+}
+
+/// A summary's cells in [`Summary::columns`] order.
+fn summary_cells(s: &Summary) -> impl Iterator<Item = Cell<'_>> {
+    Summary::columns().iter().map(move |&(_, cell)| cell(s))
+}
+
+/// Writes `header`, then one record per row: for rows that are not structs (a `None`
+/// cell is empty), or a file that needs its header even with no rows.
+fn write_with_header<H: AsRef<[u8]>, T: serde::Serialize>(
+    dir: &Path,
+    name: &str,
+    header: impl IntoIterator<Item = H>,
+    rows: impl Iterator<Item = T>,
+) -> Result<PathBuf, OutputError> {
+    let path = dir.join(name);
+    let fail = csv_error(&path);
+    let mut w = ::csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_path(&path)
+        .map_err(&fail)?;
+    w.write_record(header).map_err(&fail)?;
+    for row in rows {
+        w.serialize(row).map_err(&fail)?;
+    }
+    w.flush().map_err(OutputError::io(&path))?;
+    Ok(PathBuf::from(name))
 }
 
 pub(crate) fn write_timeseries(dir: &Path, outcome: &Outcome) -> Result<PathBuf, OutputError> {
@@ -107,47 +114,41 @@ fn csv_error(path: &Path) -> impl Fn(::csv::Error) -> OutputError + '_ {
     }
 }
 
-/// One row of `break-even.csv`.
-#[derive(serde::Serialize)]
-struct BreakEvenRow<'a> {
-    spike_factor: f64,
-    policy: &'a str,
-    policy_type: &'a str,
-    total_cost: f64,
-    idle_cost: f64,
-    penalty_cost: f64,
-    all_in_cost: f64,
-    idle_fraction: f64,
-    drop_fraction: f64,
-    slo_miss_fraction: f64,
-    response_p99_s: f64,
-    peak_servers: u64,
-}
+/// The summary columns of `break-even.csv`, in its order, after `spike_factor`.
+const BREAK_EVEN_COLUMNS: [&str; 11] = [
+    "policy",
+    "policy_type",
+    "total_cost",
+    "idle_cost",
+    "penalty_cost",
+    "all_in_cost",
+    "idle_fraction",
+    "drop_fraction",
+    "slo_miss_fraction",
+    "response_p99_s",
+    "peak_servers",
+];
 
+/// `break-even.csv`: one row per spike factor × policy.
 pub(crate) fn write_break_even(
     dir: &Path,
     points: &[crate::break_even::Point],
 ) -> Result<PathBuf, OutputError> {
-    write_rows(
-        dir,
-        "break-even.csv",
-        points.iter().flat_map(|p| {
-            p.summaries.iter().map(move |s| BreakEvenRow {
-                spike_factor: p.spike_factor,
-                policy: &s.policy,
-                policy_type: &s.policy_type,
-                total_cost: s.total_cost,
-                idle_cost: s.idle_cost,
-                penalty_cost: s.penalty_cost,
-                all_in_cost: s.all_in_cost,
-                idle_fraction: s.idle_fraction,
-                drop_fraction: s.drop_fraction,
-                slo_miss_fraction: s.slo_miss_fraction,
-                response_p99_s: s.response_p99_s,
-                peak_servers: s.peak_servers,
-            })
-        }),
-    )
+    let columns: Vec<Column> = BREAK_EVEN_COLUMNS
+        .iter()
+        .map(|name| Summary::column(name).expect("break-even columns are summary columns"))
+        .collect();
+    let header = ["spike_factor"].into_iter().chain(BREAK_EVEN_COLUMNS);
+    let rows = points.iter().flat_map(|p| {
+        let columns = &columns;
+        p.summaries.iter().map(move |s| {
+            let spike = Cell::Real(p.spike_factor);
+            std::iter::once(spike)
+                .chain(columns.iter().map(|&(_, cell)| cell(s)))
+                .collect::<Vec<_>>()
+        })
+    });
+    write_with_header(dir, "break-even.csv", header, rows)
 }
 
 pub(crate) fn write_crossings(
@@ -172,26 +173,15 @@ pub(crate) fn write_crossings(
         cheaper_above: &c.cheaper_above,
     });
     // An empty sweep still gets its header, so scripts can read the file.
-    let path = dir.join("crossings.csv");
-    let fail = csv_error(&path);
-    let mut w = ::csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_path(&path)
-        .map_err(&fail)?;
-    w.write_record([
+    let header = [
         "spike_factor",
         "between_low",
         "between_high",
         "cost",
         "cheaper_below",
         "cheaper_above",
-    ])
-    .map_err(&fail)?;
-    for row in rows {
-        w.serialize(row).map_err(&fail)?;
-    }
-    w.flush().map_err(OutputError::io(&path))?;
-    Ok(PathBuf::from("crossings.csv"))
+    ];
+    write_with_header(dir, "crossings.csv", header, rows)
 }
 
 fn write_rows<T: serde::Serialize>(

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use super::format::{count, dollars, duration, fixed, mean_count, money};
 use crate::metrics::Summary;
 use crate::replication::{Estimate, estimate_of, student_t_quantile};
 use crate::scenario::{PolicyKind, Scenario};
@@ -37,15 +38,15 @@ pub fn summary_table(scenario: &Scenario, outcome: &Outcome) -> String {
                 s.policy_type.clone(),
                 money(s.total_cost),
                 money(s.committed_cost),
-                format!("{:.1}", s.idle_fraction * 100.0),
+                fixed(s.idle_fraction * 100.0, 1),
                 money(s.idle_cost),
-                format!("{:.1}/{}", s.mean_servers, s.peak_servers),
-                s.served.to_string(),
-                s.dropped.to_string(),
-                format!("{:.2}", s.slo_miss_fraction * 100.0),
-                seconds(s.response_p50_s),
-                seconds(s.response_p99_s),
-                seconds(s.response_max_s),
+                format!("{}/{}", fixed(s.mean_servers, 1), count(s.peak_servers)),
+                count(s.served),
+                count(s.dropped),
+                fixed(s.slo_miss_fraction * 100.0, 2),
+                duration(s.response_p50_s),
+                duration(s.response_p99_s),
+                duration(s.response_max_s),
             ]
         })
         .collect();
@@ -98,8 +99,8 @@ fn purchase_section(out: &mut String, scenario: &Scenario, outcomes: &[Outcome])
                 money(mean(|s| s.cost_on_demand)),
                 money(mean(|s| s.cost_reserved)),
                 money(mean(|s| s.cost_spot)),
-                count(mean(|s| s.spot_interruptions as f64)),
-                count(mean(|s| s.requeued as f64)),
+                mean_count(mean(|s| s.spot_interruptions as f64)),
+                mean_count(mean(|s| s.requeued as f64)),
             ]
         })
         .collect();
@@ -128,7 +129,7 @@ fn cloud_section(out: &mut String, scenario: &Scenario, outcomes: &[Outcome]) {
         .filter_map(|(i, p)| {
             let mean = |f: fn(&Summary) -> f64| estimate_of(outcomes, i, f).mean;
             let served = mean(|s| s.served as f64);
-            let share = |n: f64| format!("{:.1} %", 100.0 * n / served.max(1.0));
+            let share = |n: f64| format!("{} %", fixed(100.0 * n / served.max(1.0), 1));
             match &p.kind {
                 PolicyKind::Hybrid(_) => Some([
                     p.name.clone(),
@@ -185,16 +186,16 @@ pub fn replicated_summary_table(scenario: &Scenario, outcomes: &[Outcome]) -> St
                         plus_minus(pct(|s| s.idle_fraction), 1, ""),
                         money(e(|s| s.idle_cost).mean),
                         format!(
-                            "{:.1}/{}",
-                            e(|s| s.mean_servers).mean,
-                            count(e(|s| s.peak_servers as f64).mean)
+                            "{}/{}",
+                            fixed(e(|s| s.mean_servers).mean, 1),
+                            mean_count(e(|s| s.peak_servers as f64).mean)
                         ),
-                        count(e(|s| s.served as f64).mean),
+                        mean_count(e(|s| s.served as f64).mean),
                         count_pm(e(|s| s.dropped as f64)),
                         plus_minus(pct(|s| s.slo_miss_fraction), 2, ""),
-                        seconds(e(|s| s.response_p50_s).mean),
+                        duration(e(|s| s.response_p50_s).mean),
                         seconds_pm(e(|s| s.response_p99_s)),
-                        seconds(e(|s| s.response_max_s).mean),
+                        duration(e(|s| s.response_max_s).mean),
                     ]
                 })
                 .collect();
@@ -256,8 +257,8 @@ pub fn money_view(scenario: &Scenario, outcomes: &[Outcome]) -> Option<String> {
     let _ = writeln!(
         out,
         "money view: {} per dropped request, {} per SLO miss{}",
-        unit_price(p.per_dropped_request),
-        unit_price(p.per_slo_miss),
+        dollars(p.per_dropped_request, 6),
+        dollars(p.per_slo_miss, 6),
         if outcomes.len() > 1 {
             " (means over the replications)"
         } else {
@@ -265,12 +266,27 @@ pub fn money_view(scenario: &Scenario, outcomes: &[Outcome]) -> Option<String> {
         }
     );
     let width = rows.iter().map(|r| r.0.chars().count()).fold(6, usize::max);
+    let cells: Vec<[String; 4]> = rows.iter().map(|r| r.1.map(money)).collect();
+    // At least these widths, wider where an amount needs it.
+    let widths: [usize; 4] = std::array::from_fn(|i| {
+        cells
+            .iter()
+            .map(|c| c[i].chars().count())
+            .fold([14, 10, 10, 10][i], usize::max)
+    });
+    let line = |name: &str, cells: [&str; 4]| {
+        let mut l = format!("  {name:<width$}");
+        for (c, w) in cells.iter().zip(widths) {
+            let _ = write!(l, "  {c:>w$}");
+        }
+        l
+    };
     let _ = writeln!(
         out,
-        "  {:<width$}  {:>14}  {:>10}  {:>10}  {:>10}",
-        "policy", "infrastructure", "idle", "penalty", "all-in"
+        "{}",
+        line("policy", ["infrastructure", "idle", "penalty", "all-in"])
     );
-    for (name, v) in &rows {
+    for ((name, _), c) in rows.iter().zip(&cells) {
         let mark = if Some(name) == cheapest.as_ref() {
             "  ← cheapest all-in"
         } else {
@@ -278,20 +294,11 @@ pub fn money_view(scenario: &Scenario, outcomes: &[Outcome]) -> Option<String> {
         };
         let _ = writeln!(
             out,
-            "  {name:<width$}  {:>14}  {:>10}  {:>10}  {:>10}{mark}",
-            money(v[0]),
-            money(v[1]),
-            money(v[2]),
-            money(v[3])
+            "{}{mark}",
+            line(name, c.each_ref().map(String::as_str))
         );
     }
     Some(out)
-}
-
-/// A unit price as written: `$0.005`, `$2`, not rounded to cents.
-fn unit_price(v: f64) -> String {
-    let s = format!("{v:.6}");
-    format!("${}", s.trim_end_matches('0').trim_end_matches('.'))
 }
 
 /// The break-even sweep: cost per policy at each spike factor, then the crossings.
@@ -315,17 +322,29 @@ pub fn break_even_table(
         .first()
         .map(|p| p.summaries.iter().map(|s| s.policy.as_str()).collect())
         .unwrap_or_default();
-    let width = names.iter().map(|n| n.chars().count()).fold(10, usize::max);
+    let costs: Vec<Vec<String>> = points
+        .iter()
+        .map(|p| {
+            p.summaries
+                .iter()
+                .map(|s| money(crate::break_even::compared_cost(scenario, s)))
+                .collect()
+        })
+        .collect();
+    let width = names
+        .iter()
+        .map(|n| n.chars().count())
+        .chain(costs.iter().flatten().map(|c| c.chars().count()))
+        .fold(10, usize::max);
     let mut header = format!("  {:>8}", "spike");
     for n in &names {
         let _ = write!(header, "  {n:>width$}");
     }
     let _ = writeln!(out, "{header}");
-    for p in points {
+    for (p, costs) in points.iter().zip(&costs) {
         let mut row = format!("  {:>8}", format!("×{:.2}", p.spike_factor));
-        for s in &p.summaries {
-            let cost = crate::break_even::compared_cost(scenario, s);
-            let _ = write!(row, "  {:>width$}", money(cost));
+        for cost in costs {
+            let _ = write!(row, "  {cost:>width$}");
         }
         let _ = writeln!(out, "{row}");
     }
@@ -398,14 +417,6 @@ fn render<const N: usize>(out: &mut String, header: [&str; N], left: usize, rows
     }
 }
 
-fn money(v: f64) -> String {
-    if v >= 100.0 {
-        format!("${v:.0}")
-    } else {
-        format!("${v:.2}")
-    }
-}
-
 /// `mean ± half-width` with `decimals` decimals and a unit suffix; the mean alone when
 /// the half-width is undefined.
 ///
@@ -414,7 +425,7 @@ fn money(v: f64) -> String {
 fn plus_minus(e: Estimate, decimals: usize, unit: &str) -> String {
     match e.ci95 {
         // The same value in every replication (an owned fleet's cost): no spread at all.
-        Some(0.0) => format!("{:.*} ± 0{unit}", decimals, e.mean),
+        Some(0.0) => format!("{} ± 0{unit}", fixed(e.mean, decimals)),
         Some(h) => {
             let needed = if h > 0.0 && h.is_finite() {
                 (-h.log10()).ceil().max(0.0) as usize
@@ -422,9 +433,9 @@ fn plus_minus(e: Estimate, decimals: usize, unit: &str) -> String {
                 0
             };
             let d = decimals.max(needed.min(decimals + 3));
-            format!("{:.*} ± {:.*}{unit}", d, e.mean, d, h)
+            format!("{} ± {}{unit}", fixed(e.mean, d), fixed(h, d))
         }
-        None => format!("{:.*}{unit}", decimals, e.mean),
+        None => format!("{}{unit}", fixed(e.mean, decimals)),
     }
 }
 
@@ -444,15 +455,6 @@ fn money_pm(e: Estimate) -> String {
     )
 }
 
-/// A mean count: whole when it is one, else one decimal.
-fn count(v: f64) -> String {
-    if v.fract() == 0.0 || v >= 1000.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.1}")
-    }
-}
-
 fn count_pm(e: Estimate) -> String {
     plus_minus(e, if e.mean >= 1000.0 { 0 } else { 1 }, "")
 }
@@ -462,14 +464,6 @@ fn seconds_pm(e: Estimate) -> String {
         plus_minus(scaled(e, 1000.0), 0, " ms")
     } else {
         plus_minus(e, 2, " s")
-    }
-}
-
-fn seconds(s: f64) -> String {
-    if s < 1.0 {
-        format!("{:.0} ms", s * 1000.0)
-    } else {
-        format!("{s:.2} s")
     }
 }
 
@@ -494,13 +488,9 @@ mod tests {
         assert_eq!(plus_minus(est(1.0, Some(1e-9)), 1, ""), "1.0000 ± 0.0000");
         assert_eq!(plus_minus(est(5.0, Some(0.0)), 2, ""), "5.00 ± 0");
         assert_eq!(plus_minus(est(5.0, None), 2, " s"), "5.00 s");
-        assert_eq!(money_pm(est(2880.0, Some(12.3))), "$2880 ± 12");
+        assert_eq!(money_pm(est(2880.0, Some(12.3))), "$2,880 ± 12");
         assert_eq!(seconds_pm(est(0.461, Some(0.0004))), "461.0 ± 0.4 ms");
         assert_eq!(seconds_pm(est(4.74, Some(0.16))), "4.74 ± 0.16 s");
-        assert_eq!(count_pm(est(12438.0, Some(240.4))), "12438 ± 240");
-        assert_eq!(count(12.0), "12");
-        assert_eq!(count(12.25), "12.2");
-        assert_eq!(unit_price(0.005), "$0.005");
-        assert_eq!(unit_price(2.0), "$2");
+        assert_eq!(count_pm(est(12438.0, Some(240.4))), "12,438 ± 240");
     }
 }

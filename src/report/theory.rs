@@ -1,5 +1,5 @@
 //! Theory next to the simulation: for each `fixed` policy whose service is exponential
-//! under constant Poisson load (no traffic shapes), the closed-form M/M/c/K values (the
+//! under constant Poisson load (no traffic shapes, no trace), the closed-form M/M/c/K values (the
 //! scenario's `queue_limit` is the waiting room) beside what the run measured, so users
 //! can see the model agree with queueing theory. Request fidelity only: the fluid
 //! fidelity computes its waits from these same formulas, so the comparison would check
@@ -16,7 +16,8 @@ pub fn theory_table(scenario: &Scenario, outcome: &Outcome) -> Option<String> {
     let ServiceTime::Exponential { mean } = scenario.service.service_time else {
         return None;
     };
-    if !scenario.workload.shapes.is_empty() || scenario.fidelity != Fidelity::Request {
+    let w = &scenario.workload;
+    if !w.shapes.is_empty() || w.trace.is_some() || scenario.fidelity != Fidelity::Request {
         return None;
     }
     let mut out = String::new();

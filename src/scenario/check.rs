@@ -9,6 +9,7 @@
 //! into that unit's plain serde struct, whose errors (unknown field, wrong type, missing
 //! field) carry the exact position.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -21,6 +22,12 @@ use crate::engine::{SECOND, Time};
 /// Longest duration accepted: request-level time is `u64` microseconds, and a century is
 /// already far past any planning question.
 pub(crate) const MAX_DURATION: Time = 100 * 31_557_600 * SECOND;
+/// Shortest interval of anything that recurs (decision periods, samples, fluid steps,
+/// retries, traffic cycles): 1 s, CloudWatch's finest metric resolution.
+pub(crate) const MIN_INTERVAL: Time = SECOND;
+/// Most any price, fee, power or bandwidth figure may be: far above any real one, and low
+/// enough that no total (× servers × seconds × requests) can overflow to infinity.
+pub(crate) const MAX_AMOUNT: f64 = 1e9;
 /// Most servers in any fleet.
 pub(crate) const MAX_SERVERS: u64 = 1_000_000;
 /// Most slots one policy may have (servers × slots per server): every slot is simulated,
@@ -46,12 +53,19 @@ pub(crate) fn fmt_duration(d: Duration) -> String {
 pub(crate) struct Checker<'a> {
     text: &'a str,
     file: &'a str,
+    /// The folder relative paths in the file (a trace) are read from.
+    base: &'a Path,
     root: Spanned<DeValue<'a>>,
 }
 
 impl<'a> Checker<'a> {
-    /// Parses `text`; a TOML syntax error is returned as it is.
-    pub(crate) fn parse(text: &'a str, file: &'a str) -> Result<Self, ScenarioError> {
+    /// Parses `text`, whose relative paths are read from `base`; a TOML syntax error is
+    /// returned as it is.
+    pub(crate) fn parse(
+        text: &'a str,
+        file: &'a str,
+        base: &'a Path,
+    ) -> Result<Self, ScenarioError> {
         let root = DeTable::parse(text).map_err(|e| {
             let message = e.message().trim().replace('\n', " ");
             error::syntax(text, file, e.span().map(|s| s.start), message)
@@ -60,6 +74,7 @@ impl<'a> Checker<'a> {
         Ok(Checker {
             text,
             file,
+            base,
             root: Spanned::new(span, DeValue::Table(root.into_inner())),
         })
     }
@@ -258,6 +273,11 @@ impl<'c> Scope<'c> {
         }
     }
 
+    /// A path written in the file, read from the scenario's folder when relative.
+    pub(crate) fn resolve(&self, path: &str) -> PathBuf {
+        self.checker.base.join(path)
+    }
+
     /// A duration in simulator time, at most [`MAX_DURATION`].
     pub(crate) fn time(&self, field: &str, d: Duration) -> Result<Time, ScenarioError> {
         let us = d.as_micros();
@@ -268,6 +288,25 @@ impl<'c> Scope<'c> {
             ));
         }
         Ok(us as Time)
+    }
+
+    /// Something that recurs every `d` (a decision period, a sample interval, a fluid
+    /// step, a retry interval, a traffic cycle): at least [`MIN_INTERVAL`], because
+    /// `why` (each occurrence is work; see the README's table of bounds).
+    pub(crate) fn interval(
+        &self,
+        field: &str,
+        d: Duration,
+        why: &str,
+    ) -> Result<Time, ScenarioError> {
+        let t = self.time(field, d)?;
+        if t < MIN_INTERVAL {
+            return Err(self.error(
+                field,
+                format!("expected at least 1s ({why}), got {}", fmt_duration(d)),
+            ));
+        }
+        Ok(t)
     }
 
     /// A duration longer than zero.
@@ -293,8 +332,14 @@ impl<'c> Scope<'c> {
         Ok(v)
     }
 
+    /// A price, fee, power or bandwidth figure: from 0 to [`MAX_AMOUNT`].
     pub(crate) fn non_negative(&self, field: &str, v: f64) -> Result<f64, ScenarioError> {
-        self.finite(field, v, "a finite number ≥ 0", v >= 0.0)
+        self.finite(
+            field,
+            v,
+            "a finite number ≥ 0 and at most 1e9 (larger amounts could overflow the totals)",
+            (0.0..=MAX_AMOUNT).contains(&v),
+        )
     }
 
     /// A whole number in `min..=max`.

@@ -70,7 +70,7 @@ pub(crate) fn syntax(
         return ScenarioError::Syntax {
             file: file.to_string(),
             at: LineCol::default(),
-            message,
+            message: format!("{message} (no line: the TOML parser gave no position)"),
         };
     };
     let at = LineCol::of_offset(text, offset);
@@ -92,8 +92,16 @@ pub(crate) fn syntax(
 
 /// The field path of the key (or table header) on the line holding byte `offset`, read
 /// from the text alone: the enclosing table is the nearest header above, indexed if it
-/// is an array of tables.
+/// is an array of tables. A path longer than 80 characters is cut (`…`).
 fn field_on_line(text: &str, offset: usize) -> Option<String> {
+    let field = full_field_on_line(text, offset)?;
+    if field.chars().count() <= 80 {
+        return Some(field);
+    }
+    Some(field.chars().take(80).chain(['…']).collect())
+}
+
+fn full_field_on_line(text: &str, offset: usize) -> Option<String> {
     let before = &text[..floor_char_boundary(text, offset)];
     let line_start = before.rfind('\n').map_or(0, |p| p + 1);
     let line = text[line_start..].lines().next()?.trim();

@@ -4,15 +4,18 @@
 //! Every error names the file, the field (as a path like `policy[2].max`), the line and
 //! column, and what was expected. Unknown fields are errors.
 //!
-//! Layout: the checked model and [`load`]/[`parse`] here; the error type in `error`; the
-//! scoped checker that reads each table at its own path in `check`; the top of the file
-//! in `raw`; then one unit per concept, each holding its serde struct, defaults, checked
+//! Layout: the checked model and [`load`]/[`parse`] here; the file as read (size limit,
+//! read once, stdin, a structural pre-scan) in `input`; the error type in `error`; the
+//! scoped checker that reads each table at its own path in `check`; names in `name`; the
+//! top of the file in `raw`; then one unit per concept, each holding its serde struct, defaults, checked
 //! struct and validation together: `service`, `workload`, `policy::{fixed, lease,
 //! autoscale, hybrid}` and `scaling::{target_tracking, simple, step, hpa, scheduled,
 //! predictive}`.
 
 pub(crate) mod check;
 mod error;
+mod input;
+pub(crate) mod name;
 pub(crate) mod policy;
 mod raw;
 pub(crate) mod scaling;
@@ -24,6 +27,7 @@ use std::path::Path;
 use crate::engine::Time;
 
 pub use error::{LineCol, ScenarioError};
+pub use input::{MAX_FILE_BYTES, STDIN_NAME, Source};
 pub use policy::{
     AppWarmup, AutoscaleSpec, Bandwidth, BillingPreset, CloudBilling, Egress, FixedSpec,
     HybridSpec, LeaseSpec, PolicyKind, PolicySpec, ProviderLimits, Purchase, PurchaseRule, Renewal,
@@ -82,38 +86,27 @@ impl Fidelity {
     }
 }
 
-/// Reads and validates a scenario file.
+/// Reads and validates a scenario file (`-`: standard input), reading it once.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let file = path.display().to_string();
-    if path.is_dir() {
-        return Err(ScenarioError::Read {
-            file,
-            reason: "is a directory, expected a .toml scenario file".into(),
-        });
-    }
-    let bytes = std::fs::read(path).map_err(|e| ScenarioError::Read {
-        file: file.clone(),
-        reason: e.to_string(),
-    })?;
-    let text = String::from_utf8(bytes).map_err(|e| ScenarioError::Syntax {
-        at: LineCol::of_offset(
-            &String::from_utf8_lossy(e.as_bytes()),
-            e.utf8_error().valid_up_to(),
-        ),
-        file: file.clone(),
-        message: "not UTF-8 text; a scenario file is TOML".into(),
-    })?;
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "scenario".into());
-    parse(&text, &file, &stem)
+    Source::read(path)?.parse()
 }
 
 /// Parses and validates scenario text. `file` names it in errors; `default_name` is used
 /// when the file has no `name`.
+/// Relative paths in it (a trace's files) are read from the current folder.
 pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, ScenarioError> {
-    let checker = check::Checker::parse(text, file)?;
+    parse_in(text, file, default_name, Path::new(""))
+}
+
+/// [`parse`], with relative paths read from `base` (the scenario file's folder).
+pub fn parse_in(
+    text: &str,
+    file: &str,
+    default_name: &str,
+    base: &Path,
+) -> Result<Scenario, ScenarioError> {
+    input::prescan(text, file)?;
+    let checker = check::Checker::parse(text, file, base)?;
     raw::check(&checker.root(), default_name)
 }
 

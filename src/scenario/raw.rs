@@ -17,8 +17,9 @@ const MAX_SAMPLES: u64 = 2_000_000;
 const MAX_STEPS: u64 = 315_576_000;
 /// Most replications a scenario may ask for.
 pub(crate) const MAX_REPLICATIONS: u64 = 10_000;
-/// Longest scenario name, in characters.
-const MAX_NAME_CHARS: usize = 100;
+/// Most policies in one scenario: each is simulated, and a comparison of more is no
+/// longer read by anyone.
+const MAX_POLICIES: usize = 1_000;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,8 +27,8 @@ struct Raw {
     name: Option<String>,
     #[serde(default)]
     description: String,
-    #[serde(with = "humantime_serde")]
-    horizon: Duration,
+    #[serde(with = "humantime_serde", default)]
+    horizon: Option<Duration>,
     #[serde(default = "default_seed")]
     seed: u64,
     #[serde(with = "humantime_serde", default = "default_sample_every")]
@@ -69,31 +70,37 @@ fn default_sample_every() -> Duration {
 /// Checks the whole file (scope `s`, the root); `default_name` names a scenario without
 /// `name`.
 pub(crate) fn check(s: &Scope, default_name: &str) -> Result<Scenario, ScenarioError> {
+    // Only a replay may leave the horizon out (it defaults to the trace's length): say so
+    // before anything else, as for any required field.
+    if !s.has("horizon") && !s.scope("workload").has("trace") {
+        return Err(s.error("", "missing field `horizon`"));
+    }
     let raw: Raw = s.read()?;
     let name = raw.name.unwrap_or_else(|| default_name.to_string());
-    if name.is_empty()
-        || name == "."
-        || name == ".."
-        || name.chars().count() > MAX_NAME_CHARS
-        || !name
-            .chars()
-            .all(|ch| ch.is_alphanumeric() || matches!(ch, '-' | '_' | '.'))
-    {
+    if let Some(problem) = super::name::folder_problem(&name) {
         return Err(s.error(
             "name",
-            format!(
-                "expected a folder name of letters, digits, '-', '_' or '.' (at most 100), got {name:?}"
-            ),
+            format!("{name:?} {problem}: it names the output folder"),
         ));
     }
-    let horizon = s.positive_time("horizon", raw.horizon)?;
-    let sample_every = s.positive_time("sample_every", raw.sample_every)?;
+    let trace = workload::load_trace(&s.scope("workload"))?;
+    let horizon = match (raw.horizon, &trace) {
+        (Some(h), _) => s.positive_time("horizon", h)?,
+        // A replay runs as long as its trace unless told otherwise.
+        (None, Some(t)) => s.time("workload.trace", Duration::from_micros(t.trace.end()))?,
+        (None, None) => return Err(s.error("", "missing field `horizon`")),
+    };
+    let sample_every = s.interval(
+        "sample_every",
+        raw.sample_every,
+        "every sample is a row per policy, in memory and in timeseries.csv",
+    )?;
     if sample_every > horizon {
         return Err(s.error(
             "sample_every",
             format!(
                 "must not be longer than the horizon ({}), got {}",
-                fmt_duration(raw.horizon),
+                fmt_duration(Duration::from_micros(horizon)),
                 fmt_duration(raw.sample_every)
             ),
         ));
@@ -108,18 +115,28 @@ pub(crate) fn check(s: &Scope, default_name: &str) -> Result<Scenario, ScenarioE
         ));
     }
     let service = service::check(&s.scope("service"))?;
-    let workload = workload::check(&s.scope("workload"), horizon)?;
+    let workload = workload::check(&s.scope("workload"), horizon, trace)?;
     if raw.policy.is_empty() {
         return Err(s.error("policy", "expected at least one [[policy]]"));
+    }
+    if raw.policy.len() > MAX_POLICIES {
+        return Err(s.error(
+            "policy",
+            format!(
+                "{} policies; at most {MAX_POLICIES} (each is simulated in full)",
+                raw.policy.len()
+            ),
+        ));
     }
     let cx = policy::Context {
         slots: service.slots_per_server,
         horizon,
     };
     let mut policies: Vec<PolicySpec> = Vec::with_capacity(raw.policy.len());
+    let mut names = std::collections::HashSet::new();
     for p in s.scope("policy").items() {
         let spec = policy::check(&p, cx)?;
-        if policies.iter().any(|q| q.name == spec.name) {
+        if !names.insert(spec.name.clone()) {
             return Err(p.error(
                 "name",
                 format!("policy names must be unique; {:?} is used twice", spec.name),
@@ -127,7 +144,11 @@ pub(crate) fn check(s: &Scope, default_name: &str) -> Result<Scenario, ScenarioE
         }
         policies.push(spec);
     }
-    let step = s.positive_time("step", raw.step)?;
+    let step = s.interval(
+        "step",
+        raw.step,
+        "for finer detail than 1 s steps, use fidelity = \"request\"",
+    )?;
     let fidelity = match raw.fidelity {
         RawFidelity::Request => Fidelity::Request,
         RawFidelity::Fluid => {

@@ -23,6 +23,9 @@ pub struct Service {
     pub queue_limit: u64,
     /// A response slower than this is an SLO miss.
     pub slo: crate::engine::Time,
+    /// The share of requests that may wait past what the SLO leaves for queueing: what
+    /// the elasticity metrics' demand is sized for (default 0.01).
+    pub slo_target: f64,
     /// What lost and late traffic costs (0 unless `[service.penalty]` says).
     pub penalty: Penalty,
 }
@@ -80,6 +83,8 @@ struct Raw {
     queue_limit: u64,
     #[serde(with = "humantime_serde", default = "default_slo")]
     slo: Duration,
+    #[serde(default = "default_slo_target")]
+    slo_target: f64,
     #[serde(default)]
     penalty: Option<RawPenalty>,
 }
@@ -98,6 +103,10 @@ fn default_queue_limit() -> u64 {
 }
 fn default_slo() -> Duration {
     Duration::from_secs(1)
+}
+/// One request in a hundred may wait past the SLO's share for queueing.
+fn default_slo_target() -> f64 {
+    0.01
 }
 
 #[derive(Deserialize)]
@@ -134,6 +143,12 @@ pub(crate) fn check(s: &Scope) -> Result<Service, ScenarioError> {
         ));
     }
     let slo = s.positive_time("slo", raw.slo)?;
+    let slo_target = s.finite(
+        "slo_target",
+        raw.slo_target,
+        "a share of requests in (0, 1), e.g. 0.01",
+        raw.slo_target > 0.0 && raw.slo_target < 1.0,
+    )?;
     let penalty = match raw.penalty {
         None => Penalty::default(),
         Some(p) => {
@@ -150,6 +165,7 @@ pub(crate) fn check(s: &Scope) -> Result<Service, ScenarioError> {
         slots_per_server,
         queue_limit: raw.queue_limit,
         slo,
+        slo_target,
         penalty,
     })
 }

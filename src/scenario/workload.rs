@@ -1,6 +1,10 @@
-//! `[workload]`: the traffic, a base rate shaped by multiplicative shapes (spike, step,
-//! diurnal, profile, growth). See `workload::rate` for how they are evaluated.
+//! `[workload]`: the traffic, a base rate, or a replayed trace (`workload/trace.rs`),
+//! shaped by multiplicative shapes (spike, step, diurnal, profile, growth). See
+//! `workload::rate` for how they are evaluated.
 
+pub(crate) mod trace;
+
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -8,18 +12,23 @@ use serde::Deserialize;
 use super::check::{Deferred, Scope};
 use super::error::ScenarioError;
 use crate::engine::Time;
+use crate::workload::trace::Trace;
 
 /// Most shapes one workload may have.
 const MAX_SHAPES: usize = 1_000;
 /// Most points in one profile.
 const MAX_PROFILE_POINTS: usize = 100_000;
 
-/// Traffic: a base rate shaped by multiplicative shapes.
+/// Traffic: a base rate, or a trace, shaped by multiplicative shapes:
+/// λ(t) = `base_rate` × trace(t) × shapes(t).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Workload {
-    /// Requests per second before shapes.
+    /// Requests per second before shapes; with a trace, what multiplies it: 1 for a rate
+    /// trace (its `scale` is in its rates), `scale` for exact arrivals.
     pub base_rate: f64,
     pub shapes: Vec<Shape>,
+    /// A replayed trace, shared by every copy of the scenario.
+    pub trace: Option<Arc<Trace>>,
 }
 
 /// A multiplier on the base rate, as a function of time. See `workload::rate`.
@@ -70,7 +79,9 @@ pub enum Interpolate {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Raw {
-    base_rate: f64,
+    base_rate: Option<f64>,
+    #[allow(dead_code)] // read at its own scope
+    trace: Option<Deferred>,
     #[serde(default)]
     shape: Vec<Deferred>,
 }
@@ -142,15 +153,44 @@ fn default_interpolate() -> Interpolate {
     Interpolate::Linear
 }
 
-/// Checks `[workload]` (scope `s`) for a run of `horizon`.
-pub(crate) fn check(s: &Scope, horizon: Time) -> Result<Workload, ScenarioError> {
+/// Reads the trace of `[workload]` (scope `s`), if it has one: before anything else, as
+/// its length is the default horizon.
+pub(crate) fn load_trace(s: &Scope) -> Result<Option<trace::Loaded>, ScenarioError> {
+    if s.has("trace") {
+        trace::check(&s.scope("trace")).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+/// Checks `[workload]` (scope `s`) for a run of `horizon`, with its `trace` loaded.
+pub(crate) fn check(
+    s: &Scope,
+    horizon: Time,
+    trace: Option<trace::Loaded>,
+) -> Result<Workload, ScenarioError> {
     let raw: Raw = s.read()?;
-    let base_rate = s.finite(
-        "base_rate",
-        raw.base_rate,
-        "requests per second > 0 and at most 10000000",
-        raw.base_rate > 0.0 && raw.base_rate <= 1e7,
-    )?;
+    let base_rate = match (raw.base_rate, &trace) {
+        (Some(_), Some(_)) => {
+            return Err(s.error(
+                "base_rate",
+                "a trace gives the rate: leave base_rate out (the trace's `scale` multiplies it)",
+            ));
+        }
+        (None, None) => {
+            return Err(s.error(
+                "",
+                "missing field `base_rate`: give a base rate in requests per second, or a `trace`",
+            ));
+        }
+        (None, Some(t)) => t.multiplier,
+        (Some(rate), None) => s.finite(
+            "base_rate",
+            rate,
+            "requests per second > 0 and at most 10000000",
+            rate > 0.0 && rate <= 1e7,
+        )?,
+    };
     if raw.shape.len() > MAX_SHAPES {
         return Err(s.error(
             "shape",
@@ -162,7 +202,11 @@ pub(crate) fn check(s: &Scope, horizon: Time) -> Result<Workload, ScenarioError>
         .items()
         .map(|shape| check_shape(&shape))
         .collect::<Result<Vec<_>, _>>()?;
-    let workload = Workload { base_rate, shapes };
+    let workload = Workload {
+        base_rate,
+        shapes,
+        trace: trace.map(|t| Arc::new(t.trace)),
+    };
     let peak = crate::workload::RateFunction::new(&workload).max_over(0, horizon);
     if !(peak.is_finite() && peak <= 1e8) {
         return Err(s.error(
@@ -226,7 +270,7 @@ fn check_shape(s: &Scope) -> Result<Shape, ScenarioError> {
                     "an amplitude from 0 to 1",
                     (0.0..=1.0).contains(&r.amplitude),
                 )?,
-                period: s.positive_time("period", r.period)?,
+                period: s.interval("period", r.period, "a traffic cycle shorter than a second cannot be followed: arrivals are bounded minute by minute")?,
                 peak_at: s.time("peak_at", r.peak_at)?,
             }
         }
@@ -243,7 +287,7 @@ fn check_shape(s: &Scope) -> Result<Shape, ScenarioError> {
                 return Err(s.error("points", "at least one point must be > 0"));
             }
             Shape::Profile {
-                period: s.positive_time("period", r.period)?,
+                period: s.interval("period", r.period, "a traffic cycle shorter than a second cannot be followed: arrivals are bounded minute by minute")?,
                 points: r.points.iter().map(|p| p / mean).collect(),
                 interpolate: r.interpolate,
                 offset: s.time("offset", r.offset)?,

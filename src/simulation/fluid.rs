@@ -1,39 +1,110 @@
 //! Fluid fidelity: traffic and service integrated in fixed steps, for months and years.
 //!
 //! Each step (default 1 s) takes the expected arrivals λ dt (λ averaged exactly over each
-//! minute, see [`RateTable`]; whole requests, the fraction carried over), serves as many as the ready slots can (slots × dt / E[S]),
-//! carries the rest over as a backlog and drops what exceeds the queue limit. While there
-//! is no backlog, random bursts still overflow a finite queue: arrivals are then lost at
-//! the M/M/c/K blocking rate (Erlang B when `queue_limit = 0`). Busy
+//! minute, see [`RateTable`]; whole requests, the fraction carried over), serves what the
+//! ready slots can (slots × dt / E[S]) and loses what the queue has no room for. Busy
 //! slot-seconds are the work served. Discrete events — boots, control periods, samples,
-//! the end — stay exact engine events: a step is cut at an event's instant. Latency
-//! comes from queueing theory per minute-long block (see `fluid/latency.rs`).
+//! the end — stay exact engine events: a step is cut at an event's instant. Latency comes
+//! from queueing theory (see `fluid/latency.rs`).
+//!
+//! # The queue
+//!
+//! Arrivals are random, so a queue forms and a finite room overflows even when the fleet
+//! keeps up on average, and above saturation the queue is not a deterministic backlog but
+//! spreads below a full room. What the model knows of the number waiting, for the current
+//! slots c and λ, is one of three things:
+//!
+//! - **stationary**: the M/M/c/K law of c, λ and `queue_limit` (`fluid/law.rs`), at any
+//!   load — below, at or above saturation. Arrivals are lost at its blocking probability,
+//!   the backlog is its mean queue, and the latency model books its waits. Used when the
+//!   queue settles within [`SETTLE`] (a twentieth of a latency block): its relaxation time
+//!   (1 / the spectral gap of the queue's birth–death chain) plus the time to travel from
+//!   where the queue stands to where the law puts it (by drift, or by diffusion if that
+//!   is faster) is that short. Short rooms settle within a second or two at any load;
+//!   below about 96 % load so do long ones.
+//! - **chain**: the distribution of the number waiting, evolved step by step as the
+//!   birth–death chain of M/M/c/K (`fluid/chain.rs`: exact states for rooms up to 127
+//!   places, lumped bins beyond, implicit Euler steps that keep the stationary law
+//!   exact), when the queue settles slowly: near saturation with a long room, a room
+//!   filling slowly above saturation, or draining slowly below it. Drops, the backlog
+//!   (its mean) and the waits follow the distribution; once it is within [`CONVERGED`]
+//!   (total variation) of the stationary law, the model goes back to that law.
+//! - **fluid**: a deterministic backlog, filled at λ − cμ and drained at cμ − λ, when the
+//!   queue moves much faster than it spreads on its way (Péclet number |λ − cμ|·Δ/(2D) of
+//!   at least [`PECLET`] for a distance Δ to travel and diffusion D = (λ + cμ)/2): a
+//!   flash crowd filling a room of thousands, or the drain after it. Requests behind it
+//!   wait for it to clear; it hands over to the chain or the stationary law as it nears
+//!   where that law would put it.
+//!
+//! Why three. The stationary law is exact and, cached by slots and load, costs nothing
+//! per step — but only once the queue has had time to reach it. Near saturation the
+//! queue is a random walk: its mean alone (a deterministic backlog) misses both the drops
+//! of a room it fills only now and then and the waits behind a queue that wanders to
+//! hundreds, so the transient needs its distribution; a chain stepped by implicit Euler
+//! keeps the stationary law exact (its fixed point is the law's at any step length), so
+//! the hand-over is seamless, and its slow modes — the ones that last — are followed
+//! accurately. A diffusion correction to the backlog would give neither the truncated
+//! Erlang waits of a finite room nor its exact blocking. But 1 s steps of a 128-bin chain
+//! would smear a front moving hundreds of places a second (numerical diffusion v²·dt/2 ≫
+//! (λ + cμ)/2), where the deterministic backlog is right to within its relative spread
+//! 1/√Pe. The chain runs only while the queue is far from its law and slow to reach it
+//! (about a microsecond a step); otherwise a step costs what it did with the backlog
+//! alone.
 //!
 //! Arrivals are the expected value, not a Poisson draw: the randomness of arrivals is
-//! accounted for in the latency model. The seed enters only through the sampling noise
-//! of the autoscaler's utilisation observations (see `observed_busy`), so fixed fleets
-//! give the same result for every seed.
+//! accounted for in the queue's law and the latency model. The seed enters only through
+//! the sampling noise of the autoscaler's utilisation observations (see `observed_busy`),
+//! so fixed fleets give the same result for every seed.
 
+mod chain;
 mod latency;
-
-use std::collections::HashMap;
+mod law;
 
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 use rand_pcg::Pcg64Mcg;
 
-use crate::analytic::{MMcK, erlang_b};
+use crate::analytic::erlang_b;
 use crate::engine::Time;
 use crate::scenario::{PolicySpec, Scenario};
 use crate::workload::RateTable;
 
 use super::PolicyOutcome;
 use super::runtime::{Busy, Event, Measured, Runtime, Side};
+use chain::Chain;
 use latency::LatencyBook;
+use law::{FastMap, Grid, GridLoad, Law, Laws};
 
 /// Length of a latency block: long enough to amortise the queueing formulas, short
 /// enough to follow a spike's ramp.
 const BLOCK: f64 = 60.0;
+/// A queue that settles within this many seconds is taken in its stationary law.
+const SETTLE: f64 = BLOCK / 20.0;
+/// Péclet number above which the queue moves as a deterministic backlog.
+const PECLET: f64 = 25.0;
+/// Total variation distance from the stationary law at which the chain hands over.
+const CONVERGED: f64 = 1e-3;
+/// Chain steps between two checks of that distance.
+const CHECK_EVERY: u64 = 16;
+
+/// Where a chain starts from.
+#[derive(Debug, Clone, Copy)]
+enum Start {
+    /// The stationary law of these slots and λ: the law the queue was in.
+    Law(u32, f64),
+    /// All mass on the fluid backlog.
+    Backlog,
+    /// Where the chain stands.
+    Standing,
+}
+
+/// What the model knows of the number waiting (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Stationary,
+    Chain,
+    Fluid,
+}
 
 /// The control-period bookkeeping behind [`FluidModel::observed_busy`], per side.
 #[derive(Debug, Default, Clone, Copy)]
@@ -53,8 +124,6 @@ struct Block {
     served: u64,
     dropped: u64,
     slot_seconds: f64,
-    /// Requests served from behind a backlog (booked step by step, not per block).
-    backlogged: u64,
 }
 
 impl Block {
@@ -71,11 +140,26 @@ pub(crate) struct FluidModel<'a> {
     step: Time,
     mean_service: f64,
     queue_limit: u64,
-    /// Probability that an arrival finds the finite queue full although the fleet keeps
-    /// up on average (see `stationary_blocking`), for the current capacity and λ.
-    blocking: f64,
+    /// The queue: its mode, the stationary laws, the chain (built when first needed).
+    mode: Mode,
+    laws: Laws,
+    chain: Option<Chain>,
+    /// Chain steps since its distance to the stationary law was last checked.
+    unchecked: u64,
+    /// The slots and λ the queue is set for, where they fall on the grid, and the law
+    /// there; the same capped at ρ = 0.99 for requests served ahead of a fluid backlog
+    /// (looked up when first needed).
+    target: (u32, f64),
+    load: GridLoad,
+    law: Law,
+    capped: Option<(GridLoad, Law)>,
+    /// The stationary law's backlog, in whole requests.
+    steady_queue: u64,
+    /// Requests served in the stationary law, and ahead of a fluid backlog, since the law
+    /// was last looked up or the block closed: not yet booked (see `flush_bookings`).
+    served_steady: u64,
+    served_ahead: u64,
     blocking_carry: f64,
-    blocking_cache: HashMap<(u32, u32), f64>,
     /// Time integrated up to.
     t: Time,
     /// End of the current step, and of the current rate-table cell with its λ.
@@ -90,7 +174,8 @@ pub(crate) struct FluidModel<'a> {
     busy: f64,
     /// ∫ requests in system dt (Little's law per block).
     in_system_seconds: f64,
-    /// ∫ backlog dt, request-seconds: the queue an autoscaler can watch.
+    /// ∫ number waiting dt, request-seconds (the fluid backlog, or the mean queue of the
+    /// law or the chain): the queue an autoscaler can watch.
     queue_seconds: f64,
     block: Block,
     latency: LatencyBook,
@@ -105,7 +190,7 @@ pub(crate) struct FluidModel<'a> {
     /// and the share of the work that overflows the base for the current capacity and λ.
     burst_busy: f64,
     overflow: f64,
-    overflow_cache: HashMap<(u32, u32), f64>,
+    overflow_cache: FastMap<(u32, u32), f64>,
 }
 
 impl<'a> FluidModel<'a> {
@@ -116,15 +201,27 @@ impl<'a> FluidModel<'a> {
         rate: &'a RateTable,
         seed: u64,
     ) -> Self {
+        let service = scenario.service.service_time;
+        let grid = Grid::new(service.mean(), scenario.service.queue_limit);
+        let variability = (1.0 + service.scv()) / 2.0;
         FluidModel {
             rt: Runtime::new(scenario, spec, seed),
             rate,
             step,
-            mean_service: scenario.service.service_time.mean(),
+            mean_service: service.mean(),
             queue_limit: scenario.service.queue_limit,
-            blocking: 0.0,
+            mode: Mode::Fluid,
+            laws: Laws::new(grid, variability),
+            chain: None,
+            unchecked: 0,
+            target: (0, -1.0),
+            load: grid.locate(0, 0.0),
+            law: Law::default(),
+            capped: None,
+            steady_queue: 0,
+            served_steady: 0,
+            served_ahead: 0,
             blocking_carry: 0.0,
-            blocking_cache: HashMap::new(),
             t: 0,
             next_boundary: step,
             cell_end: 0,
@@ -137,18 +234,14 @@ impl<'a> FluidModel<'a> {
             in_system_seconds: 0.0,
             queue_seconds: 0.0,
             block: Block::default(),
-            latency: LatencyBook::new(
-                scenario.service.service_time,
-                scenario.service.slo,
-                scenario.service.queue_limit,
-            ),
+            latency: LatencyBook::new(service, scenario.service.slo, grid),
             steps: 0,
             last_utilisation: 0.0,
             noise: Pcg64Mcg::seed_from_u64(seed ^ 0x0B5E_7FED),
             observers: [Observer::default(); 2],
             burst_busy: 0.0,
             overflow: 0.0,
-            overflow_cache: HashMap::new(),
+            overflow_cache: FastMap::default(),
         }
     }
 
@@ -218,7 +311,7 @@ impl<'a> FluidModel<'a> {
     fn integrate_until(&mut self, until: Time) {
         let slots = self.rt.serving_slots() as f64;
         let service_rate = slots / self.mean_service;
-        self.blocking = self.stationary_blocking(slots, self.lambda);
+        self.retarget(slots as u32, self.lambda);
         self.overflow = self.overflow_share(self.lambda);
         while self.t < until {
             if self.t >= self.next_boundary {
@@ -226,7 +319,7 @@ impl<'a> FluidModel<'a> {
             }
             if self.t >= self.cell_end {
                 (self.lambda, self.cell_end) = self.rate.cell(self.t);
-                self.blocking = self.stationary_blocking(slots, self.lambda);
+                self.retarget(slots as u32, self.lambda);
                 self.overflow = self.overflow_share(self.lambda);
             }
             let end = self.next_boundary.min(until).min(self.cell_end);
@@ -244,33 +337,19 @@ impl<'a> FluidModel<'a> {
         let arrivals = total.saturating_sub(self.arrivals_so_far);
         self.arrivals_so_far = total.max(self.arrivals_so_far);
 
-        let queued_before = self.backlog;
-        // Without a backlog the fleet keeps up on average, but random bursts still fill a
-        // finite queue: those arrivals are lost at the M/M/c/K rate.
-        let mut blocked = 0;
-        if queued_before == 0 && self.blocking > 0.0 {
-            self.blocking_carry += arrivals as f64 * self.blocking;
-            blocked = (self.blocking_carry as u64).min(arrivals);
-            self.blocking_carry -= blocked as f64;
-        }
         let capacity = service_rate * dt + self.capacity_carry;
         let whole = capacity as u64;
-        let waiting = queued_before + arrivals - blocked;
-        let served = waiting.min(whole);
+        let (served, dropped) = match self.mode {
+            Mode::Stationary => self.advance_stationary(arrivals, whole, dt),
+            Mode::Chain => self.advance_chain(arrivals, whole, dt),
+            Mode::Fluid => self.advance_fluid(arrivals, whole, dt, service_rate),
+        };
         // Unused capacity is not banked: only the fraction of a request carries over.
         self.capacity_carry = if served == whole {
             capacity - whole as f64
         } else {
             0.0
         };
-        let backlog = (waiting - served).min(self.queue_limit);
-        let dropped = waiting - served - backlog + blocked;
-        self.backlog = backlog;
-        // The backlog at the step's end stands for the step: the fluid queue grows and
-        // drains within it. (Mostly zero: skip the float work then.)
-        if backlog > 0 {
-            self.queue_seconds += backlog as f64 * dt;
-        }
         let work = (served as f64 * self.mean_service).min(slots * dt);
         self.busy += work;
         if self.overflow > 0.0 {
@@ -283,18 +362,253 @@ impl<'a> FluidModel<'a> {
         b.served += served;
         b.dropped += dropped;
         b.slot_seconds += slots * dt;
+        if b.seconds >= BLOCK {
+            self.close_block();
+        }
+        if self.mode != Mode::Stationary {
+            self.settle();
+        }
+    }
+
+    /// A step with a deterministic backlog: served up to capacity, the rest queued up to
+    /// the room, the excess dropped. Returns (served, dropped).
+    fn advance_fluid(
+        &mut self,
+        arrivals: u64,
+        whole: u64,
+        dt: f64,
+        service_rate: f64,
+    ) -> (u64, u64) {
+        let queued_before = self.backlog;
+        let waiting = queued_before + arrivals;
+        let served = waiting.min(whole);
+        let backlog = (waiting - served).min(self.queue_limit);
+        self.backlog = backlog;
+        // The backlog at the step's end stands for the step: the fluid queue grows and
+        // drains within it. (Mostly zero: skip the float work then.)
+        if backlog > 0 {
+            self.queue_seconds += backlog as f64 * dt;
+        }
+        let mut behind = 0;
         if queued_before > 0 && served > 0 {
             // FIFO: those served now waited for the backlog ahead of them to clear. Booked
             // per step, so a backlog that builds and drains keeps its spread of waits.
-            let behind = queued_before.min(served);
-            b.backlogged += behind;
+            behind = queued_before.min(served);
             let delay = queued_before as f64 / service_rate;
             let stats = self.latency.add_backlogged(behind as f64, delay);
             self.in_system_seconds += behind as f64 * (stats.mean_wait + self.mean_service);
         }
-        if b.seconds >= BLOCK {
-            self.close_block();
+        // The others arrived to no backlog: they wait as in the queue below saturation.
+        self.served_ahead += served - behind;
+        (served, waiting - served - backlog)
+    }
+
+    /// A step in the stationary law: arrivals that find the room full are lost (PASTA: at
+    /// the probability it is full), the backlog is the law's mean queue. Returns
+    /// (served, dropped).
+    #[inline]
+    fn advance_stationary(&mut self, arrivals: u64, whole: u64, dt: f64) -> (u64, u64) {
+        let (served, dropped) = self.admit(arrivals, whole, self.law.p_block, self.steady_queue);
+        self.served_steady += served;
+        if self.law.mean_queue > 0.0 {
+            self.queue_seconds += self.law.mean_queue * dt;
         }
+        (served, dropped)
+    }
+
+    /// A step of the chain: the same, with what arrivals see in the chain's distribution,
+    /// on which the served are booked. Returns (served, dropped).
+    fn advance_chain(&mut self, arrivals: u64, whole: u64, dt: f64) -> (u64, u64) {
+        let Some(chain) = &mut self.chain else {
+            return self.advance_stationary(arrivals, whole, dt);
+        };
+        chain.step(dt);
+        let seen = chain.see();
+        let target = ((seen.mean_queue + 0.5) as u64).min(self.queue_limit);
+        let (served, dropped) = self.admit(arrivals, whole, seen.p_full, target);
+        self.queue_seconds += seen.mean_queue * dt;
+        if served > 0 {
+            self.in_system_seconds += served as f64 * (seen.mean_wait + self.mean_service);
+            if let Some(chain) = &mut self.chain {
+                chain.book(served as f64);
+            }
+        }
+        (served, dropped)
+    }
+
+    /// Arrivals lost at `p_full` (carried over in whole requests), the rest served
+    /// within capacity down to a backlog of `target`. Returns (served, dropped).
+    #[inline]
+    fn admit(&mut self, arrivals: u64, whole: u64, p_full: f64, target: u64) -> (u64, u64) {
+        let mut blocked = 0;
+        // Below 10⁻¹² a drop would take 10¹² arrivals: skip the float work.
+        if p_full > 1e-12 {
+            self.blocking_carry += arrivals as f64 * p_full;
+            blocked = (self.blocking_carry as u64).min(arrivals);
+            self.blocking_carry -= blocked as f64;
+        }
+        let waiting = self.backlog + arrivals - blocked;
+        let served = waiting.saturating_sub(target).min(whole);
+        let backlog = waiting - served;
+        self.backlog = backlog.min(self.queue_limit);
+        (served, blocked + (backlog - self.backlog))
+    }
+
+    /// The law capped at ρ = 0.99, for requests served ahead of a fluid backlog: they
+    /// wait as in the queue below saturation.
+    fn capped_law(&mut self) -> (GridLoad, Law) {
+        if let Some(capped) = self.capped {
+            return capped;
+        }
+        let (slots, lambda) = self.target;
+        let cap = 0.99 * slots as f64 / self.mean_service;
+        let load = self.laws.grid.locate(slots, lambda.min(cap));
+        let capped = (load, self.laws.at(load));
+        self.capped = Some(capped);
+        capped
+    }
+
+    /// Hands the bookings of the stationary law, of the requests served ahead of a fluid
+    /// backlog and of the chain to the latency model (and the first two to Little's law).
+    fn flush_bookings(&mut self) {
+        let steady = std::mem::take(&mut self.served_steady) as f64;
+        if steady > 0.0 {
+            self.latency.add_stationary(steady, self.load);
+            // Little's law: served × mean response time.
+            self.in_system_seconds += steady * (self.law.mean_wait + self.mean_service);
+        }
+        let ahead = std::mem::take(&mut self.served_ahead) as f64;
+        if ahead > 0.0 {
+            let (load, law) = self.capped_law();
+            self.latency.add_stationary(ahead, load);
+            self.in_system_seconds += ahead * (law.mean_wait + self.mean_service);
+        }
+        if let Some(chain) = &mut self.chain {
+            let slots = chain.slots();
+            for (phases, n) in chain.take_book() {
+                self.latency.add_phases(slots, phases, n);
+            }
+        }
+    }
+
+    /// The slots or λ changed: the queue's law is looked up again and its mode chosen
+    /// afresh from where the queue stands (see the module docs).
+    fn retarget(&mut self, slots: u32, lambda: f64) {
+        if self.target == (slots, lambda) {
+            return;
+        }
+        let standing = match (self.mode, &self.chain) {
+            (Mode::Stationary, _) => self.law.mean_queue,
+            (Mode::Chain, Some(chain)) => chain.mean_queue(),
+            _ => self.backlog as f64,
+        };
+        // The chain's bookings are for its old rates.
+        self.flush_bookings();
+        let old = std::mem::replace(&mut self.target, (slots, lambda));
+        self.load = self.laws.grid.locate(slots, lambda);
+        self.law = self.laws.at(self.load);
+        self.capped = None;
+        self.steady_queue = ((self.law.mean_queue + 0.5) as u64).min(self.queue_limit);
+        if self.queue_limit == 0 {
+            self.mode = Mode::Stationary;
+            return;
+        }
+        let distance = (standing - self.law.mean_queue).abs();
+        if self.settles(distance) {
+            self.mode = Mode::Stationary;
+        } else if slots == 0 || self.peclet(distance) >= PECLET {
+            self.mode = Mode::Fluid;
+        } else {
+            let start = match self.mode {
+                Mode::Stationary if old.0 > 0 => Start::Law(old.0, old.1),
+                Mode::Chain => Start::Standing,
+                _ => Start::Backlog,
+            };
+            let chain = self.start_chain(start);
+            self.mode = if chain.distance_to_stationary() < CONVERGED {
+                Mode::Stationary
+            } else {
+                Mode::Chain
+            };
+        }
+    }
+
+    /// The chain (built on first use), started as `start` says and set for the current
+    /// slots and λ.
+    fn start_chain(&mut self, start: Start) -> &mut Chain {
+        let (limit, mean_service, backlog) = (self.queue_limit, self.mean_service, self.backlog);
+        let (slots, lambda) = self.target;
+        self.unchecked = 0;
+        let chain = self.chain.get_or_insert_with(|| Chain::new(limit));
+        match start {
+            Start::Law(old_slots, old_lambda) => {
+                chain.set_rates(old_slots, old_lambda, mean_service);
+                chain.set_stationary();
+            }
+            Start::Backlog => chain.set_point(backlog),
+            Start::Standing => {}
+        }
+        chain.set_rates(slots, lambda, mean_service);
+        chain
+    }
+
+    /// After a step: a fluid backlog near where the law would put it hands over to the
+    /// law (or to the chain), and a chain close enough to its stationary law to that.
+    fn settle(&mut self) {
+        match self.mode {
+            Mode::Stationary => {}
+            Mode::Fluid => {
+                let distance = (self.backlog as f64 - self.law.mean_queue).abs();
+                if self.settles(distance) {
+                    self.mode = Mode::Stationary;
+                } else if self.target.0 > 0 && self.peclet(distance) < PECLET {
+                    self.start_chain(Start::Backlog);
+                    self.mode = Mode::Chain;
+                }
+            }
+            Mode::Chain => {
+                self.unchecked += 1;
+                if self.unchecked >= CHECK_EVERY {
+                    self.unchecked = 0;
+                    if let Some(chain) = &mut self.chain
+                        && chain.distance_to_stationary() < CONVERGED
+                    {
+                        self.mode = Mode::Stationary;
+                    }
+                }
+            }
+        }
+    }
+
+    /// λ − cμ and (λ + cμ)/2 at the current target: the queue's drift and diffusion.
+    fn drift_diffusion(&self) -> (f64, f64) {
+        let (slots, lambda) = self.target;
+        let capacity = slots as f64 / self.mean_service;
+        (lambda - capacity, 0.5 * (lambda + capacity))
+    }
+
+    /// Whether the queue, `distance` from its stationary mean, gets there within
+    /// [`SETTLE`]: its relaxation time plus the faster of drifting and diffusing there.
+    fn settles(&self, distance: f64) -> bool {
+        let (drift, diffusion) = self.drift_diffusion();
+        let travel = if distance < 0.5 {
+            0.0
+        } else {
+            let by_drift = distance / drift.abs();
+            let by_diffusion = distance * distance / (2.0 * diffusion);
+            by_drift.min(by_diffusion)
+        };
+        self.law.relax + travel <= SETTLE
+    }
+
+    /// |λ − cμ|·`distance` / (2D): how much faster the queue travels `distance` than it
+    /// spreads on the way.
+    fn peclet(&self, distance: f64) -> f64 {
+        let (drift, diffusion) = self.drift_diffusion();
+        if diffusion <= 0.0 {
+            return f64::INFINITY;
+        }
+        drift.abs() * distance / (2.0 * diffusion)
     }
 
     fn close_block(&mut self) {
@@ -311,19 +625,7 @@ impl<'a> FluidModel<'a> {
             let burst = (self.burst_busy / self.mean_service) as u64;
             self.rt.served_burst = burst.min(self.rt.recorder.served);
         }
-        if b.seconds <= 0.0 {
-            return;
-        }
-        let free = (b.served - b.backlogged) as f64;
-        if free > 0.0 {
-            let stats = self.latency.add_stationary(
-                free,
-                b.arrivals as f64 * self.mean_service / b.seconds,
-                b.slot_seconds / b.seconds,
-            );
-            // Little's law over the block: served × mean response time.
-            self.in_system_seconds += free * (stats.mean_wait + self.mean_service);
-        }
+        self.flush_bookings();
     }
 
     /// Spot instance `id` is gone. The fluid fleet keeps no requests per server, so the
@@ -342,41 +644,11 @@ impl<'a> FluidModel<'a> {
         let lost = (utilisation * slots).round() as u64;
         let from_block = lost.min(b.served);
         b.served -= from_block;
-        b.backlogged = b.backlogged.min(b.served);
         let rest = (lost - from_block).min(self.rt.recorder.served);
         self.rt.recorder.unserve(rest);
         let lost = from_block + rest;
         self.backlog += lost;
         self.rt.requeued += lost;
-    }
-
-    /// Probability that an arrival finds the queue full while capacity exceeds demand:
-    /// the M/M/c/K blocking probability at the current λ and slots. When demand exceeds
-    /// capacity the fluid backlog fills the queue and drops the excess itself, so this
-    /// only applies at ρ < 1 — or at any ρ without a waiting room, where no backlog can
-    /// form (Erlang B). Utilisation is quantised to 0.01 % so that values are reused.
-    fn stationary_blocking(&mut self, slots: f64, lambda: f64) -> f64 {
-        let c = slots as u32;
-        if c == 0 {
-            return 0.0;
-        }
-        let rho = lambda * self.mean_service / slots;
-        let q = self.queue_limit;
-        // ρ^q bounds the blocking probability: skip the sums when it is negligible.
-        if q > 0 && (rho >= 1.0 || q as f64 * rho.ln() < -25.0) {
-            return 0.0;
-        }
-        let rho_key = (rho * 10_000.0).round().min(1e9) as u32;
-        let mean_service = self.mean_service;
-        *self.blocking_cache.entry((c, rho_key)).or_insert_with(|| {
-            MMcK {
-                servers: c,
-                arrival_rate: rho_key as f64 / 10_000.0 * slots / mean_service,
-                mean_service,
-                queue_limit: q,
-            }
-            .p_block()
-        })
     }
 
     /// The busy integral as the autoscaler sees it. At request level the utilisation of

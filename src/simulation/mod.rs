@@ -125,10 +125,12 @@ pub fn run(scenario: &Scenario, progress: &(dyn Fn(Time) + Sync)) -> Outcome {
         .par_iter()
         .map(|spec| run_policy(scenario, &shared, spec, scenario.seed, progress))
         .collect();
-    Outcome {
+    let mut outcome = Outcome {
         seed: scenario.seed,
         policies,
-    }
+    };
+    crate::elasticity::annotate(scenario, &mut outcome);
+    outcome
 }
 
 /// Like [`run`], without progress reports.
@@ -148,50 +150,40 @@ pub fn replication_seed(seed: u64, i: u32) -> u64 {
 /// Runs `replications` independent replications (seeds from [`replication_seed`]) of
 /// every policy in parallel. Within a replication every policy sees the same requests
 /// (common random numbers); across replications the streams are independent.
+///
+/// Memory does not grow with the number of replications: each replication's time series
+/// is used for its elasticity metrics and then dropped, except replication 0's, which is
+/// what `timeseries.csv` and the charts show.
 pub fn run_replications(
     scenario: &Scenario,
     replications: u32,
     progress: &(dyn Fn(Time) + Sync),
 ) -> Vec<Outcome> {
     let n = scenario.policies.len();
-    if replications > 1 && scenario.fidelity == Fidelity::Request {
-        // Enough replications to keep every core busy: one task per replication, its
-        // policies in lockstep on one stream instead of each drawing the same requests.
-        return (0..replications)
-            .into_par_iter()
-            .map(|r| {
-                let seed = replication_seed(scenario.seed, r);
-                Outcome {
-                    seed,
-                    policies: run_lockstep(scenario, seed, progress),
+    let lockstep = replications > 1 && scenario.fidelity == Fidelity::Request;
+    let shared = (!lockstep).then(|| Shared::new(scenario));
+    (0..replications)
+        .into_par_iter()
+        .map(|r| {
+            let seed = replication_seed(scenario.seed, r);
+            let policies = match &shared {
+                // Enough replications to keep every core busy: one task per replication,
+                // its policies in lockstep on one stream instead of each drawing the same
+                // requests.
+                None => run_lockstep(scenario, seed, progress),
+                Some(shared) => (0..n)
+                    .into_par_iter()
+                    .map(|p| run_policy(scenario, shared, &scenario.policies[p], seed, progress))
+                    .collect(),
+            };
+            let mut outcome = Outcome { seed, policies };
+            crate::elasticity::annotate(scenario, &mut outcome);
+            if r > 0 {
+                for p in &mut outcome.policies {
+                    p.series = Vec::new();
                 }
-            })
-            .collect();
-    }
-    let shared = Shared::new(scenario);
-    let jobs: Vec<(u32, usize)> = (0..replications)
-        .flat_map(|r| (0..n).map(move |p| (r, p)))
-        .collect();
-    let mut results: Vec<PolicyOutcome> = jobs
-        .par_iter()
-        .map(|&(r, p)| {
-            run_policy(
-                scenario,
-                &shared,
-                &scenario.policies[p],
-                replication_seed(scenario.seed, r),
-                progress,
-            )
+            }
+            outcome
         })
-        .collect();
-    let mut outcomes = Vec::with_capacity(replications as usize);
-    for r in (0..replications).rev() {
-        let policies = results.split_off(r as usize * n);
-        outcomes.push(Outcome {
-            seed: replication_seed(scenario.seed, r),
-            policies,
-        });
-    }
-    outcomes.reverse();
-    outcomes
+        .collect()
 }

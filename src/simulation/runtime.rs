@@ -601,6 +601,8 @@ impl<'a> Runtime<'a> {
             launches_refused: mark.refused - prev.refused,
             response_p99_s: p99,
             cost_cumulative: self.cost(now, busy),
+            arrivals: arrived,
+            demand_servers: 0,
         });
     }
 

@@ -1,10 +1,14 @@
-//! The request stream: arrival times by thinning, plus each request's service demand.
+//! The request stream: arrival times by thinning (or, for a trace of exact arrivals, as
+//! logged), plus each request's service demand.
 
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Exp1, LogNormal};
 use rand_pcg::Pcg64Mcg;
 
+use std::sync::Arc;
+
 use super::RateFunction;
+use super::trace::{ArrivalCursor, Trace, TraceData, TraceRequest};
 use crate::engine::{SECOND, Time, from_seconds, to_seconds};
 use crate::scenario::{ServiceTime, Workload};
 
@@ -34,6 +38,81 @@ pub(crate) struct RequestStream {
     segment_end_s: f64,
     bound: f64,
     horizon: Time,
+    /// A trace of exact arrivals replays its requests instead of thinning.
+    replay: Option<Box<Replay>>,
+}
+
+/// Replaying a trace's exact arrivals. Each logged request becomes as many requests as
+/// the multiplier (`scale` × the shapes at its time) says, deterministically: the
+/// multipliers are summed and each request emits the whole requests its share completes
+/// (a multiplier of 0.5 keeps every other request, 3 makes three). Copies of one request
+/// are spread evenly until the next logged one (at most over a second, and never past the
+/// horizon), so scaling keeps the log's timing.
+struct Replay {
+    trace: Arc<Trace>,
+    cursor: ArrivalCursor,
+    /// The next logged request, read ahead to space copies.
+    ahead: Option<TraceRequest>,
+    /// Σ multiplier over the logged requests so far, and requests emitted for them.
+    sum: f64,
+    emitted: u64,
+    copies: Copies,
+}
+
+/// The copies of one logged request still to emit.
+#[derive(Default)]
+struct Copies {
+    at: Time,
+    gap: Time,
+    count: u64,
+    done: u64,
+    service: Option<Time>,
+}
+
+impl Replay {
+    fn new(trace: Arc<Trace>, horizon: Time) -> Replay {
+        let mut cursor = trace.arrival_cursor(horizon);
+        let ahead = trace.next_arrival(&mut cursor);
+        Replay {
+            trace,
+            cursor,
+            ahead,
+            sum: 0.0,
+            emitted: 0,
+            copies: Copies::default(),
+        }
+    }
+
+    /// The next replayed arrival and its logged service time, if the log has one.
+    fn next(&mut self, rate: &RateFunction, horizon: Time) -> Option<(Time, Option<Time>)> {
+        loop {
+            let c = &mut self.copies;
+            if c.done < c.count {
+                let t =
+                    c.at + (u128::from(c.gap) * u128::from(c.done) / u128::from(c.count)) as Time;
+                c.done += 1;
+                return (t < horizon).then_some((t, c.service));
+            }
+            let current = self.ahead.take()?;
+            self.ahead = self.trace.next_arrival(&mut self.cursor);
+            self.sum += rate.multiplier_at(to_seconds(current.arrival));
+            let total = (self.sum + 0.5).floor() as u64;
+            let count = total.saturating_sub(self.emitted);
+            self.emitted += count;
+            let gap = self
+                .ahead
+                .map_or(SECOND, |next| next.arrival - current.arrival)
+                .min(SECOND)
+                .min(horizon.saturating_sub(current.arrival));
+            self.copies = Copies {
+                at: current.arrival,
+                gap,
+                count,
+                done: 0,
+                service: current.service,
+            };
+        }
+    }
 }
 
 impl RequestStream {
@@ -49,7 +128,13 @@ impl RequestStream {
             segment_end_s: 0.0,
             bound: 0.0,
             horizon,
+            replay: None,
         };
+        if let Some(trace) = s.rate.trace()
+            && let TraceData::Arrivals(_) = trace.data
+        {
+            s.replay = Some(Box::new(Replay::new(Arc::clone(trace), horizon)));
+        }
         s.enter_segment(0);
         s
     }
@@ -63,6 +148,9 @@ impl RequestStream {
     /// The next arrival before the horizon, or `None` when the window is over.
     #[inline]
     pub(crate) fn next_arrival(&mut self) -> Option<Time> {
+        if let Some(replay) = &mut self.replay {
+            return replay.next(&self.rate, self.horizon).map(|(t, _)| t);
+        }
         loop {
             if self.bound > 0.0 {
                 let gap: f64 = Exp1.sample(&mut self.arrival_rng);
@@ -93,6 +181,14 @@ impl RequestStream {
     /// The next request: its arrival time and service demand.
     #[inline]
     pub(crate) fn next_request(&mut self) -> Option<Request> {
+        if let Some(replay) = &mut self.replay {
+            let (arrival, logged) = replay.next(&self.rate, self.horizon)?;
+            let service = match logged {
+                Some(s) => s,
+                None => self.service.sample(&mut self.service_rng),
+            };
+            return Some(Request { arrival, service });
+        }
         let arrival = self.next_arrival()?;
         Some(Request {
             arrival,
@@ -154,6 +250,7 @@ mod tests {
             &Workload {
                 base_rate: 50.0,
                 shapes,
+                trace: None,
             },
             ServiceTime::Exponential { mean: 0.1 },
             horizon,
@@ -207,6 +304,7 @@ mod tests {
         let rate = RateFunction::new(&Workload {
             base_rate: 50.0,
             shapes: shapes.clone(),
+            trace: None,
         });
         let mut s = stream(shapes, horizon, 11);
         let bin = 300 * SECOND;

@@ -8,6 +8,7 @@
 mod arrivals;
 mod rate;
 mod table;
+pub mod trace;
 
 pub(crate) use arrivals::{Request, RequestStream, mix_seed};
 pub use rate::RateFunction;

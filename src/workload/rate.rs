@@ -1,15 +1,18 @@
 //! The rate function λ(t) and exact upper bounds on it over an interval.
 
 use std::f64::consts::TAU;
+use std::sync::Arc;
 
-use crate::engine::{Time, to_seconds};
+use super::trace::{Trace, TraceData};
+use crate::engine::{Time, from_seconds, to_seconds};
 use crate::scenario::{Interpolate, Shape, Workload};
 
-/// λ(t) in requests per second.
+/// λ(t) in requests per second: `base` × the trace's rate (if any) × every shape.
 #[derive(Debug, Clone)]
 pub struct RateFunction {
     base: f64,
     shapes: Vec<ShapeFn>,
+    trace: Option<Arc<Trace>>,
 }
 
 /// A shape in seconds, ready to evaluate.
@@ -51,12 +54,33 @@ impl RateFunction {
         RateFunction {
             base: workload.base_rate,
             shapes,
+            trace: workload.trace.clone(),
         }
     }
 
-    /// λ at `t` seconds.
+    /// The replayed trace, if the workload has one.
+    pub(crate) fn trace(&self) -> Option<&Arc<Trace>> {
+        self.trace.as_ref()
+    }
+
+    /// λ at `t` seconds. An exact-arrivals trace has no rate to sample: 0 (its requests
+    /// are replayed as logged, see `arrivals.rs`).
     #[inline]
     pub fn at(&self, t: f64) -> f64 {
+        let mut r = self.base;
+        if let Some(trace) = &self.trace {
+            r *= trace.rate_at(from_seconds(t.max(0.0)));
+        }
+        for s in &self.shapes {
+            r *= s.at(t);
+        }
+        r
+    }
+
+    /// What the shapes multiply the rate by at `t` seconds (`base` included): how many
+    /// requests each logged request of an exact trace becomes.
+    #[inline]
+    pub(crate) fn multiplier_at(&self, t: f64) -> f64 {
         let mut r = self.base;
         for s in &self.shapes {
             r *= s.at(t);
@@ -70,6 +94,9 @@ impl RateFunction {
     pub fn max_over(&self, from: Time, to: Time) -> f64 {
         let (a, b) = (to_seconds(from), to_seconds(to));
         let mut bound = self.base;
+        if let Some(trace) = &self.trace {
+            bound *= trace.max_over(from, to);
+        }
         let mut knots = Vec::new();
         for s in &self.shapes {
             bound *= s.max_over(a, b, &mut knots);
@@ -80,12 +107,50 @@ impl RateFunction {
     /// Mean of λ over `[from, to]`: 3-point Gauss–Legendre on every piece between the
     /// shapes' breakpoints (pieces longer than a minute are split), so steps and kinks
     /// are integrated exactly and smooth cycles to ~1e-9.
+    ///
+    /// With a rate trace the pieces are cut at its interval boundaries too, so the product
+    /// is integrated exactly where the shapes are. With exact arrivals it is the logged
+    /// rate over `[from, to]` times the shapes' mean there (an approximation only where
+    /// both vary inside the interval).
     pub fn mean_over(&self, from: Time, to: Time) -> f64 {
         let (a, b) = (to_seconds(from), to_seconds(to));
+        if let Some(trace) = &self.trace
+            && let TraceData::Arrivals(_) = trace.data
+        {
+            let shapes = self.integrate(a, b, |t| self.multiplier_at(t), &mut |_| {});
+            return if b <= a {
+                self.multiplier_at(a) * trace.rate_at(from)
+            } else {
+                trace.mean_over(from, to) * shapes
+            };
+        }
         if b <= a {
             return self.at(a);
         }
+        let trace = self.trace.clone();
+        self.integrate(a, b, |t| self.at(t), &mut |cuts: &mut Vec<f64>| {
+            if let Some(trace) = &trace {
+                let mut at = Vec::new();
+                trace.breakpoints(from, to, &mut at);
+                cuts.extend(at.into_iter().map(to_seconds));
+            }
+        })
+    }
+
+    /// Mean of `f` over `[a, b]` seconds, 3-point Gauss–Legendre on every piece between
+    /// the shapes' knots (and the cuts `more` adds); `f(a)` when `b ≤ a`.
+    fn integrate(
+        &self,
+        a: f64,
+        b: f64,
+        f: impl Fn(f64) -> f64,
+        more: &mut dyn FnMut(&mut Vec<f64>),
+    ) -> f64 {
+        if b <= a {
+            return f(a);
+        }
         let mut cuts = vec![a, b];
+        more(&mut cuts);
         for s in &self.shapes {
             s.knots(a, b, &mut cuts);
         }
@@ -104,9 +169,9 @@ impl RateFunction {
                 let mid = lo + (k as f64 + 0.5) * width;
                 let half = width / 2.0;
                 integral += half
-                    * (W_SIDE * self.at(mid - NODE * half)
-                        + W_MID * self.at(mid)
-                        + W_SIDE * self.at(mid + NODE * half));
+                    * (W_SIDE * f(mid - NODE * half)
+                        + W_MID * f(mid)
+                        + W_SIDE * f(mid + NODE * half));
             }
         }
         integral / (b - a)
@@ -331,6 +396,7 @@ mod tests {
         RateFunction::new(&Workload {
             base_rate: 100.0,
             shapes,
+            trace: None,
         })
     }
 

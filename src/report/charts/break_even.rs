@@ -3,18 +3,16 @@
 
 use std::path::{Path, PathBuf};
 
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
-
-use super::{
-    Area, DrawError, LegendEntry, SIZE, SLO_COLOR, Swatch, ensure_font, fmt_num, fmt_tick, fmt_usd,
-    fmt_usd_tick, header, house_mesh, legend, line_width, linear_range, log_axis, name,
-    policy_color, text,
-};
+use super::figure::{SIZE, house_mesh, linear_range, log_axis, money_tick, tick};
+use super::layout::{LegendEntry, Swatch, header, legend, name};
+use super::style::{SLO_COLOR, line_width, policy_color, text};
+use super::{Area, DrawError, ensure_font};
 use crate::break_even::{Crossing, Point, compared_cost};
-use crate::report::OutputError;
+use crate::report::{OutputError, format};
 use crate::scenario::Scenario;
 
 /// Draws the chart into `dir/break-even.png`; returns its name.
@@ -89,14 +87,7 @@ fn draw(
     // Lost traffic can cost a hundred times the servers: then only a log axis shows
     // where the cheap lines cross.
     match log_axis(costs(), 30.0) {
-        Some(y) => {
-            let coord = y
-                .range
-                .log_scale()
-                .with_key_points(y.labels)
-                .with_light_points(y.light);
-            plot.draw(&area, coord, true)?
-        }
+        Some(y) => plot.draw(&area, y.coord(), true)?,
         None => plot.draw(&area, linear_range(costs().chain([0.0])), false)?,
     }
     root.present()?;
@@ -158,8 +149,8 @@ impl Plot<'_> {
             .x_label_area_size(58)
             .y_label_area_size(96)
             .build_cartesian_2d(x, y)?;
-        let x_fmt = |v: &f64| format!("×{}", fmt_tick(*v));
-        let y_fmt = |v: &f64| fmt_usd_tick(*v);
+        let x_fmt = |v: &f64| format!("×{}", tick(*v));
+        let y_fmt = |v: &f64| money_tick(*v);
         house_mesh(&mut chart.configure_mesh(), log)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
@@ -191,10 +182,10 @@ impl Plot<'_> {
             ))?;
             let label = format!(
                 "×{}: {} cheaper above {} ({})",
-                fmt_num(c.spike_factor, 2),
+                format::number(c.spike_factor, 2),
                 c.cheaper_above,
                 c.cheaper_below,
-                fmt_usd(c.cost)
+                format::money(c.cost)
             );
             // Crossings close together get their labels stacked, not overprinted.
             let stacked = self.crossings[..k]

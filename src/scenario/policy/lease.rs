@@ -131,7 +131,11 @@ fn default_notice(term: Time) -> Time {
 /// Checks a `lease` block (scope `s`).
 pub(crate) fn check(s: &Scope, raw: Raw, cx: Context) -> Result<LeaseSpec, ScenarioError> {
     let servers = s.fleet_size("servers", raw.servers, 1, cx.slots)?;
-    let term = s.positive_time("term", raw.term)?;
+    let term = s.interval(
+        "term",
+        raw.term,
+        "every term is a renewal; IDC terms run for months",
+    )?;
     if !(1..=MAX_MIN_TERMS).contains(&raw.min_terms) {
         return Err(s.error(
             "min_terms",

@@ -19,9 +19,6 @@ pub use fixed::{FixedSpec, PurchaseRule};
 pub use hybrid::HybridSpec;
 pub use lease::{Bandwidth, LeaseSpec, Renewal};
 
-/// Longest policy name, in characters.
-const MAX_NAME_CHARS: usize = 100;
-
 /// One provisioning policy to play the traffic against.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicySpec {
@@ -83,14 +80,8 @@ pub(crate) fn check(s: &Scope, cx: Context) -> Result<PolicySpec, ScenarioError>
     let Some(name) = s.optional::<String>("name")? else {
         return Err(s.error("", "missing field `name`: every policy needs a name"));
     };
-    if name.trim().is_empty()
-        || name.chars().count() > MAX_NAME_CHARS
-        || name.chars().any(char::is_control)
-    {
-        return Err(s.error(
-            "name",
-            format!("expected a short printable name, got {name:?}"),
-        ));
+    if let Some(problem) = crate::scenario::name::policy_problem(&name) {
+        return Err(s.error("name", format!("{name:?} {problem}")));
     }
     Ok(PolicySpec { name, kind })
 }

@@ -66,7 +66,7 @@ impl Rule for GcpMigScaling {
     fn check(raw: Raw, s: &Scope, _max: u32) -> Result<Self, ScenarioError> {
         Ok(GcpMigScaling {
             target: utilisation(s, "target", raw.target)?,
-            period: s.positive_time("period", raw.period)?,
+            period: s.interval("period", raw.period, "Compute Engine's utilisation metric has a 60 s resolution")?,
             initialization: s.time("initialization", raw.initialization)?,
             stabilization: s.time("stabilization", raw.stabilization)?,
             scale_in_max: raw

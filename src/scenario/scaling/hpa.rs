@@ -73,7 +73,7 @@ impl Rule for HpaScaling {
                 "a tolerance in [0, 1)",
                 (0.0..1.0).contains(&raw.tolerance),
             )?,
-            period: s.positive_time("period", raw.period)?,
+            period: s.interval("period", raw.period, "Kubernetes syncs every 15 s by default")?,
             scale_down_stabilization: s
                 .time("scale_down_stabilization", raw.scale_down_stabilization)?,
             scale_up_pods: s.count("scale_up_pods", raw.scale_up_pods, 0, MAX_SERVERS)?,

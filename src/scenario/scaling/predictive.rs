@@ -85,7 +85,7 @@ impl Rule for PredictiveScaling {
             target,
             scheduling_buffer: buffer,
             history,
-            period: s.positive_time("period", raw.period)?,
+            period: s.interval("period", raw.period, "AWS forecasts by the hour")?,
             reactive,
         })
     }

@@ -31,7 +31,7 @@ impl Rule for ScheduledScaling {
 
     fn check(raw: Raw, s: &Scope, _max: u32) -> Result<Self, ScenarioError> {
         Ok(ScheduledScaling {
-            period: s.positive_time("period", raw.period)?,
+            period: s.interval("period", raw.period, "scheduled actions start at whole minutes on AWS")?,
         })
     }
 

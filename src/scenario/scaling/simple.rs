@@ -63,7 +63,7 @@ impl Rule for SimpleScaling {
             (0.0..out).contains(&raw.scale_in_threshold),
         )?;
         Ok(SimpleScaling {
-            period: s.positive_time("period", raw.period)?,
+            period: s.interval("period", raw.period, "CloudWatch's finest metrics are 1 s, its alarms evaluate every 10 s at best")?,
             scale_out_threshold: out,
             scale_in_threshold: inn,
             evaluation_periods: s.count("evaluation_periods", raw.evaluation_periods, 1, 10_000)?,

@@ -97,7 +97,7 @@ impl Rule for StepScaling {
             Some(m) => s.count("min_adjustment_magnitude", m, 1, max as u64)?,
         };
         Ok(StepScaling {
-            period: s.positive_time("period", raw.period)?,
+            period: s.interval("period", raw.period, "CloudWatch's finest metrics are 1 s, its alarms evaluate every 10 s at best")?,
             threshold,
             steps,
             adjustment_type: raw.adjustment_type,

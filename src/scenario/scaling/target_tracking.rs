@@ -103,7 +103,7 @@ impl Rule for TargetTracking {
         }
         Ok(TargetTracking {
             metrics,
-            period: s.positive_time("period", raw.period)?,
+            period: s.interval("period", raw.period, "CloudWatch's finest metrics are 1 s, its alarms evaluate every 10 s at best")?,
             scale_out_periods: s.count("scale_out_periods", raw.scale_out_periods, 1, 10_000)?,
             scale_in_periods: s.count("scale_in_periods", raw.scale_in_periods, 1, 10_000)?,
             warmup: s.time("warmup", raw.warmup)?,

@@ -1,69 +1,91 @@
-//! Latency in the fluid fidelity: quasi-stationary queueing theory instead of requests.
+//! Latency in the fluid fidelity: queueing theory instead of requests.
 //!
-//! Over each latency block (a minute of steps) the model knows the mean offered load A
-//! (Erlangs), the mean serving slots c and the mean backlog q. It treats the block as an
-//! M/M/c queue in steady state at that load, plus the time to clear the backlog ahead:
+//! Requests are booked, in fractional counts, on a few kinds of wait (see [`Key`]); at
+//! every sample the interval's bookings become response times in the same HDR histograms
+//! as the request-level model. Which kind a request gets depends on what the fluid model
+//! knows of the queue when it is served (see `fluid.rs`):
 //!
-//! - P(wait) and the mean wait of an admitted request come from M/M/c/K with the
-//!   scenario's `queue_limit` as the waiting room (Erlang C and Exp((c − A)/E[S]) when the
-//!   room is large; nobody waits when `queue_limit = 0`); the wait of a waiting request is
-//!   taken as exponential with that mean, scaled by the Allen–Cunneen factor
-//!   (1 + cs²)/2 for non-exponential service;
-//! - requests served while a backlog stands (demand above capacity) instead wait
-//!   D = q × E[S] / c, the time the servers need to clear the q requests ahead of them;
-//! - utilisation is capped at 0.99 for the M/M/c part: at and above saturation the
-//!   backlog term carries the delay.
+//! - **Stationary**: the block's queue is the M/M/c/K queue of its serving slots c, its
+//!   load and the scenario's `queue_limit` N, in its stationary law — at any load, below,
+//!   at or above saturation. P(wait) and the mean wait are its closed forms, and the wait
+//!   of one who waits comes from the truncated distribution: an admitted arrival that
+//!   finds n ≥ c in the system waits Erlang(n − c + 1, cμ), so a finite room cuts off the
+//!   exponential tail of M/M/c (which it reduces to for a deep room below saturation).
+//!   Loads sit between two points of a grid (`law.rs`): requests are booked on both, in
+//!   proportion. With exponential service the response quantiles are booked as they are
+//!   (exact for one load); otherwise the wait is combined with the service time's
+//!   quantiles, and given a wait it is that of the queue with ln ρ divided by the
+//!   Allen–Cunneen factor v = (1 + cs²)/2 (`law::waiting`): about v times M/M/c's below
+//!   saturation in a deep room, unchanged at ρ = 1, where a long room's law is flat.
+//! - **Phases**: while the queue is in transient (`chain.rs`), the requests that found q
+//!   waiting wait Erlang(q + 1, cμ): booked by phase count (exact up to 64 phases, then in
+//!   2 % steps), with the Erlang quantiles worked out once per phase count.
+//! - **Backlogged**: while a deterministic backlog q stands (the queue filling or draining
+//!   much faster than it spreads), requests wait D = q·E\[S\]/c, the time the servers need
+//!   to clear the q ahead of them.
 //!
-//! Response = service + wait, taken as independent: the distribution is discretised on a
-//! grid of service and wait quantiles (denser in the tail, so p95/p99 sit on grid points)
-//! and recorded into the same HDR histograms as the request-level model.
+//! Response = service + wait, taken as independent where the response law is not known
+//! exactly: the distribution is discretised on a grid of service and wait quantiles
+//! (denser in the tail, so p95/p99 sit on grid points). SLO misses are counted from the
+//! exact P(response > SLO) of each booking.
 //!
 //! Where it breaks: spikes shorter than a block are smeared over the block; heavy-tailed
-//! service makes the Allen–Cunneen factor optimistic; the quasi-stationary assumption
-//! ignores the transient as a queue fills or drains. `provsim compare-fidelity` shows how
-//! far it is from the exact engine on a given scenario.
+//! service makes the Allen–Cunneen factor optimistic, and who waits and who is turned
+//! away (P(wait), blocking) are M/M/c/K's whatever the service law. `provsim compare-fidelity` shows how far it is from
+//! the exact engine on a given scenario.
 
-use std::collections::HashMap;
+use statrs::distribution::{ContinuousCDF, Normal};
+use statrs::function::erf::erfc;
 
-use crate::analytic::MMcK;
+use super::law::{FastMap, Grid, GridLoad, waiting};
+use crate::analytic::erlang_quantile;
 use crate::engine::{Time, from_seconds, to_seconds};
 use crate::metrics::Recorder;
 use crate::scenario::ServiceTime;
 
-/// Utilisation cap for the M/M/c term.
-const RHO_CAP: f64 = 0.99;
-/// Quantisation of utilisation (0.5 %) and of the backlog delay (2 % steps in log).
-const RHO_STEPS: f64 = 200.0;
+/// Quantisation of the backlog delay (2 % steps in log) and of phase counts beyond
+/// [`EXACT_PHASES`] (2 % steps).
 const LOG_D_STEPS: f64 = 50.0;
+const EXACT_PHASES: u32 = 64;
 
 /// Probability bins: p50, p95 and p99 are bin midpoints, so they land on grid points.
 const EDGES: [f64; 16] = [
     0.0, 0.1, 0.2, 0.3, 0.45, 0.55, 0.7, 0.8, 0.9, 0.94, 0.96, 0.98, 0.985, 0.995, 0.999, 1.0,
 ];
+const BINS: usize = EDGES.len() - 1;
 
-/// A block's queueing state, quantised so that similar blocks share one entry.
+/// The middle probability of each bin.
+fn middles() -> [f64; BINS] {
+    std::array::from_fn(|i| (EDGES[i] + EDGES[i + 1]) / 2.0)
+}
+
+/// A kind of wait, quantised so that similar bookings share one entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Key {
-    /// Quasi-stationary M/M/c at utilisation `rho` / [`RHO_STEPS`].
-    Stationary { slots: u32, rho: u16 },
+    /// The stationary M/M/c/K queue at grid point `y` (see `law.rs`).
+    Stationary { slots: u32, y: i32 },
+    /// Erlang(phases, slots/E\[S\]); `phases` quantised by [`phase_index`].
+    Phases { slots: u32, phases: u32 },
     /// Behind a backlog: a wait of exp(`log_delay` / [`LOG_D_STEPS`]) seconds.
     Backlogged { log_delay: i32 },
 }
 
-/// Served requests per queueing state for the current sample interval.
+/// Served requests per kind of wait for the current sample interval.
 pub(super) struct LatencyBook {
+    grid: Grid,
     mean_service: f64,
-    /// Allen–Cunneen factor (1 + cs²)/2.
+    /// Allen–Cunneen factor (1 + cs²)/2 (see `law::waiting`).
     variability: f64,
     slo: Time,
-    queue_limit: u64,
     service: ServiceTime,
     /// (quantile, probability) of the service time.
     service_grid: Vec<(f64, f64)>,
-    entries: HashMap<Key, f64>,
-    /// Wait models already worked out: a state recurs often, and the M/M/c/K sums cost
-    /// O(c) and more.
-    models: HashMap<Key, WaitModel>,
+    entries: FastMap<Key, f64>,
+    /// Wait models already worked out: a state recurs often, and the M/M/c/K quantiles
+    /// cost sums.
+    models: FastMap<Key, WaitModel>,
+    /// Quantiles of Erlang(k, 1) at the bins' middles, by phase index.
+    erlang: FastMap<u32, [f64; BINS]>,
     count_carry: f64,
     waited_carry: f64,
     late_carry: f64,
@@ -77,49 +99,56 @@ pub(super) struct WaitStats {
 }
 
 impl LatencyBook {
-    pub fn new(service: ServiceTime, slo: Time, queue_limit: u64) -> Self {
-        let service_grid = EDGES
-            .windows(2)
-            .map(|w| (service_quantile(service, (w[0] + w[1]) / 2.0), w[1] - w[0]))
+    pub fn new(service: ServiceTime, slo: Time, grid: Grid) -> Self {
+        let service_grid = middles()
+            .iter()
+            .zip(EDGES.windows(2))
+            .map(|(&mid, w)| (service_quantile(service, mid), w[1] - w[0]))
             .collect();
         LatencyBook {
+            grid,
             mean_service: service.mean(),
             variability: (1.0 + service.scv()) / 2.0,
             slo,
-            queue_limit,
             service,
             service_grid,
-            entries: HashMap::new(),
-            models: HashMap::new(),
+            entries: FastMap::default(),
+            models: FastMap::default(),
+            erlang: FastMap::default(),
             count_carry: 0.0,
             waited_carry: 0.0,
             late_carry: 0.0,
         }
     }
 
-    /// Books `served` requests of a block with offered load `load` (Erlangs) on mean
-    /// serving slots `slots`, served with no backlog ahead; returns their wait statistics.
-    pub fn add_stationary(&mut self, served: f64, load: f64, slots: f64) -> WaitStats {
-        let c = slots.round().max(1.0);
-        let rho = (load / c).clamp(0.0, RHO_CAP);
-        self.add(
-            Key::Stationary {
-                slots: c as u32,
-                rho: (rho * RHO_STEPS).round() as u16,
-            },
-            served,
-        )
+    /// Books `served` requests of the stationary queue at `load`, on its two grid points.
+    pub fn add_stationary(&mut self, served: f64, load: GridLoad) {
+        let w = load.upper_weight;
+        let (slots, y) = (load.slots, load.lower);
+        self.add(Key::Stationary { slots, y }, served * (1.0 - w));
+        if w > 0.0 {
+            self.add(Key::Stationary { slots, y: y + 1 }, served * w);
+        }
+    }
+
+    /// Books `served` requests that waited `phases` completions of `slots` busy slots.
+    pub fn add_phases(&mut self, slots: u32, phases: f64, served: f64) {
+        let phases = phase_index(phases);
+        self.add(Key::Phases { slots, phases }, served);
     }
 
     /// Books `served` requests that waited `delay` seconds behind a backlog.
     pub fn add_backlogged(&mut self, served: f64, delay: f64) -> WaitStats {
         let log_delay = (delay.max(1e-6).ln() * LOG_D_STEPS).round() as i32;
-        self.add(Key::Backlogged { log_delay }, served)
+        let key = Key::Backlogged { log_delay };
+        self.add(key, served);
+        self.wait_of(key).stats()
     }
 
-    fn add(&mut self, key: Key, served: f64) -> WaitStats {
-        *self.entries.entry(key).or_insert(0.0) += served;
-        self.wait_of(key).stats()
+    fn add(&mut self, key: Key, served: f64) {
+        if served > 0.0 {
+            *self.entries.entry(key).or_insert(0.0) += served;
+        }
     }
 
     /// The wait model of a key, worked out once.
@@ -128,34 +157,59 @@ impl LatencyBook {
             return *model;
         }
         let model = match key {
-            Key::Stationary { slots, rho } => {
-                // M/M/c/K: with a finite waiting room fewer wait, and not as long, as in
-                // M/M/c; with none (queue_limit = 0) nobody waits.
-                let queue = MMcK {
-                    servers: slots,
-                    arrival_rate: rho as f64 / RHO_STEPS * slots as f64 / self.mean_service,
-                    mean_service: self.mean_service,
-                    queue_limit: self.queue_limit,
-                };
-                let p_queue = queue.p_wait();
-                WaitModel {
-                    p_queue,
-                    exp_mean: if p_queue > 0.0 {
-                        self.variability * queue.mean_wait() / p_queue
-                    } else {
-                        0.0
-                    },
-                    delay: 0.0,
-                }
+            Key::Stationary { slots, y } => self.stationary(slots, y),
+            Key::Phases { slots, phases } => {
+                let k = phase_count(phases);
+                let quantiles = *self
+                    .erlang
+                    .entry(phases)
+                    .or_insert_with(|| erlang_quantiles(k));
+                let phase = self.mean_service / slots.max(1) as f64;
+                WaitModel::new(
+                    if k > 0.0 { 1.0 } else { 0.0 },
+                    k * phase,
+                    quantiles.map(|q| q * phase),
+                )
             }
-            Key::Backlogged { log_delay } => WaitModel {
-                p_queue: 0.0,
-                exp_mean: 0.0,
-                delay: (log_delay as f64 / LOG_D_STEPS).exp(),
-            },
+            Key::Backlogged { log_delay } => {
+                let delay = (log_delay as f64 / LOG_D_STEPS).exp();
+                WaitModel::new(1.0, delay, [delay; BINS])
+            }
         };
+        let model = model.with_late(to_seconds(self.slo), self.service);
         self.models.insert(key, model);
         model
+    }
+
+    /// M/M/c/K at a grid point: its wait quantiles, and its response quantiles as well
+    /// when the service is exponential (then the response law is known exactly).
+    fn stationary(&self, slots: u32, y: i32) -> WaitModel {
+        let queue = self.grid.queue(slots, y);
+        let wait = queue.wait();
+        let p_wait = wait.p_wait();
+        let mids = middles();
+        if matches!(self.service, ServiceTime::Exponential { .. }) {
+            // The response quantiles are booked as they are: the wait's are not needed.
+            let mut model = WaitModel::new(p_wait, wait.mean(), [0.0; BINS]);
+            let mut previous = 0.0;
+            model.responses = Some(mids.map(|m| {
+                previous = wait.response_quantile_above(m, previous);
+                previous
+            }));
+            model.late = wait.response_survival(to_seconds(self.slo));
+            return model;
+        }
+        // Who waits, from the queue; how long, from the law for the service's variability.
+        let waiter = waiting(queue, self.variability);
+        let p = waiter.p_wait();
+        if p <= 0.0 {
+            return WaitModel::new(p_wait, 0.0, [0.0; BINS]);
+        }
+        WaitModel::new(
+            p_wait,
+            p_wait * waiter.mean() / p,
+            mids.map(|m| waiter.quantile(1.0 - p * (1.0 - m))),
+        )
     }
 
     /// Records the interval's responses into `recorder` and starts a new interval.
@@ -164,7 +218,6 @@ impl LatencyBook {
         // HashMap order is random: sort so rounding carries, and so output, are exact
         // functions of the input.
         entries.sort_by_key(|&(k, _)| k);
-        let slo = to_seconds(self.slo);
         for (key, served) in entries {
             let model = self.wait_of(key);
             let stats = model.stats();
@@ -176,62 +229,118 @@ impl LatencyBook {
                 waited as u64,
                 served * stats.mean_wait,
             );
-            let waits = model.grid();
-            // SLO misses exactly: Σ P(wait = w) · P(service > slo − w).
-            let late: f64 = waits
-                .iter()
-                .map(|&(w, pw)| pw * service_survival(self.service, slo - w))
-                .sum();
-            self.late_carry += served * late;
+            self.late_carry += served * model.late;
             let misses = self.late_carry.floor();
             self.late_carry -= misses;
             recorder.add_slo_misses(misses as u64);
+            let mut book = |response: f64, p: f64, carry: &mut f64| {
+                *carry += served * p;
+                let n = carry.floor();
+                if n >= 1.0 {
+                    *carry -= n;
+                    recorder.add_responses(from_seconds(response), n as u64);
+                }
+            };
+            if let Some(responses) = model.responses {
+                for (r, w) in responses.iter().zip(EDGES.windows(2)) {
+                    book(*r, w[1] - w[0], &mut self.count_carry);
+                }
+                continue;
+            }
+            let waits = model.grid();
             for &(s, ps) in &self.service_grid {
                 for &(w, pw) in &waits {
-                    self.count_carry += served * ps * pw;
-                    let n = self.count_carry.floor();
-                    if n >= 1.0 {
-                        self.count_carry -= n;
-                        recorder.add_responses(from_seconds(s + w), n as u64);
-                    }
+                    book(s + w, ps * pw, &mut self.count_carry);
                 }
             }
         }
     }
 }
 
-/// Wait = backlog delay + (with probability `p_queue`) an exponential wait.
+/// The phase index of a (mean) phase count: exact up to [`EXACT_PHASES`], then 2 % steps.
+fn phase_index(phases: f64) -> u32 {
+    let exact = EXACT_PHASES as f64;
+    if phases <= exact + 0.5 {
+        phases.max(0.0).round() as u32
+    } else {
+        EXACT_PHASES + ((phases / exact).ln() * LOG_D_STEPS).round() as u32
+    }
+}
+
+/// The phase count a phase index stands for.
+fn phase_count(index: u32) -> f64 {
+    if index <= EXACT_PHASES {
+        index as f64
+    } else {
+        EXACT_PHASES as f64 * ((index - EXACT_PHASES) as f64 / LOG_D_STEPS).exp()
+    }
+}
+
+/// Erlang(k, 1) at the bins' middles (k rounded to whole phases).
+fn erlang_quantiles(k: f64) -> [f64; BINS] {
+    middles().map(|m| erlang_quantile(k.round() as u64, m))
+}
+
+/// Wait = 0 with probability 1 − `p_wait`, else the bins' quantiles `waits`.
 #[derive(Debug, Clone, Copy)]
 struct WaitModel {
-    p_queue: f64,
-    exp_mean: f64,
-    delay: f64,
+    p_wait: f64,
+    mean_wait: f64,
+    /// The wait of one who waits at each bin's middle probability.
+    waits: [f64; BINS],
+    /// The response time at each bin's middle, when known exactly: booked as it is.
+    responses: Option<[f64; BINS]>,
+    /// P(response > SLO).
+    late: f64,
 }
 
 impl WaitModel {
-    fn stats(&self) -> WaitStats {
-        WaitStats {
-            mean_wait: self.delay + self.p_queue * self.exp_mean,
-            p_wait: if self.delay > 0.0 { 1.0 } else { self.p_queue },
+    fn new(p_wait: f64, mean_wait: f64, waits: [f64; BINS]) -> Self {
+        WaitModel {
+            p_wait,
+            mean_wait,
+            waits,
+            responses: None,
+            late: f64::NAN,
         }
     }
 
-    /// (wait, probability) points: the backlog delay alone with probability 1 − C, else
-    /// plus an exponential wait at each bin's quantile.
+    /// Fills in P(response > `slo`) when the response law did not give it:
+    /// Σ P(wait = w)·P(service > slo − w) over the wait grid.
+    fn with_late(mut self, slo: f64, service: ServiceTime) -> Self {
+        if self.late.is_nan() {
+            self.late = self
+                .grid()
+                .iter()
+                .map(|&(w, pw)| pw * service_survival(service, slo - w))
+                .sum();
+        }
+        self
+    }
+
+    fn stats(&self) -> WaitStats {
+        WaitStats {
+            mean_wait: self.mean_wait,
+            p_wait: self.p_wait,
+        }
+    }
+
+    /// (wait, probability) points: no wait with probability 1 − P(wait), else each bin's
+    /// quantile (one point when every quantile is the same: a deterministic wait).
     fn grid(&self) -> Vec<(f64, f64)> {
-        if self.p_queue < 1e-6 || self.exp_mean == 0.0 {
-            return vec![(self.delay, 1.0)];
+        if self.p_wait < 1e-6 {
+            return vec![(0.0, 1.0)];
         }
-        let mut grid = Vec::with_capacity(EDGES.len());
-        if self.p_queue < 1.0 {
-            grid.push((self.delay, 1.0 - self.p_queue));
+        let mut grid = Vec::with_capacity(BINS + 1);
+        if self.p_wait < 1.0 {
+            grid.push((0.0, 1.0 - self.p_wait));
         }
-        for w in EDGES.windows(2) {
-            let mid = (w[0] + w[1]) / 2.0;
-            grid.push((
-                self.delay - self.exp_mean * (1.0 - mid).ln(),
-                self.p_queue * (w[1] - w[0]),
-            ));
+        if self.waits[0] == self.waits[BINS - 1] {
+            grid.push((self.waits[0], self.p_wait));
+            return grid;
+        }
+        for (w, e) in self.waits.iter().zip(EDGES.windows(2)) {
+            grid.push((*w, self.p_wait * (e[1] - e[0])));
         }
         grid
     }
@@ -245,7 +354,7 @@ fn service_quantile(service: ServiceTime, p: f64) -> f64 {
         ServiceTime::LogNormal { mean, cv } => {
             let sigma2 = (1.0 + cv * cv).ln();
             let mu = mean.ln() - sigma2 / 2.0;
-            (mu + sigma2.sqrt() * normal_quantile(p)).exp()
+            (mu + sigma2.sqrt() * Normal::standard().inverse_cdf(p)).exp()
         }
     }
 }
@@ -272,98 +381,87 @@ fn service_survival(service: ServiceTime, x: f64) -> f64 {
     }
 }
 
-/// Complementary error function (Numerical Recipes' Chebyshev fit, |error| < 1.2e-7).
-fn erfc(x: f64) -> f64 {
-    let z = x.abs();
-    let t = 1.0 / (1.0 + 0.5 * z);
-    let poly = -z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
-    let r = t * poly.exp();
-    if x >= 0.0 { r } else { 2.0 - r }
-}
-
-/// Inverse of the standard normal CDF (Acklam's rational approximation, relative error
-/// below 1.2e-9).
-fn normal_quantile(p: f64) -> f64 {
-    const A: [f64; 6] = [
-        -3.969_683_028_665_376e1,
-        2.209_460_984_245_205e2,
-        -2.759_285_104_469_687e2,
-        1.383_577_518_672_69e2,
-        -3.066_479_806_614_716e1,
-        2.506_628_277_459_239,
-    ];
-    const B: [f64; 5] = [
-        -5.447_609_879_822_406e1,
-        1.615_858_368_580_409e2,
-        -1.556_989_798_598_866e2,
-        6.680_131_188_771_972e1,
-        -1.328_068_155_288_572e1,
-    ];
-    const C: [f64; 6] = [
-        -7.784_894_002_430_293e-3,
-        -3.223_964_580_411_365e-1,
-        -2.400_758_277_161_838,
-        -2.549_732_539_343_734,
-        4.374_664_141_464_968,
-        2.938_163_982_698_783,
-    ];
-    const D: [f64; 4] = [
-        7.784_695_709_041_462e-3,
-        3.224_671_290_700_398e-1,
-        2.445_134_137_142_996,
-        3.754_408_661_907_416,
-    ];
-    let p = p.clamp(1e-300, 1.0 - 1e-16);
-    let tail = |q: f64| {
-        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
-            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
-    };
-    if p < 0.02425 {
-        tail((-2.0 * p.ln()).sqrt())
-    } else if p > 1.0 - 0.02425 {
-        -tail((-2.0 * (1.0 - p).ln()).sqrt())
-    } else {
-        let q = p - 0.5;
-        let r = q * q;
-        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
-            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn normal_quantile_matches_tables() {
-        assert!((normal_quantile(0.5)).abs() < 1e-9);
-        assert!((normal_quantile(0.975) - 1.959_963_985).abs() < 1e-8);
-        assert!((normal_quantile(0.01) + 2.326_347_874).abs() < 1e-8);
+    fn lognormal_quantile_and_survival_agree() {
+        let service = ServiceTime::LogNormal { mean: 0.1, cv: 1.5 };
+        for p in [0.01, 0.05, 0.5, 0.95, 0.99, 0.9995] {
+            let x = service_quantile(service, p);
+            let tail = service_survival(service, x);
+            assert!(
+                ((tail - (1.0 - p)) / (1.0 - p)).abs() < 1e-9,
+                "p {p}: {tail}"
+            );
+        }
+        // (The Numerical Recipes erfc used before statrs was off by up to 10⁻⁷.)
+        // Median e^μ: the mean over √(1 + cv²).
+        let median = service_quantile(service, 0.5);
+        assert!((median - 0.1 / 3.25f64.sqrt()).abs() < 1e-15, "{median}");
+    }
+
+    fn book(service: ServiceTime, limit: u64) -> LatencyBook {
+        LatencyBook::new(service, 1_000_000, Grid::new(service.mean(), limit))
     }
 
     #[test]
-    fn grid_reproduces_mmc_mean_wait_and_p_wait() {
-        // M/M/10 at A = 8: P(wait) = 0.409180, Wq = 0.020459 s for E[S] = 0.1 s.
-        let mut book =
-            LatencyBook::new(ServiceTime::Exponential { mean: 0.1 }, 1_000_000, u64::MAX);
-        let stats = book.add_stationary(1_000_000.0, 8.0, 10.0);
-        assert!((stats.p_wait - 0.409180).abs() < 1e-5, "{stats:?}");
-        assert!((stats.mean_wait - 0.020459).abs() < 1e-5, "{stats:?}");
+    fn stationary_bookings_follow_mmck() {
+        // M/M/10 at A = 8: P(wait) = 0.409180, Wq = 0.020459 s for E[S] = 0.1 s; and
+        // M/M/8/28 at ρ = 1.001, where the finite room sets the tail.
+        for (c, lambda, limit) in [(10u32, 80.0, u64::MAX / 4), (8, 80.08, 20), (50, 990.0, 5)] {
+            let service = ServiceTime::Exponential { mean: 0.1 };
+            let mut b = book(service, limit);
+            b.add_stationary(1_000_000.0, b.grid.locate(c, lambda));
+            let mut r = Recorder::new(1_000_000, 3_600_000_000);
+            r.add_served(1_000_000);
+            b.flush(&mut r);
+            let q = crate::analytic::MMcK {
+                servers: c,
+                arrival_rate: lambda,
+                mean_service: 0.1,
+                queue_limit: limit,
+            };
+            let w = q.wait();
+            let rel = |a: f64, b: f64| (a - b).abs() / b;
+            assert!(rel(r.waited_fraction(), q.p_wait()) < 1e-4, "{c} {lambda}");
+            assert!(rel(r.wait_mean_s(), q.mean_wait()) < 1e-4, "{c} {lambda}");
+            for p in [0.5, 0.95, 0.99] {
+                let got = r.response_quantile_s(p);
+                assert!(
+                    rel(got, w.response_quantile(p)) < 2e-3,
+                    "{c} {lambda} p{p}: {got}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn phases_are_erlang_waits() {
+        let service = ServiceTime::Constant { value: 0.1 };
+        let mut b = book(service, 100);
+        // One phase on 10 slots: Exp(100/s); 1000 phases: about 10 s ± 0.3 s.
+        b.add_phases(10, 1.0, 1_000.0);
+        b.add_phases(10, 1_000.0, 1_000.0);
+        let one = b.wait_of(Key::Phases {
+            slots: 10,
+            phases: 1,
+        });
+        assert_eq!((one.p_wait, one.mean_wait), (1.0, 0.01));
+        assert!((one.waits[BINS - 3] - 0.01 * 100.0f64.ln()).abs() < 1e-9);
+        let many = b.wait_of(Key::Phases {
+            slots: 10,
+            phases: phase_index(1_000.0),
+        });
+        assert!((many.mean_wait - 10.0).abs() < 0.1, "{}", many.mean_wait);
+        let p99 = many.waits[BINS - 3];
+        let exact = erlang_quantile(phase_count(phase_index(1_000.0)) as u64, 0.99) / 100.0;
+        assert!((p99 - exact).abs() < 1e-3 * exact, "{p99} {exact}");
+        // Constant service: response = 0.1 s + the wait; SLO (1 s) missed by the long waits.
         let mut r = Recorder::new(1_000_000, 3_600_000_000);
-        r.add_served(1_000_000);
-        book.flush(&mut r);
-        // The discretised response distribution has about the right mean: E[R] = 0.120459.
-        assert!(
-            (r.response_mean_s() - 0.120459).abs() < 0.006,
-            "{}",
-            r.response_mean_s()
-        );
+        r.add_served(2_000);
+        b.flush(&mut r);
+        assert_eq!(r.slo_misses, 1_000);
     }
 }

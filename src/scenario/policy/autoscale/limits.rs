@@ -76,7 +76,11 @@ pub(crate) fn check(s: &Scope, raw: Raw, horizon: Time) -> Result<ProviderLimits
     }
     let retry_every = match raw.retry_every {
         None => ProviderLimits::default().retry_every,
-        Some(r) => s.positive_time("retry_every", r)?,
+        Some(r) => s.interval(
+            "retry_every",
+            r,
+            "a cloud API answers a launch in seconds; retrying faster only multiplies events",
+        )?,
     };
     Ok(ProviderLimits {
         quota,

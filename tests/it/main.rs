@@ -1,0 +1,22 @@
+//! provsim's integration tests, built as one test binary: a module per topic, and the
+//! helpers several topics share in `common`. One topic alone:
+//! `cargo test --test it cli::`.
+
+mod common;
+
+mod bounds;
+mod cli;
+mod cloud_realism;
+mod fidelity;
+mod fluid_saturation;
+mod hostile_input;
+mod hybrid;
+mod leases;
+mod output_safety;
+mod own_servers;
+mod properties;
+mod purchase;
+mod replications;
+mod strategies;
+mod traces;
+mod validation;
