@@ -110,6 +110,7 @@ fn request_level(c: &mut Criterion) {
         fidelity: None,
         charts: false,
         print: false,
+        allow_large: false,
     };
     group.throughput(Throughput::Elements(customers));
     group.sample_size(10);

@@ -51,7 +51,7 @@ pub fn from_seconds(s: f64) -> Time {
         let half_down = (us - whole == 0.5) as u64;
         return (shifted.to_bits() & ((1 << 52) - 1)) + half_down;
     }
-    if !(us > 0.0) {
+    if us.is_nan() || us <= 0.0 {
         return 0; // NaN, negative or zero
     }
     if us >= 18_446_744_073_709_551_616.0 {
@@ -345,12 +345,12 @@ mod tests {
             f64::NEG_INFINITY,
             4.999_999_999_999_999e-7,
             5e-7,
-            0.499_999_999_999_999_94e-6,
+            5e-7_f64.next_down(),
             1.5e-6,
             2.5e-6,
             9.223_372_036_854_775e12,
             9.223_372_036_854_776e12,
-            1.844_674_407_370_955_2e13,
+            1.844_674_407_370_955e13,
             1e300,
             f64::MIN_POSITIVE,
         ];

@@ -290,7 +290,7 @@ impl Recorder {
     pub(crate) fn new(slo: Time, horizon: Time) -> Recorder {
         // A response can last at most the horizon; saturate beyond it. hdrhistogram
         // refuses only low < 1, high < 2·low and high > u64::MAX / 2: clamped into range.
-        let max = horizon.saturating_mul(2).max(1_000_000).min(u64::MAX / 2);
+        let max = horizon.saturating_mul(2).clamp(1_000_000, u64::MAX / 2);
         Recorder {
             slo,
             arrived: 0,
