@@ -18,6 +18,9 @@
 //!   the everyday load) that overflows into an autoscaled cloud burst paying egress:
 //!   against `rules/lease-foundation` and `rules/cloud-foundation`, what routing two
 //!   fleets costs per request.
+//! - `spot/*`: `rules/cloud-foundation`'s policy as is, with half its instances on spot
+//!   (no interruptions: the same service, so the ratio is what tracking spot instances
+//!   costs per request), and with interruptions at 0.5 per instance-hour.
 
 use std::hint::black_box;
 
@@ -307,5 +310,46 @@ fn later_rules(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, hold_model, request_level, fluid_steps, later_rules);
+/// `rules/cloud-foundation`'s policy with and without half its instances on spot: the
+/// same requests and, without interruptions, the same service, so the difference is
+/// what tracking spot instances costs per request.
+const SPOT: [(&str, &str); 3] = [
+    ("on-demand", ""),
+    (
+        "half-spot",
+        "purchase = { spot_share = 0.5, spot_discount = 0.7 }\n",
+    ),
+    (
+        "half-spot-interrupted",
+        "purchase = { spot_share = 0.5, spot_discount = 0.7, spot_interruptions_per_hour = 0.5, spot_notice = \"120s\" }\n",
+    ),
+];
+
+fn spot(c: &mut Criterion) {
+    let mut group = c.benchmark_group("spot");
+    group.sample_size(10);
+    let (_, cloud) = RULES[0];
+    for (name, purchase) in SPOT {
+        let text = format!("{RULES_BASE}{cloud}{purchase}");
+        let scenario =
+            provsim::scenario::parse(&text, "spot.toml", "spot").expect("bench scenario is valid");
+        let requests = provsim::simulation::run_quiet(&scenario).policies[0]
+            .summary
+            .arrived;
+        group.throughput(Throughput::Elements(requests));
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(provsim::simulation::run_quiet(&scenario)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    hold_model,
+    request_level,
+    fluid_steps,
+    later_rules,
+    spot
+);
 criterion_main!(benches);
