@@ -91,8 +91,11 @@ pub const MAX_REPLICATIONS: u32 = 10_000;
 /// A scenario loaded from a file (or the built-in one), with its source text.
 pub struct Loaded {
     pub scenario: Scenario,
-    /// The text parsed, as copied beside the results (a trace's paths made absolute).
+    /// The scenario text with file paths made absolute ([`portable_copy`]); once
+    /// overrides are applied ([`Overrides::apply`]), the scenario as run.
     pub text: String,
+    /// SHA-256 of the bytes parsed, hex.
+    pub sha256: String,
     /// How messages name it: the path as given, `<stdin>`, or the built-in scenario.
     pub file: String,
 }
@@ -109,6 +112,7 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Loaded>, Error> {
         return Ok(vec![Loaded {
             scenario,
             text: scenario::DEFAULT_SCENARIO.to_string(),
+            sha256: report::sha256_hex(scenario::DEFAULT_SCENARIO.as_bytes()),
             file: scenario::DEFAULT_SCENARIO_FILE.to_string(),
         }]);
     }
@@ -125,7 +129,8 @@ fn load_one(path: &Path) -> Result<Loaded, Error> {
     let scenario = source.parse()?;
     Ok(Loaded {
         scenario,
-        text: portable_copy(&source.text, path),
+        sha256: report::sha256_hex(source.text.as_bytes()),
+        text: portable_copy(&source.text, Some(path), &Overrides::default()),
         file: source.file,
     })
 }
@@ -169,16 +174,105 @@ fn check_finite(l: &Loaded, outcome: &simulation::Outcome) -> Result<(), Error> 
     }
 }
 
-/// The scenario text with its trace's relative file paths made absolute, so the copy in
-/// the output folder runs from there too. Unchanged when there is nothing to rewrite (or
-/// the text cannot be edited, which `load` would have refused already).
-fn portable_copy(text: &str, path: &Path) -> String {
-    let Some(base) = path.parent() else {
-        return text.to_string();
-    };
+/// Values given on the command line in place of the scenario file's: only those that
+/// differ from the file's (so `--seed 42` on a file with `seed = 42` changes nothing).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Overrides {
+    pub seed: Option<u64>,
+    pub fidelity: Option<Fidelity>,
+    pub replications: Option<u32>,
+}
+
+impl Overrides {
+    /// What `seed`, `fidelity` and `replications` change in `scenario`.
+    pub fn of(
+        scenario: &Scenario,
+        seed: Option<u64>,
+        fidelity: Option<FidelityChoice>,
+        replications: Option<u32>,
+    ) -> Overrides {
+        Overrides {
+            seed: seed.filter(|s| *s != scenario.seed),
+            fidelity: fidelity
+                .map(|f| f.apply(scenario))
+                .filter(|f| *f != scenario.fidelity),
+            replications: replications.filter(|n| *n != scenario.replications),
+        }
+    }
+
+    /// Applies the overrides to `loaded`: to the scenario, and written into its text, so
+    /// the copy in the output folder is the scenario as run.
+    pub fn apply(&self, loaded: &mut Loaded) {
+        let s = &mut loaded.scenario;
+        if let Some(seed) = self.seed {
+            s.seed = seed;
+        }
+        if let Some(f) = self.fidelity {
+            s.fidelity = f;
+        }
+        if let Some(n) = self.replications {
+            s.replications = n;
+        }
+        loaded.text = portable_copy(&loaded.text, None, self);
+    }
+}
+
+/// The scenario text made to run from anywhere as it ran here: with `path` (the file it
+/// was read from), its trace's relative file paths made absolute; with `overrides`, the
+/// seed, fidelity (and fluid step) and replications replaced (comments and layout kept).
+/// Unchanged when there is nothing to rewrite (or the text cannot be edited, which
+/// `load` would have refused already).
+fn portable_copy(text: &str, path: Option<&Path>, overrides: &Overrides) -> String {
     let Ok(mut doc) = text.parse::<toml_edit::DocumentMut>() else {
         return text.to_string();
     };
+    let mut edited = false;
+    if let Some(base) = path.and_then(Path::parent) {
+        edited |= absolute_trace_paths(&mut doc, base);
+    }
+    let mut set = |key: &str, v: toml_edit::Value| {
+        set_top_level(&mut doc, key, v);
+        edited = true;
+    };
+    if let Some(seed) = overrides.seed {
+        // TOML integers stop at 2⁶³ − 1: a larger seed cannot be written (run.toml
+        // records it).
+        if let Ok(seed) = i64::try_from(seed) {
+            set("seed", seed.into());
+        }
+    }
+    if let Some(f) = overrides.fidelity {
+        set("fidelity", f.name().into());
+        if let Fidelity::Fluid { step } = f {
+            set("step", report::exact_duration(step).into());
+        }
+    }
+    if let Some(n) = overrides.replications {
+        set("replications", i64::from(n).into());
+    }
+    if edited {
+        doc.to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+/// `key = v` at the top of the scenario, keeping the comment of a line it replaces.
+fn set_top_level(doc: &mut toml_edit::DocumentMut, key: &str, v: toml_edit::Value) {
+    match doc.get_mut(key).and_then(|item| item.as_value_mut()) {
+        Some(old) => {
+            let decor = old.decor().clone();
+            *old = v;
+            *old.decor_mut() = decor;
+        }
+        None => {
+            doc.insert(key, toml_edit::Item::Value(v));
+        }
+    }
+}
+
+/// Makes the trace's relative file paths absolute, from `base`; whether any was there.
+fn absolute_trace_paths(doc: &mut toml_edit::DocumentMut, base: &Path) -> bool {
     let absolute = |f: &str| -> String {
         let p = base.join(f);
         std::fs::canonicalize(&p).unwrap_or(p).display().to_string()
@@ -189,7 +283,7 @@ fn portable_copy(text: &str, path: &Path) -> String {
         .and_then(|t| t.get_mut("file"))
         .and_then(|f| f.as_value_mut())
     else {
-        return text.to_string();
+        return false;
     };
     match file {
         toml_edit::Value::String(s) => {
@@ -204,9 +298,9 @@ fn portable_copy(text: &str, path: &Path) -> String {
                 }
             }
         }
-        _ => {}
+        _ => return false,
     }
-    doc.to_string()
+    true
 }
 
 /// What loading a scenario warns about (a trace's skipped lines or gaps), one line each.
@@ -263,22 +357,20 @@ pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
             "--replications must be between 1 and {MAX_REPLICATIONS}, got {n}"
         )));
     }
-    let mut loaded = load_all(&request.scenarios)?;
+    let mut loaded = with_spinner("loading", || load_all(&request.scenarios))?;
     for l in &loaded {
         for w in warnings(&l.file, &l.scenario) {
             eprintln!("warning: {w}");
         }
     }
     for l in &mut loaded {
-        if let Some(seed) = request.seed {
-            l.scenario.seed = seed;
-        }
-        if let Some(n) = request.replications {
-            l.scenario.replications = n;
-        }
-        if let Some(f) = request.fidelity {
-            l.scenario.fidelity = f.apply(&l.scenario);
-        }
+        Overrides::of(
+            &l.scenario,
+            request.seed,
+            request.fidelity,
+            request.replications,
+        )
+        .apply(l);
     }
     let mut estimates = Vec::with_capacity(loaded.len());
     for l in &loaded {
@@ -292,11 +384,13 @@ pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
     let mut dirs = Vec::with_capacity(loaded.len());
     for ((l, out), estimate) in loaded.iter().zip(prepared).zip(estimates) {
         let s = &l.scenario;
+        let started = std::time::Instant::now();
+        let mut record = report::RunRecord::new(s, &l.file, &l.sha256);
         if estimate.is_large() {
             eprintln!("note: {}: {estimate}; this will take a while", l.file);
         }
         let replications = s.replications.max(1);
-        let progress = progress_bar(s, replications);
+        let progress = progress_bar(s, u64::from(replications), "");
         let outcomes = simulation::run_replications(s, replications, &|advanced| {
             progress.inc(advanced / SECOND)
         });
@@ -304,16 +398,20 @@ pub fn run(request: &RunRequest) -> Result<Vec<PathBuf>, Error> {
         for outcome in &outcomes {
             check_finite(l, outcome)?;
         }
+        record.wall_time_s = Some(started.elapsed().as_secs_f64());
         let dir = out.dir().to_path_buf();
-        let files = report::write_replicated_outputs(
-            out,
-            s,
-            &l.text,
-            &outcomes,
-            WriteOptions {
-                charts: request.charts,
-            },
-        )?;
+        let files = with_spinner(&format!("{}: writing results", s.name), || {
+            report::write_run(
+                out,
+                s,
+                &l.text,
+                &outcomes,
+                WriteOptions {
+                    charts: request.charts,
+                },
+                &record,
+            )
+        })?;
         if request.print {
             // A closed stdout (`provsim run | head`) must not turn a finished run into a
             // failure: the results are already on disk.
@@ -395,16 +493,11 @@ pub fn break_even(request: &BreakEvenRequest) -> Result<String, Error> {
         )));
     }
     let paths: Vec<PathBuf> = request.scenario.iter().cloned().collect();
-    let Some(mut loaded) = load_all(&paths)?.pop() else {
+    let Some(mut loaded) = with_spinner("loading", || load_all(&paths))?.pop() else {
         return Err(Error::Usage("no scenario".into()));
     };
-    let s = &mut loaded.scenario;
-    if let Some(seed) = request.seed {
-        s.seed = seed;
-    }
-    if let Some(f) = request.fidelity {
-        s.fidelity = f.apply(s);
-    }
+    Overrides::of(&loaded.scenario, request.seed, request.fidelity, None).apply(&mut loaded);
+    let s = &loaded.scenario;
     let file = loaded.file.clone();
     if crate::break_even::with_spike_factor(s, to).is_none() {
         return Err(Error::Usage(format!(
@@ -423,7 +516,12 @@ pub fn break_even(request: &BreakEvenRequest) -> Result<String, Error> {
     let out = report::prepare(&dir)?;
     let dir = out.dir().to_path_buf();
     let factors = crate::break_even::factors(from, to, request.steps);
-    let Some(points) = crate::break_even::sweep(s, &factors) else {
+    let started = std::time::Instant::now();
+    let mut record = report::RunRecord::new(s, &file, &loaded.sha256);
+    let progress = progress_bar(s, factors.len() as u64, "break-even");
+    let points = crate::break_even::sweep_with_progress(s, &factors, &|t| progress.inc(t / SECOND));
+    progress.finish_and_clear();
+    let Some(points) = points else {
         return Err(Error::Usage(format!("{file}: no `spike` shape")));
     };
     for p in &points {
@@ -445,16 +543,20 @@ pub fn break_even(request: &BreakEvenRequest) -> Result<String, Error> {
         }
     }
     let crossings = crate::break_even::crossings(s, &points);
-    let files = report::write_break_even(
-        out,
-        s,
-        &loaded.text,
-        &points,
-        &crossings,
-        WriteOptions {
-            charts: request.charts,
-        },
-    )?;
+    record.wall_time_s = Some(started.elapsed().as_secs_f64());
+    let files = with_spinner("writing results", || {
+        report::write_break_even(
+            out,
+            s,
+            &loaded.text,
+            &points,
+            &crossings,
+            WriteOptions {
+                charts: request.charts,
+            },
+            &record,
+        )
+    })?;
     Ok(report::break_even_table(s, &points, &crossings)
         + &format!(
             "wrote {} files to {}/ ({})\n",
@@ -471,18 +573,31 @@ pub fn break_even(request: &BreakEvenRequest) -> Result<String, Error> {
 /// `provsim compare-fidelity`: each scenario at request level and in fluid fidelity,
 /// with the comparison table; nothing is written.
 pub fn compare_fidelity(paths: &[PathBuf], allow_large: bool) -> Result<String, Error> {
-    let loaded = load_all(paths)?;
+    let mut out = String::new();
+    compare_fidelity_each(paths, allow_large, |table| out.push_str(table))?;
+    Ok(out)
+}
+
+/// [`compare_fidelity`], handing each scenario's table (and a blank line) to `each` as
+/// soon as it is computed, with a progress bar on a terminal meanwhile.
+pub fn compare_fidelity_each(
+    paths: &[PathBuf],
+    allow_large: bool,
+    mut each: impl FnMut(&str),
+) -> Result<(), Error> {
+    let loaded = with_spinner("loading", || load_all(paths))?;
     for l in &loaded {
         within_budget(&l.file, bounds::of_compare(&l.scenario), allow_large)?;
     }
     let tol = crate::compare::Tolerances::default();
-    let mut out = String::new();
     for l in &loaded {
-        let c = crate::compare::compare(&l.scenario);
-        out.push_str(&c.table(&l.scenario, &tol));
-        out.push('\n');
+        // Two runs: request level and fluid.
+        let progress = progress_bar(&l.scenario, 2, "both fidelities");
+        let c = crate::compare::compare_with_progress(&l.scenario, &|t| progress.inc(t / SECOND));
+        progress.finish_and_clear();
+        each(&(c.table(&l.scenario, &tol) + "\n"));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// What `validate` finds about one file: the scenario and the estimate of its run.
@@ -493,7 +608,8 @@ pub type Validated = Result<(Scenario, Estimate), Error>;
 /// files, included); one result per file, in order, with the run's estimate.
 pub fn validate(paths: &[PathBuf], allow_large: bool) -> Vec<(PathBuf, Validated)> {
     let mut seen: Vec<(String, String)> = Vec::new();
-    paths
+    with_spinner("checking", || {
+        paths
         .iter()
         .map(|p| {
             let checked = load_one(p).and_then(|l| {
@@ -510,20 +626,39 @@ pub fn validate(paths: &[PathBuf], allow_large: bool) -> Vec<(PathBuf, Validated
             (p.clone(), checked)
         })
         .collect()
+    })
 }
 
-/// A bar over simulated seconds × policies × replications, drawn only when stderr is a
-/// terminal.
-fn progress_bar(s: &Scenario, replications: u32) -> ProgressBar {
+/// A bar over simulated seconds × policies × `runs` (replications, spike factors,
+/// fidelities), drawn only when stderr is a terminal.
+fn progress_bar(s: &Scenario, runs: u64, what: &str) -> ProgressBar {
     let total = (s.horizon / SECOND)
         .saturating_mul(s.policies.len() as u64)
-        .saturating_mul(u64::from(replications));
+        .saturating_mul(runs);
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(
         "{prefix} [{bar:30}] {percent:>3}% simulated, {elapsed} elapsed, ~{eta} left",
     ) {
         bar.set_style(style.progress_chars("=> "));
     }
-    bar.set_prefix(s.name.clone());
+    bar.set_prefix(if what.is_empty() {
+        s.name.clone()
+    } else {
+        format!("{} ({what})", s.name)
+    });
     bar
+}
+
+/// Runs `work` under a spinner saying `what`, drawn only when stderr is a terminal (a
+/// big trace can take seconds to read, a year of charts to draw).
+fn with_spinner<T>(what: &str, work: impl FnOnce() -> T) -> T {
+    let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        spinner.set_style(style);
+    }
+    spinner.set_message(what.to_string());
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let out = work();
+    spinner.finish_and_clear();
+    out
 }

@@ -45,6 +45,16 @@ pub struct Point {
 
 /// Runs the scenario at each factor, in parallel; `None` if it has no spike shape.
 pub fn sweep(scenario: &Scenario, factors: &[f64]) -> Option<Vec<Point>> {
+    sweep_with_progress(scenario, factors, &|_| {})
+}
+
+/// [`sweep`], calling `progress` with the simulated time each policy of each run
+/// advances (microseconds), from several threads.
+pub fn sweep_with_progress(
+    scenario: &Scenario,
+    factors: &[f64],
+    progress: &(dyn Fn(crate::engine::Time) + Sync),
+) -> Option<Vec<Point>> {
     let scenarios: Vec<Scenario> = factors
         .iter()
         .map(|&f| with_spike_factor(scenario, f))
@@ -55,7 +65,7 @@ pub fn sweep(scenario: &Scenario, factors: &[f64]) -> Option<Vec<Point>> {
             .zip(factors)
             .map(|(s, &spike_factor)| Point {
                 spike_factor,
-                summaries: simulation::run_quiet(s)
+                summaries: simulation::run(s, progress)
                     .policies
                     .into_iter()
                     .map(|p| p.summary)

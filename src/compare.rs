@@ -76,6 +76,15 @@ pub struct Comparison {
 /// Runs `scenario` at request level and in fluid fidelity (`step` from the scenario if it
 /// is fluid, else 1 s).
 pub fn compare(scenario: &Scenario) -> Comparison {
+    compare_with_progress(scenario, &|_| {})
+}
+
+/// [`compare`], calling `progress` with the simulated time each policy of each run
+/// advances (microseconds), from several threads.
+pub fn compare_with_progress(
+    scenario: &Scenario,
+    progress: &(dyn Fn(crate::engine::Time) + Sync),
+) -> Comparison {
     let step = match scenario.fidelity {
         Fidelity::Fluid { step } => step,
         Fidelity::Request => crate::engine::SECOND.min(scenario.sample_every),
@@ -85,8 +94,8 @@ pub fn compare(scenario: &Scenario) -> Comparison {
     let mut fast = scenario.clone();
     fast.fidelity = Fidelity::Fluid { step };
     let (request, fluid) = rayon::join(
-        || simulation::run_quiet(&exact),
-        || simulation::run_quiet(&fast),
+        || simulation::run(&exact, progress),
+        || simulation::run(&fast, progress),
     );
     let policies = request
         .policies

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -109,6 +109,62 @@ enum Command {
         #[arg(long)]
         allow_large: bool,
     },
+    /// Print a shell completion script on stdout.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print provsim's manual page (roff) on stdout, or write one page per command into
+    /// a folder.
+    #[command(
+        after_help = "Read it with: provsim man > provsim.1 && man ./provsim.1\n\
+                            Install every page: provsim man --out ~/.local/share/man/man1"
+    )]
+    Man {
+        /// Write provsim.1 and provsim-<command>.1 for every command into DIR instead.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+const COMPLETIONS_HELP: &str = "\
+Install, for example:
+  bash: provsim completions bash > ~/.local/share/bash-completion/completions/provsim
+  zsh:  provsim completions zsh > ~/.zfunc/_provsim   (with fpath+=(~/.zfunc) before compinit)
+  fish: provsim completions fish > ~/.config/fish/completions/provsim.fish";
+
+/// `provsim completions SHELL`: the completion script on stdout.
+fn print_completions(shell: clap_complete::Shell) {
+    clap_complete::generate(
+        shell,
+        &mut Cli::command(),
+        "provsim",
+        &mut std::io::stdout(),
+    );
+}
+
+/// `provsim man`: the manual page on stdout, or with `out` one page per command in it.
+fn man(out: Option<&std::path::Path>) -> std::io::Result<()> {
+    let cmd = Cli::command();
+    let Some(dir) = out else {
+        return clap_mangen::Man::new(cmd).render(&mut std::io::stdout().lock());
+    };
+    std::fs::create_dir_all(dir)?;
+    let write = |name: &str, page: clap_mangen::Man| -> std::io::Result<()> {
+        let mut bytes = Vec::new();
+        page.render(&mut bytes)?;
+        std::fs::write(dir.join(format!("{name}.1")), bytes)
+    };
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("provsim-{}", sub.get_name());
+        write(
+            &name,
+            clap_mangen::Man::new(sub.clone()).title(name.clone()),
+        )?;
+    }
+    write("provsim", clap_mangen::Man::new(cmd))
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -196,9 +252,21 @@ fn main() -> ExitCode {
         Command::CompareFidelity {
             scenarios,
             allow_large,
-        } => provsim::app::compare_fidelity(&scenarios, allow_large).map(|table| {
+        } => provsim::app::compare_fidelity_each(&scenarios, allow_large, |table| {
             let _ = write!(std::io::stdout().lock(), "{table}");
         }),
+        Command::Completions { shell } => {
+            print_completions(shell);
+            Ok(())
+        }
+        Command::Man { out } => match (man(out.as_deref()), out) {
+            (Err(e), Some(dir)) => Err(provsim::app::Error::Usage(format!(
+                "cannot write the manual pages into {}: {e}",
+                dir.display()
+            ))),
+            // A closed stdout (`provsim man | head`) is not a failure.
+            _ => Ok(()),
+        },
         Command::Validate {
             scenarios,
             allow_large,

@@ -91,6 +91,10 @@ pub struct Summary {
     pub over_provision_timeshare: f64,
     pub instability: f64,
     pub jitter_per_hour: f64,
+    /// The seed of the run this row comes from (the scenario's, or a replication's),
+    /// and the fidelity it ran in (`request` or `fluid`): what reproduces it.
+    pub seed: u64,
+    pub fidelity: String,
 }
 
 /// One `summary.csv` cell: a text, a count or a real number.
@@ -200,9 +204,15 @@ impl Summary {
             }),
             ("instability", |s| Real(s.instability)),
             ("jitter_per_hour", |s| Real(s.jitter_per_hour)),
+            ("seed", |s| Count(s.seed)),
+            ("fidelity", |s| Text(&s.fidelity)),
         ];
         COLUMNS
     }
+
+    /// Columns that say which run a row comes from rather than measure it: statistics
+    /// over replications carry them over instead of averaging them.
+    pub const RUN_COLUMNS: [&'static str; 2] = ["seed", "fidelity"];
 
     /// The column named `name`, if there is one.
     pub fn column(name: &str) -> Option<Column> {
@@ -543,6 +553,9 @@ impl PolicyStats {
             over_provision_timeshare: 0.0,
             instability: 0.0,
             jitter_per_hour: 0.0,
+            // Filled in once the run is complete (`simulation::finish`).
+            seed: 0,
+            fidelity: String::new(),
         }
     }
 }

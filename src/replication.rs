@@ -170,10 +170,11 @@ pub fn estimate_all(outcomes: &[Outcome]) -> Vec<PolicyEstimates> {
 }
 
 /// Estimates over the summaries of one policy, one per replication: every numeric
-/// [`Summary::columns`] entry.
+/// [`Summary::columns`] entry but the [`Summary::RUN_COLUMNS`] (a seed is not a metric).
 fn estimate_policy(summaries: &[&Summary]) -> PolicyEstimates {
     let metrics = Summary::columns()
         .iter()
+        .filter(|(name, _)| !Summary::RUN_COLUMNS.contains(name))
         .filter_map(|&(name, cell)| {
             let values: Vec<f64> = summaries.iter().filter_map(|s| cell(s).number()).collect();
             (!values.is_empty()).then(|| MetricEstimate {

@@ -22,7 +22,8 @@ pub(crate) fn write_summary(dir: &Path, outcome: &Outcome) -> Result<PathBuf, Ou
 
 /// `summary.csv` over several replications: `policy, policy_type, replications`, then
 /// `<metric>_mean, <metric>_ci95` for every numeric column of the single-run summary, in
-/// its order. A half-width that is undefined (one replication) is an empty cell.
+/// its order, then the [`Summary::RUN_COLUMNS`] of replication 0 (the scenario's seed,
+/// the fidelity). A half-width that is undefined (one replication) is an empty cell.
 pub(crate) fn write_summary_replicated(
     dir: &Path,
     outcomes: &[Outcome],
@@ -39,7 +40,9 @@ pub(crate) fn write_summary_replicated(
             header.push(format!("{}_ci95", m.name));
         }
     }
-    let rows = estimates.iter().map(|p| {
+    header.extend(Summary::RUN_COLUMNS.map(String::from));
+    let first = outcomes.first().map_or(&[][..], |o| o.policies.as_slice());
+    let rows = estimates.iter().zip(first).map(|(p, run)| {
         let mut row = vec![
             Some(Cell::Text(&p.policy)),
             Some(Cell::Text(&p.policy_type)),
@@ -50,21 +53,22 @@ pub(crate) fn write_summary_replicated(
             row.push((e.n > 0).then_some(Cell::Real(e.mean)));
             row.push(e.ci95.map(Cell::Real));
         }
+        row.extend(run_cells(&run.summary).map(Some));
         row
     });
     write_with_header(dir, "summary.csv", header, rows)
 }
 
-/// `replications.csv`: `replication, seed`, then the single-run summary columns; one row
-/// per replication × policy, for users' own statistics.
+/// `replications.csv`: `replication`, then the single-run summary columns (which end
+/// with the replication's `seed`); one row per replication × policy, for users' own
+/// statistics.
 pub(crate) fn write_replications(dir: &Path, outcomes: &[Outcome]) -> Result<PathBuf, OutputError> {
-    let header = ["replication", "seed"]
+    let header = ["replication"]
         .into_iter()
         .chain(Summary::columns().iter().map(|&(name, _)| name));
     let rows = outcomes.iter().enumerate().flat_map(|(r, o)| {
         o.policies.iter().map(move |p| {
-            let key = [Cell::Count(r as u64), Cell::Count(o.seed)];
-            key.into_iter()
+            std::iter::once(Cell::Count(r as u64))
                 .chain(summary_cells(&p.summary))
                 .collect::<Vec<_>>()
         })
@@ -75,6 +79,14 @@ pub(crate) fn write_replications(dir: &Path, outcomes: &[Outcome]) -> Result<Pat
 /// A summary's cells in [`Summary::columns`] order.
 fn summary_cells(s: &Summary) -> impl Iterator<Item = Cell<'_>> {
     Summary::columns().iter().map(move |&(_, cell)| cell(s))
+}
+
+/// A summary's [`Summary::RUN_COLUMNS`] cells.
+fn run_cells(s: &Summary) -> impl Iterator<Item = Cell<'_>> {
+    Summary::RUN_COLUMNS
+        .into_iter()
+        .filter_map(|name| Summary::column(name))
+        .map(move |(_, cell)| cell(s))
 }
 
 /// Writes `header`, then one record per row: for rows that are not structs (a `None`

@@ -10,13 +10,17 @@
 mod charts;
 mod csv;
 pub(crate) mod format;
+mod html;
 pub mod output;
+mod record;
 mod table;
 mod theory;
 
 use std::path::{Path, PathBuf};
 
 pub use output::{MARKER, OutputError, Prepared, check_output_dir, prepare, prepare_parent};
+pub(crate) use record::exact_duration;
+pub use record::{RunRecord, sha256_hex};
 pub use table::{break_even_table, money_view, replicated_summary_table, summary_table};
 pub use theory::theory_table;
 
@@ -67,9 +71,44 @@ pub fn write_replicated_outputs(
     })
 }
 
-/// The break-even sweep into the prepared folder `out`, atomically: `break-even.csv`
-/// (one row per spike factor × policy), `crossings.csv`, the scenario and, with charts,
-/// `break-even.png`.
+/// Like [`write_replicated_outputs`], with the run's `record` written as `run.toml`:
+/// what `provsim run` writes.
+pub fn write_run(
+    out: Prepared,
+    scenario: &Scenario,
+    scenario_text: &str,
+    outcomes: &[Outcome],
+    options: WriteOptions,
+    record: &RunRecord,
+) -> Result<Vec<PathBuf>, OutputError> {
+    if outcomes.is_empty() {
+        return Err(no_replication(out.dir()));
+    }
+    write_folder(out, |staging| {
+        let written = write_all(staging, scenario, scenario_text, outcomes, options)?;
+        with_record_and_report(staging, record, written, |files| {
+            html::write_run_report(staging, scenario, scenario_text, outcomes, record, files)
+        })
+    })
+}
+
+/// `written` with `run.toml` added, then `report.html` (made by `report` from every file
+/// written before it).
+fn with_record_and_report(
+    staging: &Path,
+    record: &RunRecord,
+    mut written: Vec<PathBuf>,
+    report: impl FnOnce(&[PathBuf]) -> Result<PathBuf, OutputError>,
+) -> Result<Vec<PathBuf>, OutputError> {
+    written.push(record::write(staging, record)?);
+    let page = report(&written)?;
+    written.push(page);
+    Ok(written)
+}
+
+/// The break-even sweep into the prepared folder `out`, atomically: `break-even.csv` (one row per spike
+/// factor × policy), `crossings.csv`, the scenario, `run.toml`, `report.html` and, with
+/// charts, `break-even.png`.
 pub fn write_break_even(
     out: Prepared,
     scenario: &Scenario,
@@ -77,6 +116,7 @@ pub fn write_break_even(
     points: &[crate::break_even::Point],
     crossings: &[crate::break_even::Crossing],
     options: WriteOptions,
+    record: &RunRecord,
 ) -> Result<Vec<PathBuf>, OutputError> {
     write_folder(out, |staging| {
         let mut written = vec![
@@ -89,7 +129,17 @@ pub fn write_break_even(
                 staging, scenario, points, crossings,
             )?);
         }
-        Ok(written)
+        with_record_and_report(staging, record, written, |files| {
+            html::write_break_even_report(
+                staging,
+                scenario,
+                scenario_text,
+                points,
+                crossings,
+                record,
+                files,
+            )
+        })
     })
 }
 

@@ -25,152 +25,118 @@ const HEADER: [&str; 13] = [
     "max",
 ];
 
-/// A fixed-width table: one row per policy with cost, idle capacity and latency.
-pub fn summary_table(scenario: &Scenario, outcome: &Outcome) -> String {
-    let mut out = title(scenario);
-    let rows: Vec<[String; 13]> = outcome
-        .policies
-        .iter()
-        .map(|p| {
-            let s = &p.summary;
-            [
-                s.policy.clone(),
-                s.policy_type.clone(),
-                money(s.total_cost),
-                money(s.committed_cost),
-                fixed(s.idle_fraction * 100.0, 1),
-                money(s.idle_cost),
-                format!("{}/{}", fixed(s.mean_servers, 1), count(s.peak_servers)),
-                count(s.served),
-                count(s.dropped),
-                fixed(s.slo_miss_fraction * 100.0, 2),
-                duration(s.response_p50_s),
-                duration(s.response_p99_s),
-                duration(s.response_max_s),
-            ]
-        })
-        .collect();
-    render(&mut out, HEADER, 2, &rows);
-    purchase_section(&mut out, scenario, std::slice::from_ref(outcome));
-    cloud_section(&mut out, scenario, std::slice::from_ref(outcome));
-    let refused: Vec<String> = outcome
-        .policies
-        .iter()
-        .filter(|p| p.summary.launches_refused > 0)
-        .map(|p| {
-            let s = &p.summary;
-            format!(
-                "{} {} (launched {})",
-                s.policy, s.launches_refused, s.launches
-            )
-        })
-        .collect();
-    if !refused.is_empty() {
-        let _ = writeln!(
-            out,
-            "launches refused by provider limits (quota, rate, shortage) and retried: {}",
-            refused.join(", ")
-        );
+/// A table before it is laid out: as fixed-width text on stdout, as HTML in
+/// `report.html`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Table {
+    pub(crate) header: Vec<String>,
+    /// The first `left` columns (names) are left-aligned, numbers right-aligned.
+    pub(crate) left: usize,
+    pub(crate) rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn new<const N: usize>(header: [&str; N], left: usize, rows: Vec<[String; N]>) -> Table {
+        Table {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            left,
+            rows: rows.into_iter().map(Vec::from).collect(),
+        }
+    }
+}
+
+/// A piece of the summary: a line of text, a blank line, or a table.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Block {
+    Line(String),
+    Gap,
+    Table(Table),
+}
+
+/// The summary's blocks as the fixed-width text printed on stdout.
+fn text(blocks: &[Block]) -> String {
+    let mut out = String::new();
+    for b in blocks {
+        match b {
+            Block::Line(l) => {
+                let _ = writeln!(out, "{l}");
+            }
+            Block::Gap => out.push('\n'),
+            Block::Table(t) => render(&mut out, t),
+        }
     }
     out
 }
 
-const PURCHASE_HEADER: [&str; 6] = [
-    "purchase options",
-    "on-demand",
-    "reserved",
-    "spot",
-    "spot interruptions",
-    "re-queued",
-];
-
-/// Cost per purchase option, interruptions and re-queued requests of the autoscale
-/// policies that mix options (means over replications); nothing if none does.
-fn purchase_section(out: &mut String, scenario: &Scenario, outcomes: &[Outcome]) {
-    let rows: Vec<[String; 6]> = scenario
-        .policies
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.kind.cloud().is_some_and(|a| a.purchase.is_mixed()))
-        .map(|(i, p)| {
-            let mean = |f: fn(&Summary) -> f64| estimate_of(outcomes, i, f).mean;
-            [
-                p.name.clone(),
-                money(mean(|s| s.cost_on_demand)),
-                money(mean(|s| s.cost_reserved)),
-                money(mean(|s| s.cost_spot)),
-                mean_count(mean(|s| s.spot_interruptions as f64)),
-                mean_count(mean(|s| s.requeued as f64)),
-            ]
-        })
-        .collect();
-    if !rows.is_empty() {
-        out.push('\n');
-        render(out, PURCHASE_HEADER, 1, &rows);
-    }
-}
-
-const CLOUD_HEADER: [&str; 5] = [
-    "own or leased vs cloud",
-    "own/leased",
-    "cloud instances",
-    "egress",
-    "served from cloud",
-];
-
-/// Where hybrids and cloud policies with egress spend (means over replications): own or
-/// leased servers, cloud instances, egress, and the share of requests the cloud served;
-/// nothing if no policy is a hybrid or pays egress.
-fn cloud_section(out: &mut String, scenario: &Scenario, outcomes: &[Outcome]) {
-    let rows: Vec<[String; 5]> = scenario
-        .policies
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| {
-            let mean = |f: fn(&Summary) -> f64| estimate_of(outcomes, i, f).mean;
-            let served = mean(|s| s.served as f64);
-            let share = |n: f64| format!("{} %", fixed(100.0 * n / served.max(1.0), 1));
-            match &p.kind {
-                PolicyKind::Hybrid(_) => Some([
-                    p.name.clone(),
-                    money(mean(|s| s.base_cost)),
-                    money(mean(|s| s.burst_cost)),
-                    money(mean(|s| s.egress_cost)),
-                    share(mean(|s| s.served_by_burst as f64)),
-                ]),
-                PolicyKind::Autoscale(a) if a.egress.per_request() > 0.0 => Some([
-                    p.name.clone(),
-                    "-".into(),
-                    money(mean(|s| s.total_cost - s.egress_cost)),
-                    money(mean(|s| s.egress_cost)),
-                    share(served),
-                ]),
-                _ => None,
-            }
-        })
-        .collect();
-    if !rows.is_empty() {
-        out.push('\n');
-        render(out, CLOUD_HEADER, 1, &rows);
-    }
+/// A fixed-width table: one row per policy with cost, idle capacity and latency.
+pub fn summary_table(scenario: &Scenario, outcome: &Outcome) -> String {
+    text(&summary_blocks(scenario, std::slice::from_ref(outcome)))
 }
 
 /// The table over replications (one [`Outcome`] each, replication 0 first). Total cost,
 /// idle %, dropped, SLO miss % and p99 show `mean ± half-width` of the 95 % Student-t
 /// interval; the other columns the mean. With one replication it is [`summary_table`].
 pub fn replicated_summary_table(scenario: &Scenario, outcomes: &[Outcome]) -> String {
+    text(&summary_blocks(scenario, outcomes))
+}
+
+/// The summary of one run or of replications, block by block: the title, the main
+/// table, the purchase-option and cloud sections, and notes.
+pub(crate) fn summary_blocks(scenario: &Scenario, outcomes: &[Outcome]) -> Vec<Block> {
+    let mut out = vec![Block::Line(title(scenario))];
     match outcomes {
-        [] => title(scenario),
-        [one] => summary_table(scenario, one),
+        [] => {}
+        [one] => {
+            let rows: Vec<[String; 13]> = one
+                .policies
+                .iter()
+                .map(|p| {
+                    let s = &p.summary;
+                    [
+                        s.policy.clone(),
+                        s.policy_type.clone(),
+                        money(s.total_cost),
+                        money(s.committed_cost),
+                        fixed(s.idle_fraction * 100.0, 1),
+                        money(s.idle_cost),
+                        format!("{}/{}", fixed(s.mean_servers, 1), count(s.peak_servers)),
+                        count(s.served),
+                        count(s.dropped),
+                        fixed(s.slo_miss_fraction * 100.0, 2),
+                        duration(s.response_p50_s),
+                        duration(s.response_p99_s),
+                        duration(s.response_max_s),
+                    ]
+                })
+                .collect();
+            out.push(Block::Table(Table::new(HEADER, 2, rows)));
+            sections(&mut out, scenario, outcomes);
+            let refused: Vec<String> = one
+                .policies
+                .iter()
+                .filter(|p| p.summary.launches_refused > 0)
+                .map(|p| {
+                    let s = &p.summary;
+                    format!(
+                        "{} {} (launched {})",
+                        s.policy, s.launches_refused, s.launches
+                    )
+                })
+                .collect();
+            if !refused.is_empty() {
+                out.push(Block::Line(format!(
+                    "launches refused by provider limits (quota, rate, shortage) and retried: {}",
+                    refused.join(", ")
+                )));
+            }
+        }
         _ => {
-            let mut out = title(scenario);
             let n = outcomes.len();
-            let _ = writeln!(
-                out,
+            out.push(Block::Line(format!(
                 "{n} replications, 95 % CI (Student t, {} df, t = {:.3}): cells with ± show mean ± half-width, the others the mean",
                 n - 1,
                 student_t_quantile(0.975, (n - 1) as u32),
-            );
+            )));
             let rows: Vec<[String; 13]> = outcomes[0]
                 .policies
                 .iter()
@@ -199,34 +165,139 @@ pub fn replicated_summary_table(scenario: &Scenario, outcomes: &[Outcome]) -> St
                     ]
                 })
                 .collect();
-            render(&mut out, HEADER, 2, &rows);
-            purchase_section(&mut out, scenario, outcomes);
-            cloud_section(&mut out, scenario, outcomes);
+            out.push(Block::Table(Table::new(HEADER, 2, rows)));
+            sections(&mut out, scenario, outcomes);
             let identical = outcomes[1..].iter().all(|o| {
                 o.policies.len() == outcomes[0].policies.len()
                     && o.policies
                         .iter()
                         .zip(&outcomes[0].policies)
-                        .all(|(a, b)| a.summary == b.summary)
+                        .all(|(a, b)| same_results(&a.summary, &b.summary))
             });
             if identical {
-                let _ = writeln!(
-                    out,
+                out.push(Block::Line(format!(
                     "note: all {n} replications gave identical results (a {} model does not depend on the seed), so every interval is 0",
                     match scenario.fidelity {
                         crate::scenario::Fidelity::Fluid { .. } => "fluid",
                         crate::scenario::Fidelity::Request => "deterministic",
                     }
-                );
+                )));
             }
-            out
         }
+    }
+    out
+}
+
+/// Whether two replications' summaries agree on every result (their seeds differ).
+fn same_results(a: &Summary, b: &Summary) -> bool {
+    a == &Summary {
+        seed: a.seed,
+        ..b.clone()
     }
 }
 
-/// With `[service.penalty]`: infrastructure, idle, penalty and all-in cost per policy
-/// (means over `outcomes`), and which policy is cheapest all-in.
-pub fn money_view(scenario: &Scenario, outcomes: &[Outcome]) -> Option<String> {
+/// The purchase-option and cloud sections, each after a blank line, when they apply.
+fn sections(out: &mut Vec<Block>, scenario: &Scenario, outcomes: &[Outcome]) {
+    for t in [
+        purchase_section(scenario, outcomes),
+        cloud_section(scenario, outcomes),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        out.push(Block::Gap);
+        out.push(Block::Table(t));
+    }
+}
+
+const PURCHASE_HEADER: [&str; 6] = [
+    "purchase options",
+    "on-demand",
+    "reserved",
+    "spot",
+    "spot interruptions",
+    "re-queued",
+];
+
+/// Cost per purchase option, interruptions and re-queued requests of the autoscale
+/// policies that mix options (means over replications); `None` if none does.
+fn purchase_section(scenario: &Scenario, outcomes: &[Outcome]) -> Option<Table> {
+    let rows: Vec<[String; 6]> = scenario
+        .policies
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.kind.cloud().is_some_and(|a| a.purchase.is_mixed()))
+        .map(|(i, p)| {
+            let mean = |f: fn(&Summary) -> f64| estimate_of(outcomes, i, f).mean;
+            [
+                p.name.clone(),
+                money(mean(|s| s.cost_on_demand)),
+                money(mean(|s| s.cost_reserved)),
+                money(mean(|s| s.cost_spot)),
+                mean_count(mean(|s| s.spot_interruptions as f64)),
+                mean_count(mean(|s| s.requeued as f64)),
+            ]
+        })
+        .collect();
+    (!rows.is_empty()).then(|| Table::new(PURCHASE_HEADER, 1, rows))
+}
+
+const CLOUD_HEADER: [&str; 5] = [
+    "own or leased vs cloud",
+    "own/leased",
+    "cloud instances",
+    "egress",
+    "served from cloud",
+];
+
+/// Where hybrids and cloud policies with egress spend (means over replications): own or
+/// leased servers, cloud instances, egress, and the share of requests the cloud served;
+/// `None` if no policy is a hybrid or pays egress.
+fn cloud_section(scenario: &Scenario, outcomes: &[Outcome]) -> Option<Table> {
+    let rows: Vec<[String; 5]> = scenario
+        .policies
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let mean = |f: fn(&Summary) -> f64| estimate_of(outcomes, i, f).mean;
+            let served = mean(|s| s.served as f64);
+            let share = |n: f64| format!("{} %", fixed(100.0 * n / served.max(1.0), 1));
+            match &p.kind {
+                PolicyKind::Hybrid(_) => Some([
+                    p.name.clone(),
+                    money(mean(|s| s.base_cost)),
+                    money(mean(|s| s.burst_cost)),
+                    money(mean(|s| s.egress_cost)),
+                    share(mean(|s| s.served_by_burst as f64)),
+                ]),
+                PolicyKind::Autoscale(a) if a.egress.per_request() > 0.0 => Some([
+                    p.name.clone(),
+                    "-".into(),
+                    money(mean(|s| s.total_cost - s.egress_cost)),
+                    money(mean(|s| s.egress_cost)),
+                    share(served),
+                ]),
+                _ => None,
+            }
+        })
+        .collect();
+    (!rows.is_empty()).then(|| Table::new(CLOUD_HEADER, 1, rows))
+}
+
+/// The money view's numbers: per policy infrastructure, idle, penalty and all-in cost
+/// (means over the replications), and which policy is cheapest all-in.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Money {
+    /// `money view: $0.03 per dropped request, …`
+    pub(crate) title: String,
+    pub(crate) rows: Vec<(String, [f64; 4])>,
+    pub(crate) cheapest: Option<String>,
+}
+
+pub(crate) const MONEY_HEADER: [&str; 4] = ["infrastructure", "idle", "penalty", "all-in"];
+
+/// With `[service.penalty]`: the money view's numbers.
+pub(crate) fn money_numbers(scenario: &Scenario, outcomes: &[Outcome]) -> Option<Money> {
     let p = scenario.service.penalty;
     let first = outcomes.first()?;
     if !p.is_set() {
@@ -253,9 +324,7 @@ pub fn money_view(scenario: &Scenario, outcomes: &[Outcome]) -> Option<String> {
         .iter()
         .min_by(|a, b| a.1[3].total_cmp(&b.1[3]))
         .map(|r| r.0.clone());
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
+    let title = format!(
         "money view: {} per dropped request, {} per SLO miss{}",
         dollars(p.per_dropped_request, 6),
         dollars(p.per_slo_miss, 6),
@@ -265,6 +334,23 @@ pub fn money_view(scenario: &Scenario, outcomes: &[Outcome]) -> Option<String> {
             ""
         }
     );
+    Some(Money {
+        title,
+        rows,
+        cheapest,
+    })
+}
+
+/// With `[service.penalty]`: infrastructure, idle, penalty and all-in cost per policy
+/// (means over `outcomes`), and which policy is cheapest all-in.
+pub fn money_view(scenario: &Scenario, outcomes: &[Outcome]) -> Option<String> {
+    let Money {
+        title,
+        rows,
+        cheapest,
+    } = money_numbers(scenario, outcomes)?;
+    let mut out = String::new();
+    let _ = writeln!(out, "{title}");
     let width = rows.iter().map(|r| r.0.chars().count()).fold(6, usize::max);
     let cells: Vec<[String; 4]> = rows.iter().map(|r| r.1.map(money)).collect();
     // At least these widths, wider where an amount needs it.
@@ -281,11 +367,7 @@ pub fn money_view(scenario: &Scenario, outcomes: &[Outcome]) -> Option<String> {
         }
         l
     };
-    let _ = writeln!(
-        out,
-        "{}",
-        line("policy", ["infrastructure", "idle", "penalty", "all-in"])
-    );
+    let _ = writeln!(out, "{}", line("policy", MONEY_HEADER));
     for ((name, _), c) in rows.iter().zip(&cells) {
         let mark = if Some(name) == cheapest.as_ref() {
             "  ← cheapest all-in"
@@ -370,9 +452,7 @@ pub fn break_even_table(
 }
 
 fn title(scenario: &Scenario) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
+    format!(
         "{}  (horizon {}, seed {}, {} {})",
         scenario.name,
         crate::engine::human_duration(scenario.horizon),
@@ -383,37 +463,39 @@ fn title(scenario: &Scenario) -> String {
         } else {
             "policies"
         }
-    );
-    out
+    )
 }
 
-/// Appends the header and `rows`, columns padded to their widest cell.
-/// The first `left` columns (names) are left-aligned, numbers right-aligned.
-fn render<const N: usize>(out: &mut String, header: [&str; N], left: usize, rows: &[[String; N]]) {
-    let widths: Vec<usize> = (0..header.len())
+/// Appends the table, columns padded to their widest cell; the first `left` columns
+/// (names) left-aligned, numbers right-aligned.
+fn render(out: &mut String, t: &Table) {
+    let widths: Vec<usize> = (0..t.header.len())
         .map(|i| {
-            rows.iter()
-                .map(|r| r[i].chars().count())
-                .fold(header[i].chars().count(), usize::max)
+            t.rows
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .fold(t.header[i].chars().count(), usize::max)
         })
         .collect();
-    let line = |cells: Vec<&str>| {
+    let line = |cells: &[String]| {
         cells
             .iter()
+            .zip(&widths)
             .enumerate()
-            .map(|(i, c)| {
-                if i < left {
-                    format!("{c:<w$}", w = widths[i])
+            .map(|(i, (c, &w))| {
+                if i < t.left {
+                    format!("{c:<w$}")
                 } else {
-                    format!("{c:>w$}", w = widths[i])
+                    format!("{c:>w$}")
                 }
             })
             .collect::<Vec<_>>()
             .join("  ")
     };
-    let _ = writeln!(out, "{}", line(header.to_vec()));
-    for r in rows {
-        let _ = writeln!(out, "{}", line(r.iter().map(String::as_str).collect()));
+    let _ = writeln!(out, "{}", line(&t.header));
+    for r in &t.rows {
+        let _ = writeln!(out, "{}", line(r));
     }
 }
 

@@ -129,7 +129,7 @@ pub fn run(scenario: &Scenario, progress: &(dyn Fn(Time) + Sync)) -> Outcome {
         seed: scenario.seed,
         policies,
     };
-    crate::elasticity::annotate(scenario, &mut outcome);
+    finish(scenario, &mut outcome);
     outcome
 }
 
@@ -177,7 +177,7 @@ pub fn run_replications(
                     .collect(),
             };
             let mut outcome = Outcome { seed, policies };
-            crate::elasticity::annotate(scenario, &mut outcome);
+            finish(scenario, &mut outcome);
             if r > 0 {
                 for p in &mut outcome.policies {
                     p.series = Vec::new();
@@ -186,4 +186,14 @@ pub fn run_replications(
             outcome
         })
         .collect()
+}
+
+/// Completes a run once every policy's samples are in: the elasticity columns, and the
+/// seed and fidelity every summary row records.
+fn finish(scenario: &Scenario, outcome: &mut Outcome) {
+    crate::elasticity::annotate(scenario, outcome);
+    for p in &mut outcome.policies {
+        p.summary.seed = outcome.seed;
+        p.summary.fidelity = scenario.fidelity.name().to_string();
+    }
 }

@@ -486,6 +486,8 @@ fn break_even_sweeps_the_spike_and_writes_its_files() {
             "break-even.csv",
             "break-even.png",
             "crossings.csv",
+            "report.html",
+            "run.toml",
             "scenario.toml"
         ]
     );

@@ -17,6 +17,7 @@ mod own_servers;
 mod properties;
 mod purchase;
 mod replications;
+mod report;
 mod strategies;
 mod traces;
 mod validation;

@@ -35,8 +35,15 @@ fn run_ok(cwd: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// The same files in `a` and `b`, byte for byte, but the record of how each run was
+/// made (its command line and wall time), which `run.toml` and `report.html` hold.
 fn assert_same_files(a: &Path, b: &Path) {
-    let (sa, sb) = (snapshot(a), snapshot(b));
+    let results = |dir: &Path| {
+        let mut files = snapshot(dir);
+        files.retain(|name, _| !matches!(name.to_str(), Some("run.toml" | "report.html")));
+        files
+    };
+    let (sa, sb) = (results(a), results(b));
     assert_eq!(
         sa.keys().collect::<Vec<_>>(),
         sb.keys().collect::<Vec<_>>(),
@@ -81,6 +88,10 @@ impl Csv {
 
     fn num(&self, row: usize, name: &str) -> f64 {
         self.rows[row][self.col(name)].parse().unwrap()
+    }
+
+    fn text(&self, row: usize, name: &str) -> &str {
+        &self.rows[row][self.col(name)]
     }
 }
 
@@ -270,6 +281,8 @@ fn replicated_files_hold_each_run_and_their_statistics() {
         [
             ".provsim-output",
             "replications.csv",
+            "report.html",
+            "run.toml",
             "scenario.toml",
             "summary.csv",
             "timeseries.csv"
@@ -282,21 +295,26 @@ fn replicated_files_hold_each_run_and_their_statistics() {
     );
 
     let plain_columns = single_run_columns(&one);
+    assert_eq!(
+        plain_columns[plain_columns.len() - 2..],
+        ["seed", "fidelity"]
+    );
     let reps = Csv::read(&three.join("replications.csv"));
-    assert_eq!(reps.header[..2], ["replication", "seed"]);
-    assert_eq!(reps.header[2..], plain_columns[..]);
+    assert_eq!(reps.header[..1], ["replication"]);
+    assert_eq!(reps.header[1..], plain_columns[..]);
     assert_eq!(reps.rows.len(), 3 * 3, "3 replications × 3 policies");
     // Replication 0's rows are the plain run's summary rows, cell for cell.
     let plain_summary = fs::read_to_string(one.join("summary.csv")).unwrap();
     let plain_rows: Vec<&str> = plain_summary.lines().skip(1).collect();
     let reps_text = fs::read_to_string(three.join("replications.csv")).unwrap();
     for (i, line) in reps_text.lines().skip(1).take(3).enumerate() {
-        assert_eq!(line, format!("0,5,{}", plain_rows[i]));
+        assert_eq!(line, format!("0,{}", plain_rows[i]));
     }
     let seeds: Vec<u64> = (0..3).map(|r| replication_seed(5, r)).collect();
     for (i, row) in reps.rows.iter().enumerate() {
         assert_eq!(row[0], (i / 3).to_string());
-        assert_eq!(row[1], seeds[i / 3].to_string());
+        assert_eq!(reps.text(i, "seed"), seeds[i / 3].to_string());
+        assert_eq!(reps.text(i, "fidelity"), "request");
     }
 
     let summary = Csv::read(&three.join("summary.csv"));
@@ -304,16 +322,24 @@ fn replicated_files_hold_each_run_and_their_statistics() {
         summary.header[..3],
         ["policy", "policy_type", "replications"]
     );
-    let metrics: Vec<&String> = plain_columns[2..].iter().collect();
-    assert_eq!(summary.header.len(), 3 + 2 * metrics.len());
+    // Every numeric column is estimated but the seed, which is carried over (replication
+    // 0's: the scenario's) with the fidelity at the end of the row.
+    let metrics: Vec<&String> = plain_columns[2..plain_columns.len() - 2].iter().collect();
+    assert_eq!(summary.header.len(), 3 + 2 * metrics.len() + 2);
     for (k, m) in metrics.iter().enumerate() {
         assert_eq!(summary.header[3 + 2 * k], format!("{m}_mean"));
         assert_eq!(summary.header[4 + 2 * k], format!("{m}_ci95"));
     }
+    assert_eq!(
+        summary.header[summary.header.len() - 2..],
+        ["seed", "fidelity"]
+    );
     assert_eq!(summary.rows.len(), 3);
     for p in 0..3 {
-        assert_eq!(summary.rows[p][0], reps.rows[p][2], "policy name");
+        assert_eq!(summary.rows[p][0], reps.rows[p][1], "policy name");
         assert_eq!(summary.rows[p][2], "3");
+        assert_eq!(summary.text(p, "seed"), "5");
+        assert_eq!(summary.text(p, "fidelity"), "request");
         for m in &metrics {
             let xs: Vec<f64> = (0..3).map(|r| reps.num(r * 3 + p, m)).collect();
             let mean = xs.iter().sum::<f64>() / 3.0;

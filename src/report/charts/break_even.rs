@@ -1,5 +1,7 @@
 //! `break-even.png`: each policy's cost against the spike factor, with the crossings
-//! marked — where one option starts beating another.
+//! marked — where one option starts beating another. Between sampled factors a line is
+//! the straight interpolation the crossings are computed from (curved on a log axis), so
+//! each marker sits on both lines it marks.
 
 use std::path::{Path, PathBuf};
 
@@ -62,7 +64,7 @@ fn draw(
     let mut entries: Vec<LegendEntry> = policies
         .iter()
         .enumerate()
-        .map(|(i, s)| LegendEntry::new(name(s), Swatch::Line(policy_color(i), line_width(i, n))))
+        .map(|(i, s)| LegendEntry::new(name(s), Swatch::Line(policy_color(i), line_width(n))))
         .collect();
     if !crossings.is_empty() {
         entries.push(LegendEntry::new("crossing", Swatch::Dashed(SLO_COLOR, 2)));
@@ -103,27 +105,44 @@ struct Plot<'a> {
 }
 
 impl Plot<'_> {
-    /// Where to mark a crossing: on the cheaper-below policy's line as drawn — a
-    /// straight segment, in log space when the axis is logarithmic.
-    fn marker_y(&self, c: &Crossing, log: bool) -> f64 {
-        let line = self
-            .names
+    /// The lines as drawn: the sampled points joined by the linear interpolation
+    /// [`crate::break_even::crossings`] uses, sampled finely on a log axis (where it is
+    /// a curve), with every crossing of the line's policy as a vertex of its own.
+    fn drawn(&self, log: bool) -> Vec<Vec<(f64, f64)>> {
+        const STEPS: usize = 24;
+        self.lines
             .iter()
-            .position(|n| *n == c.cheaper_below)
-            .and_then(|i| self.lines.get(i));
-        let segment = line.and_then(|l| {
-            l.windows(2)
-                .find(|w| w[0].0 <= c.spike_factor && c.spike_factor <= w[1].0)
-        });
-        let Some(w) = segment else {
-            return c.cost;
-        };
-        let t = (c.spike_factor - w[0].0) / (w[1].0 - w[0].0);
-        if log && w[0].1 > 0.0 && w[1].1 > 0.0 {
-            (w[0].1.ln() + t * (w[1].1.ln() - w[0].1.ln())).exp()
-        } else {
-            w[0].1 + t * (w[1].1 - w[0].1)
-        }
+            .enumerate()
+            .map(|(i, line)| {
+                let name = self.names.get(i).copied().unwrap_or_default();
+                let mut xs: Vec<f64> = self
+                    .crossings
+                    .iter()
+                    .filter(|c| c.cheaper_below == name || c.cheaper_above == name)
+                    .map(|c| c.spike_factor)
+                    .collect();
+                for w in line.windows(2) {
+                    // On a log axis the straight line is a curve where the cost changes
+                    // by more than a few per cent; elsewhere one segment is exact enough.
+                    let ratio = (w[1].1 / w[0].1).abs().ln().abs();
+                    let steps = if log && ratio.is_finite() {
+                        ((ratio / 0.04).ceil() as usize).clamp(1, STEPS)
+                    } else {
+                        1
+                    };
+                    xs.extend(
+                        (0..steps).map(|k| w[0].0 + (w[1].0 - w[0].0) * k as f64 / steps as f64),
+                    );
+                }
+                xs.extend(line.last().map(|p| p.0));
+                xs.sort_by(f64::total_cmp);
+                xs.dedup();
+                xs.into_iter()
+                    .filter_map(|x| interpolate(line, x).map(|y| (x, y)))
+                    .filter(|p| !log || p.1 > 0.0)
+                    .collect()
+            })
+            .collect()
     }
 
     fn draw<Y>(&self, area: &Area, y: Y, log: bool) -> Result<(), DrawError>
@@ -162,14 +181,13 @@ impl Plot<'_> {
             let r = chart.y_range();
             (r.start, r.end)
         };
-        for (i, line) in self.lines.iter().enumerate() {
+        for (i, (line, drawn)) in self.lines.iter().zip(self.drawn(log)).enumerate() {
             let color = policy_color(i);
-            let width = line_width(i, n);
-            let line: Vec<(f64, f64)> =
-                line.iter().copied().filter(|p| !log || p.1 > 0.0).collect();
-            chart.draw_series(LineSeries::new(line.clone(), color.stroke_width(width)))?;
+            let width = line_width(n);
+            chart.draw_series(LineSeries::new(drawn, color.stroke_width(width)))?;
             chart.draw_series(
                 line.iter()
+                    .filter(|p| !log || p.1 > 0.0)
                     .map(|&p| Circle::new(p, width + 2, color.filled())),
             )?;
         }
@@ -193,7 +211,7 @@ impl Plot<'_> {
                 .filter(|o| (o.spike_factor - c.spike_factor).abs() < (hi - lo).max(1e-9) * 0.15)
                 .count() as i32;
             chart.draw_series(std::iter::once(
-                EmptyElement::at((c.spike_factor, self.marker_y(c, log)))
+                EmptyElement::at((c.spike_factor, c.cost))
                     + Circle::new((0, 0), 5, SLO_COLOR.filled())
                     + Text::new(
                         label,
@@ -203,5 +221,53 @@ impl Plot<'_> {
             ))?;
         }
         Ok(())
+    }
+}
+
+/// The straight-line interpolation of `line` (sorted by x) at `x`, inside its range.
+fn interpolate(line: &[(f64, f64)], x: f64) -> Option<f64> {
+    let w = line.windows(2).find(|w| w[0].0 <= x && x <= w[1].0)?;
+    if w[1].0 == w[0].0 {
+        return Some(w[0].1);
+    }
+    let t = (x - w[0].0) / (w[1].0 - w[0].0);
+    Some(w[0].1 + t * (w[1].1 - w[0].1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A crossing's marker (its factor and cost) is a vertex of both lines it marks, on a
+    /// log axis too, where the old marker interpolated in log space and sat off the line.
+    #[test]
+    fn markers_sit_on_the_lines_they_mark() {
+        let fixed = vec![(1.0, 5000.0), (6.0, 5000.0)];
+        let cloud = vec![(1.0, 200.0), (6.0, 100_000.0)];
+        let lines = [fixed, cloud];
+        let t = (5000.0 - 200.0) / (100_000.0 - 200.0);
+        let c = Crossing {
+            spike_factor: 1.0 + 5.0 * t,
+            between: (1.0, 6.0),
+            cost: 5000.0,
+            cheaper_below: "cloud".into(),
+            cheaper_above: "fixed".into(),
+        };
+        let plot = Plot {
+            names: vec!["fixed", "cloud"],
+            lines: &lines,
+            crossings: std::slice::from_ref(&c),
+            y_desc: String::new(),
+        };
+        for log in [false, true] {
+            for drawn in plot.drawn(log) {
+                let on = drawn
+                    .iter()
+                    .any(|p| p.0 == c.spike_factor && (p.1 - c.cost).abs() < 1e-6);
+                assert!(on, "log {log}: marker not on {drawn:?}");
+            }
+        }
+        assert_eq!(interpolate(&lines[1], 3.5), Some(50_100.0));
+        assert_eq!(interpolate(&lines[1], 7.0), None);
     }
 }

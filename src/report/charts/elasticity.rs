@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::DrawError;
-use super::figure::{Agg, Ctx, house_mesh, tick};
+use super::figure::{Agg, Ctx, Trace, house_mesh, plot_columns, tick, trace};
 use super::layout::{LegendEntry, Swatch, header, legend, name};
 use super::style::{INK, policy_color, text};
 use crate::metrics::{Sample, Summary};
@@ -31,7 +31,20 @@ pub(super) fn elasticity_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> 
     let height = 170 + PANEL_H * rows as u32;
     let root = BitMapBackend::new(path, (WIDTH, height)).into_drawing_area();
     root.fill(&WHITE)?;
-    let mut subtitle = ctx.subtitle("mean");
+    let columns = plot_columns(WIDTH, cols);
+    let line_of = |series: &[Sample], value: &dyn Fn(&Sample) -> f64| {
+        trace(series, &ctx.x, columns, Agg::Mean, |s| Some(value(s)))
+    };
+    let demand = ctx
+        .reference_series()
+        .map(|series| line_of(series, &|s| f64::from(s.demand_servers)))
+        .unwrap_or(Trace::Points(Vec::new()));
+    let supplies: Vec<Trace> = policies
+        .iter()
+        .map(|p| line_of(&p.series, &|s| supply(ctx, s)))
+        .collect();
+    let reduced = supplies.iter().chain([&demand]).any(Trace::is_band);
+    let mut subtitle = ctx.subtitle(reduced.then_some("lines show each pixel column's mean"));
     if ctx.policies.len() > MAX_PANELS {
         subtitle = format!(
             "first {MAX_PANELS} of {} policies; {subtitle}",
@@ -59,14 +72,8 @@ pub(super) fn elasticity_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> 
         LegendEntry::new("over-provisioned (s > d)", Swatch::Fill(OVER)),
     ];
     let grid = legend(&body, &entries)?;
-    let demand = ctx
-        .reference_series()
-        .map(|series| ctx.points(series, Agg::Mean, |s| Some(f64::from(s.demand_servers))))
-        .unwrap_or_default();
-    let supplies: Vec<Vec<(f64, f64)>> = policies
-        .iter()
-        .map(|p| ctx.points(&p.series, Agg::Mean, |s| Some(supply(ctx, s))))
-        .collect();
+    let demand = demand.line();
+    let supplies: Vec<Vec<(f64, f64)>> = supplies.iter().map(Trace::line).collect();
     let top = supplies
         .iter()
         .flatten()
@@ -117,7 +124,7 @@ fn panel(
         .margin_bottom(4)
         .x_label_area_size(if x_desc { 50 } else { 26 })
         .y_label_area_size(70)
-        .build_cartesian_2d(ctx.x.clone(), 0.0..top)?;
+        .build_cartesian_2d(ctx.x.range.clone(), 0.0..top)?;
     let x_fmt = |v: &f64| tick(*v);
     let y_fmt = |v: &f64| tick(*v);
     let mut mesh = chart.configure_mesh();
@@ -127,13 +134,13 @@ fn panel(
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
         .y_desc("servers");
-    let x_name = format!("time since start ({})", ctx.time.name);
+    let x_name = ctx.x.desc();
     if x_desc {
         mesh.x_desc(x_name.as_str());
     }
     mesh.draw()?;
     // Each interval (from the previous point to this one) shaded between the two curves.
-    let mut from = ctx.x.start;
+    let mut from = ctx.x.range.start;
     let mut shades = Vec::with_capacity(supply.len());
     for (&(x, s), &(_, d)) in supply.iter().zip(demand) {
         if s.is_finite() && d.is_finite() && (s - d).abs() > 1e-9 {
@@ -147,11 +154,11 @@ fn panel(
     }
     chart.draw_series(shades)?;
     chart.draw_series(LineSeries::new(
-        steps(demand, ctx.x.start),
+        steps(demand, ctx.x.range.start),
         BLACK.stroke_width(2),
     ))?;
     chart.draw_series(LineSeries::new(
-        steps(supply, ctx.x.start),
+        steps(supply, ctx.x.range.start),
         policy_color(i).stroke_width(3),
     ))?;
     let caption = format!(

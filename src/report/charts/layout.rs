@@ -8,32 +8,68 @@ use super::style::{INK, MUTED, text};
 use super::{Area, DrawError};
 use crate::metrics::Summary;
 
-const HEADER_H: u32 = 70;
 const LEGEND_ROW_H: u32 = 28;
 const SWATCH_W: i32 = 30;
 const LEGEND_GAP: i32 = 28;
 const MAX_LEGEND_ROWS: usize = 3;
+/// Height of a subtitle line.
+const SUBTITLE_LINE_H: u32 = 19;
 
-/// Draws the title and subtitle; returns the area below them.
+/// Draws the title and the subtitle, wrapped onto as many lines as it needs (never cut);
+/// returns the area below them.
 pub(super) fn header<'a>(
     root: &Area<'a>,
     title: &str,
     subtitle: &str,
 ) -> Result<Area<'a>, DrawError> {
-    let (top, rest) = root.split_vertically(HEADER_H);
-    let mid = top.dim_in_pixel().0 as i32 / 2;
+    let width = root.dim_in_pixel().0 as i32;
+    let style = text(14.0, MUTED);
+    let lines = wrap(root, subtitle, &style, width - 60)?;
+    let height = 50 + SUBTITLE_LINE_H * lines.len() as u32 + 4;
+    let (top, rest) = root.split_vertically(height);
+    let mid = width / 2;
     let centre_top = Pos::new(HPos::Center, VPos::Top);
     top.draw(&Text::new(
         title.to_string(),
         (mid, 14),
         text(24.0, INK).pos(centre_top),
     ))?;
-    top.draw(&Text::new(
-        subtitle.to_string(),
-        (mid, 46),
-        text(14.0, MUTED).pos(centre_top),
-    ))?;
+    for (i, line) in lines.into_iter().enumerate() {
+        top.draw(&Text::new(
+            line,
+            (mid, 46 + SUBTITLE_LINE_H as i32 * i as i32),
+            style.pos(centre_top),
+        ))?;
+    }
     Ok(rest)
+}
+
+/// `s` broken at spaces into lines at most `max_w` pixels wide in `style` (a word wider
+/// than that gets a line of its own).
+pub(super) fn wrap(
+    area: &Area,
+    s: &str,
+    style: &TextStyle,
+    max_w: i32,
+) -> Result<Vec<String>, DrawError> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in s.split(' ').filter(|w| !w.is_empty()) {
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if line.is_empty() || area.estimate_text_size(&candidate, style)?.0 as i32 <= max_w {
+            line = candidate;
+        } else {
+            lines.push(std::mem::replace(&mut line, word.to_string()));
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    Ok(lines)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +78,10 @@ pub(super) enum Swatch {
     Dashed(RGBColor, u32),
     /// A filled box, for a shaded area.
     Fill(RGBColor),
+    /// A pale box with a line through it: a band and its line.
+    Band(RGBColor),
+    /// A box hatched in the colour: the penalty share of a cost bar.
+    Hatch(RGBColor),
 }
 
 pub(super) struct LegendEntry {
@@ -152,7 +192,47 @@ fn draw_swatch(area: &Area, swatch: Swatch, x: i32, y: i32) -> Result<(), DrawEr
                 c.filled(),
             ))?;
         }
+        Swatch::Band(c) => {
+            area.draw(&Rectangle::new(
+                [(x, y - 8), (x + SWATCH_W, y + 8)],
+                super::style::band_color(c).filled(),
+            ))?;
+            area.draw(&PathElement::new(
+                vec![
+                    (x, y + 1),
+                    (x + 10, y - 3),
+                    (x + 20, y + 3),
+                    (x + SWATCH_W, y - 1),
+                ],
+                c.stroke_width(2),
+            ))?;
+        }
+        Swatch::Hatch(c) => hatch(area, (x, y - 7), (x + SWATCH_W, y + 7), c)?,
     }
+    Ok(())
+}
+
+/// A rectangle from `a` (top left) to `b` (bottom right) in pixels, white with diagonal
+/// stripes of `c` and a border of it.
+pub(super) fn hatch(
+    area: &Area,
+    a: (i32, i32),
+    b: (i32, i32),
+    c: RGBColor,
+) -> Result<(), DrawError> {
+    let (x0, y0, x1, y1) = (a.0.min(b.0), a.1.min(b.1), a.0.max(b.0), a.1.max(b.1));
+    area.draw(&Rectangle::new([(x0, y0), (x1, y1)], WHITE.filled()))?;
+    // Stripes x + y = k (rising to the right) every 6 pixels, cut to the rectangle.
+    for k in (x0 + y0..=x1 + y1).step_by(6) {
+        let (from, to) = ((k - y1).max(x0), (k - y0).min(x1));
+        if from <= to {
+            area.draw(&PathElement::new(
+                vec![(from, k - from), (to, k - to)],
+                c.stroke_width(1),
+            ))?;
+        }
+    }
+    area.draw(&Rectangle::new([(x0, y0), (x1, y1)], c.stroke_width(1)))?;
     Ok(())
 }
 

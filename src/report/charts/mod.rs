@@ -11,14 +11,19 @@
 //! own seed, and say so in their subtitle), and the summary chart shows each policy's mean
 //! over the replications with ±95 % confidence error bars.
 //!
-//! Every chart gives policy *i* the same colour (the Okabe–Ito colour-blind-safe palette,
-//! in scenario order), uses the bundled DejaVu Sans font and is drawn deterministically:
-//! the same outcome gives the same bytes. Series longer than [`figure::MAX_POINTS`] are
-//! reduced per bucket of consecutive samples (mean, or max for p99 and drops) before
-//! drawing. Odd data (no policies, empty series, one sample, NaN, a horizon of seconds)
-//! still draws; drawing failures become [`OutputError::Chart`].
+//! Every chart gives policy *i* the same colour (twelve distinguishable ones, in
+//! scenario order; fixed fleets dashed), uses the bundled DejaVu Sans font and is drawn
+//! deterministically: the same outcome gives the same bytes. A time series with more
+//! samples than its plot has pixel columns is drawn per column as the band of its
+//! samples (lowest to highest) and a line (their mean, or max for p99 and drops) —
+//! never averaged over whole days — so a week shows its daily cycles and a year its
+//! weeks. Beyond six policies the demand, idle and strategies charts draw one panel per
+//! policy. Nothing is drawn outside a plot. Odd data (no policies, empty series, one
+//! sample, NaN, a horizon of seconds) still draws; drawing failures become
+//! [`OutputError::Chart`].
 
 mod break_even;
+mod draw;
 mod elasticity;
 mod figure;
 mod layout;
@@ -42,12 +47,12 @@ use super::OutputError;
 use crate::scenario::Scenario;
 use crate::simulation::Outcome;
 use elasticity::elasticity_chart;
-use figure::Ctx;
+use figure::{Ctx, Figure};
 use style::FONT;
 use summary::summary_chart;
 use timeseries::{
-    cost_chart, demand_chart, hybrid_chart, idle_chart, latency_chart, purchase_chart,
-    strategies_chart,
+    cost_figure, demand_figure, hybrid_figure, idle_figure, latency_figure, purchase_figure,
+    strategies_figure,
 };
 
 const FONT_BYTES: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
@@ -67,6 +72,51 @@ impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for DrawE
 
 type ChartFn = fn(&Path, &Ctx) -> Result<(), DrawError>;
 
+/// How a chart is made: a time-series [`Figure`], or drawn by its own code.
+#[derive(Clone, Copy)]
+enum Chart {
+    Figure(fn(&Ctx) -> Figure),
+    Own(ChartFn),
+}
+
+/// The charts of a run, in order: file name and how each is made.
+fn charts(ctx: &Ctx) -> Vec<(&'static str, Chart)> {
+    let mut charts: Vec<(&str, Chart)> = vec![
+        ("demand-vs-capacity.png", Chart::Figure(demand_figure)),
+        ("idle-capacity.png", Chart::Figure(idle_figure)),
+        ("cumulative-cost.png", Chart::Figure(cost_figure)),
+        ("latency-and-drops.png", Chart::Figure(latency_figure)),
+        ("summary.png", Chart::Own(summary_chart)),
+        ("elasticity.png", Chart::Own(elasticity_chart)),
+    ];
+    // Several autoscalers on the same traffic: put their choices side by side.
+    if ctx.autoscalers().count() >= 2 {
+        charts.push((
+            "autoscaling-strategies.png",
+            Chart::Figure(strategies_figure),
+        ));
+    }
+    if ctx.mixed_policies().next().is_some() {
+        charts.push(("purchase-options.png", Chart::Figure(purchase_figure)));
+    }
+    if ctx.hybrids().next().is_some() {
+        charts.push(("hybrid-burst.png", Chart::Figure(hybrid_figure)));
+    }
+    charts
+}
+
+/// The time-series figures of a run (data handed to plotters), by file name.
+#[cfg(test)]
+fn figures(ctx: &Ctx) -> Vec<(&'static str, Figure)> {
+    charts(ctx)
+        .into_iter()
+        .filter_map(|(name, chart)| match chart {
+            Chart::Figure(make) => Some((name, make(ctx))),
+            Chart::Own(_) => None,
+        })
+        .collect()
+}
+
 /// Draws every chart into `dir/charts/` from `outcomes`, one per replication (replication
 /// 0 first); returns their paths relative to `dir`.
 pub(crate) fn draw_all(
@@ -81,31 +131,18 @@ pub(crate) fn draw_all(
         message,
     })?;
     let ctx = Ctx::new(scenario, outcomes);
-    let mut charts: Vec<(&str, ChartFn)> = vec![
-        ("demand-vs-capacity.png", demand_chart),
-        ("idle-capacity.png", idle_chart),
-        ("cumulative-cost.png", cost_chart),
-        ("latency-and-drops.png", latency_chart),
-        ("summary.png", summary_chart),
-        ("elasticity.png", elasticity_chart),
-    ];
-    // Several autoscalers on the same traffic: put their choices side by side.
-    if ctx.autoscalers().count() >= 2 {
-        charts.push(("autoscaling-strategies.png", strategies_chart));
-    }
-    if ctx.mixed_policies().next().is_some() {
-        charts.push(("purchase-options.png", purchase_chart));
-    }
-    if ctx.hybrids().next().is_some() {
-        charts.push(("hybrid-burst.png", hybrid_chart));
-    }
+    let charts = charts(&ctx);
     let mut written = Vec::with_capacity(charts.len());
-    for (name, draw) in charts {
+    for (name, chart) in charts {
         let rel = Path::new("charts").join(name);
         let path = dir.join(&rel);
         // plotters is not supposed to panic, but a chart is never worth aborting a run
         // whose CSV files are already written: a panic becomes an ordinary error.
-        let message = match catch_unwind(AssertUnwindSafe(|| draw(&path, &ctx))) {
+        let draw = || match chart {
+            Chart::Figure(make) => make(&ctx).draw(&path),
+            Chart::Own(draw) => draw(&path, &ctx),
+        };
+        let message = match catch_unwind(AssertUnwindSafe(draw)) {
             Ok(Ok(())) => {
                 written.push(rel);
                 continue;

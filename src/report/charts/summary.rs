@@ -1,6 +1,8 @@
 //! `summary.png`: one row of bars per policy in four panels — cost (busy, idle and
-//! penalty shares), idle capacity, p99, drops and SLO misses — with ±95 % confidence
-//! error bars over several replications.
+//! penalty shares) across the top, idle capacity, p99, drops and SLO misses below — with
+//! ±95 % confidence error bars over several replications. Each axis fits its longest bar;
+//! a label goes beside its bar where there is room, else inside it on a white plate, else
+//! (shortened, or as a last resort) beside it with the axis stretched just enough.
 
 use std::path::Path;
 
@@ -8,9 +10,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::figure::{Ctx, money_tick, sane, tick};
-use super::layout::{header, name, truncate};
+use super::layout::{LegendEntry, Swatch, hatch, header, legend, name};
 use super::style::{
-    ERROR_BAR, GRID_BOLD, GRID_LIGHT, INK, MUTED, SLO_COLOR, hatch, pale, policy_color, text,
+    ERROR_BAR, GRID_BOLD, GRID_LIGHT, INK, MUTED, SLO_COLOR, pale, policy_color, text,
 };
 use super::{Area, DrawError};
 use crate::engine::to_seconds;
@@ -18,8 +20,16 @@ use crate::metrics::Summary;
 use crate::replication::{Estimate, estimate_of};
 use crate::report::format;
 
-/// The summary chart's size in pixels.
-const SUMMARY_SIZE: (u32, u32) = (1400, 800);
+/// The summary chart's width in pixels; its height grows with the policies.
+const SUMMARY_W: u32 = 1500;
+/// The legend's swatches: a neutral stand-in for the policies' colours.
+const SWATCH_GREY: RGBColor = RGBColor(105, 105, 105);
+
+/// The chart's height for `rows` policies: two rows of panels.
+fn summary_height(rows: usize) -> u32 {
+    let row_h = if rows <= 4 { 56 } else { 34 };
+    170 + 2 * (100 + row_h * rows.max(1) as u32)
+}
 
 /// Where a bar sits in its policy's row.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -46,6 +56,8 @@ struct Segment {
     to: f64,
     fill: RGBColor,
     border: RGBColor,
+    /// Hatched in `border` over white (the penalty), not filled.
+    hatched: bool,
 }
 
 struct BarLabel {
@@ -53,6 +65,17 @@ struct BarLabel {
     lane: Lane,
     at: f64,
     text: String,
+    /// What to write when `text` fits nowhere: the value alone.
+    short: String,
+}
+
+/// Where a label is written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Place {
+    /// Right of its bar (or error bar).
+    Beside,
+    /// Inside the end of its bar, on a white plate.
+    Inside,
 }
 
 struct BarPanel {
@@ -120,7 +143,8 @@ impl Value {
 }
 
 pub(super) fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
-    let root = BitMapBackend::new(path, SUMMARY_SIZE).into_drawing_area();
+    let size = (SUMMARY_W, summary_height(ctx.policies.len()));
+    let root = BitMapBackend::new(path, size).into_drawing_area();
     root.fill(&WHITE)?;
     let n_reps = ctx.replications.len();
     let reps = if n_reps > 1 {
@@ -128,16 +152,41 @@ pub(super) fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
     } else {
         String::new()
     };
-    let subtitle = truncate(
-        &format!(
-            "horizon {}, {} policies{reps} — {}",
-            ctx.horizon,
-            ctx.policies.len(),
-            ctx.scenario.description
-        ),
-        170,
+    let subtitle = format!(
+        "horizon {}, {} policies{reps} — {}",
+        ctx.horizon,
+        ctx.policies.len(),
+        ctx.scenario.description
     );
     let body = header(&root, &ctx.title("summary by policy"), &subtitle)?;
+    let priced = ctx.scenario.service.penalty.is_set();
+    let mut entries = vec![
+        LegendEntry::new(
+            "solid: cost of busy slot-time; dropped requests",
+            Swatch::Fill(SWATCH_GREY),
+        ),
+        LegendEntry::new(
+            "pale: cost of idle slot-time; SLO misses",
+            Swatch::Fill(pale(SWATCH_GREY)),
+        ),
+    ];
+    if priced {
+        entries.push(LegendEntry::new(
+            "hatched: penalty for lost and late traffic",
+            Swatch::Hatch(SWATCH_GREY),
+        ));
+    }
+    if n_reps > 1 {
+        entries.push(LegendEntry::new(
+            "95 % confidence interval",
+            Swatch::Line(ERROR_BAR, 2),
+        ));
+    }
+    entries.push(LegendEntry::new(
+        "bars in each policy's colour",
+        Swatch::Line(policy_color(0), 3),
+    ));
+    let body = legend(&body, &entries)?;
     let sums: Vec<&Summary> = ctx.policies.iter().map(|p| &p.summary).collect();
     let names: Vec<String> = sums.iter().map(|s| name(s)).collect();
     let slo = to_seconds(ctx.scenario.service.slo);
@@ -168,19 +217,15 @@ pub(super) fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
         to,
         fill,
         border,
+        hatched: false,
     };
-    let priced = ctx.scenario.service.penalty.is_set();
     let mut cost = BarPanel {
         title: if priced {
             "All-in cost over the run: infrastructure + lost and late traffic".into()
         } else {
             "Total cost over the run".into()
         },
-        x_desc: if priced {
-            "USD   (solid: busy slot-time, pale: idle slot-time, grey: penalty for drops and SLO misses)".into()
-        } else {
-            "USD   (solid: busy slot-time, pale: idle slot-time)".into()
-        },
+        x_desc: "USD".into(),
         x_fmt: money_tick,
         segments: Vec::new(),
         labels: Vec::new(),
@@ -208,7 +253,7 @@ pub(super) fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
     let mut misses = BarPanel {
         title: "Dropped and slow requests".into(),
         x_desc: format!(
-            "%   (solid: dropped, of arrivals; pale: SLO miss > {}, of served)",
+            "%   (dropped: of arrivals; SLO miss > {}: of served)",
             format::duration(slo)
         ),
         x_fmt: tick,
@@ -235,7 +280,8 @@ pub(super) fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
             bar_end = all_in;
             cost.segments.push(Segment {
                 from: total,
-                ..full(row, all_in, hatch(c), c)
+                hatched: true,
+                ..full(row, all_in, WHITE, c)
             });
             cost.errors.extend(error(row, Lane::Full, all_in_v, 1.0));
             format!(
@@ -260,6 +306,7 @@ pub(super) fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
             lane: Lane::Full,
             at: bar_end,
             text: label,
+            short: format::money(bar_end),
         });
 
         let idle_v = value(row, |s| s.idle_fraction);
@@ -271,6 +318,7 @@ pub(super) fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
             lane: Lane::Full,
             at: idle_pct,
             text: idle_v.label(format::percent),
+            short: format::percent(idle_v.mean),
         });
 
         let p99_v = value(row, |s| s.response_p99_s);
@@ -286,6 +334,7 @@ pub(super) fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
                 p99_v.label(format::duration),
                 format::duration(value(row, |s| s.response_p50_s).mean)
             ),
+            short: format::duration(p99_v.mean),
         });
 
         let dropped_v = value(row, |s| s.drop_fraction);
@@ -309,17 +358,23 @@ pub(super) fn summary_chart(path: &Path, ctx: &Ctx) -> Result<(), DrawError> {
             lane: Lane::Upper,
             at: dropped,
             text: format!("dropped {}", dropped_v.label(format::percent)),
+            short: format::percent(dropped_v.mean),
         });
         misses.labels.push(BarLabel {
             row,
             lane: Lane::Lower,
             at: slow,
             text: format!("SLO miss {}", slow_v.label(format::percent)),
+            short: format::percent(slow_v.mean),
         });
     }
 
-    let cells = body.margin(0, 6, 6, 6).split_evenly((2, 2));
-    for (cell, panel) in cells.iter().zip([cost, idle, latency, misses].iter()) {
+    // Cost across the top (its labels are the longest), the rest in a row below.
+    let body = body.margin(0, 6, 6, 6);
+    let (top, bottom) = body.split_vertically(body.dim_in_pixel().1 / 2);
+    bar_panel(&root, &top, &names, &cost)?;
+    let cells = bottom.split_evenly((1, 3));
+    for (cell, panel) in cells.iter().zip([idle, latency, misses].iter()) {
         bar_panel(&root, cell, &names, panel)?;
     }
     root.present()?;
@@ -347,9 +402,8 @@ fn bar_panel(root: &Area, area: &Area, names: &[String], p: &BarPanel) -> Result
             .max(50),
     );
 
-    // Fit the x range so every bar's label fits to its right.
-    const GAP: f64 = 6.0;
-    let mut x_max = p
+    // The axis fits the bars; labels are placed around them (see `place_labels`).
+    let data_max = p
         .segments
         .iter()
         .map(|s| s.to)
@@ -358,23 +412,19 @@ fn bar_panel(root: &Area, area: &Area, names: &[String], p: &BarPanel) -> Result
         .filter(|v| sane(*v))
         .fold(0.0f64, f64::max)
         * 1.04;
-    // A label starts right of its error bar, and one that would start left of the
-    // reference line starts right of it instead.
-    let label_at = |l: &BarLabel| {
-        let at = ErrorBar::right_end(&p.errors, l.row, l.lane, l.at);
-        match p.vline {
-            Some(v) if sane(v) && at < v => v,
-            _ => at.max(0.0),
-        }
+    let data_max = if data_max > 0.0 && sane(data_max) {
+        data_max
+    } else {
+        1.0
     };
-    for l in p.labels.iter().filter(|l| sane(l.at)) {
-        let w = f64::from(root.estimate_text_size(&l.text, &label_style)?.0);
-        let room = (plot_w - GAP - w - 4.0).max(plot_w * 0.3);
-        x_max = x_max.max(label_at(l) * plot_w / room);
+    let mut widths = Vec::with_capacity(p.labels.len());
+    for l in &p.labels {
+        widths.push((
+            f64::from(root.estimate_text_size(&l.text, &label_style)?.0),
+            f64::from(root.estimate_text_size(&l.short, &label_style)?.0),
+        ));
     }
-    if !(x_max > 0.0 && sane(x_max)) {
-        x_max = 1.0;
-    }
+    let (x_max, places) = place_labels(p, &widths, data_max, plot_w);
     let y_top = rows.max(1) as f64 - 0.5;
 
     let mut chart = ChartBuilder::on(area)
@@ -408,8 +458,17 @@ fn bar_panel(root: &Area, area: &Area, names: &[String], p: &BarPanel) -> Result
     chart.draw_series(
         drawn
             .clone()
+            .filter(|s| !s.hatched)
             .map(|s| Rectangle::new(rect(s), s.fill.filled())),
     )?;
+    for s in drawn.clone().filter(|s| s.hatched && s.to > s.from) {
+        let [a, b] = rect(s);
+        let (a, b) = (
+            chart.backend_coord(&(a.0, b.1)),
+            chart.backend_coord(&(b.0, a.1)),
+        );
+        hatch(root, a, b, s.border)?;
+    }
     chart.draw_series(drawn.map(|s| Rectangle::new(rect(s), s.border.stroke_width(1))))?;
 
     if let Some(v) = &p.vline {
@@ -444,15 +503,41 @@ fn bar_panel(root: &Area, area: &Area, names: &[String], p: &BarPanel) -> Result
         )?;
     }
 
-    chart.draw_series(p.labels.iter().filter(|l| sane(l.at)).map(|l| {
+    for (l, place) in p.labels.iter().zip(&places) {
+        let Some((place, short)) = place else {
+            continue;
+        };
         let (c, _) = lane_geometry(l.row, l.lane, rows);
-        EmptyElement::at((label_at(l), c))
-            + Text::new(
-                l.text.clone(),
-                (GAP as i32, 0),
-                label_style.pos(Pos::new(HPos::Left, VPos::Center)),
-            )
-    }))?;
+        let label = if *short { &l.short } else { &l.text };
+        match place {
+            Place::Beside => {
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at((label_at(p, l), c))
+                        + Text::new(
+                            label.clone(),
+                            (GAP as i32, 0),
+                            label_style.pos(Pos::new(HPos::Left, VPos::Center)),
+                        ),
+                ))?;
+            }
+            Place::Inside => {
+                let (w, h) = root.estimate_text_size(label, &label_style)?;
+                let (w, h) = (w as i32, h as i32);
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at((l.at, c))
+                        + Rectangle::new(
+                            [(-w - 2 * GAP as i32, -h / 2 - 3), (-3, h / 2 + 3)],
+                            WHITE.mix(0.85).filled(),
+                        )
+                        + Text::new(
+                            label.clone(),
+                            (-(GAP as i32) - 1, 0),
+                            label_style.pos(Pos::new(HPos::Right, VPos::Center)),
+                        ),
+                ))?;
+            }
+        }
+    }
 
     // Policy names in the left label area, centred on their rows.
     for (row, n) in names.iter().enumerate() {
@@ -474,6 +559,68 @@ fn bar_panel(root: &Area, area: &Area, names: &[String], p: &BarPanel) -> Result
         ))?;
     }
     Ok(())
+}
+
+/// Gap between a bar and its label, in pixels.
+const GAP: f64 = 6.0;
+
+/// Where a label starts when beside its bar: right of its error bar, and right of the
+/// reference line if it would start left of it.
+fn label_at(p: &BarPanel, l: &BarLabel) -> f64 {
+    let at = ErrorBar::right_end(&p.errors, l.row, l.lane, l.at);
+    match p.vline {
+        Some(v) if sane(v) && at < v => v,
+        _ => at.max(0.0),
+    }
+}
+
+/// The axis end and each label's place (and whether it is shortened; `None`: not
+/// drawn): beside the bar where it fits in the axis that fits the data (`data_max`),
+/// else inside the bar, else shortened beside or inside; only a label that fits nowhere
+/// stretches the axis, just enough. `widths` are the labels' full and short widths in
+/// pixels; `plot_w` the plot's width.
+fn place_labels(
+    p: &BarPanel,
+    widths: &[(f64, f64)],
+    data_max: f64,
+    plot_w: f64,
+) -> (f64, Vec<Option<(Place, bool)>>) {
+    let px = |v: f64, x_max: f64| v / x_max * plot_w;
+    let fit = |l: &BarLabel, w: f64, x_max: f64| {
+        if px(label_at(p, l), x_max) + GAP + w + 4.0 <= plot_w {
+            Some(Place::Beside)
+        } else if px(l.at, x_max) >= w + 3.0 * GAP {
+            Some(Place::Inside)
+        } else {
+            None
+        }
+    };
+    let mut x_max = data_max;
+    // A label placed nowhere stretches the axis so that it fits beside its bar; the
+    // others are placed again on the stretched axis (more room beside, never less).
+    for l in p.labels.iter().zip(widths) {
+        let (l, &(full, short)) = l;
+        if !sane(l.at) || fit(l, full, x_max).is_some() || fit(l, short, x_max).is_some() {
+            continue;
+        }
+        let room = (plot_w - GAP - short - 4.0).max(plot_w * 0.3);
+        x_max = x_max.max(label_at(p, l) * plot_w / room);
+    }
+    let places = p
+        .labels
+        .iter()
+        .zip(widths)
+        .map(|(l, &(full, short))| {
+            if !sane(l.at) {
+                return None;
+            }
+            fit(l, full, x_max)
+                .map(|place| (place, false))
+                .or_else(|| fit(l, short, x_max).map(|place| (place, true)))
+                .or(Some((Place::Beside, true)))
+        })
+        .collect();
+    (x_max, places)
 }
 
 #[cfg(test)]

@@ -2,8 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use super::draw_all;
-use super::figure::{Agg, Ctx, MAX_POINTS, downsample, time_axis};
+use plotters::prelude::{BitMapBackend, IntoDrawingArea};
+
+use super::figure::{Agg, Ctx, Figure, Stroke, Trace, XAxis, YAxis, render, time_axis, trace};
+use super::style::policy_color;
+use super::{draw_all, ensure_font, figures};
 use crate::metrics::{Sample, Summary};
 use crate::scenario::{PolicyKind, Scenario};
 use crate::simulation::{Outcome, PolicyOutcome};
@@ -260,12 +263,12 @@ fn draws_replications_with_error_bars() {
     assert!(read(&one, "summary.png").unwrap() != read(&three, "summary.png").unwrap());
     let ctx = Ctx::new(&sc, &reps[..3]);
     assert!(
-        ctx.subtitle("mean")
+        ctx.subtitle(None)
             .contains("first of 3 replications (seed 1)")
     );
     assert!(
         !Ctx::new(&sc, &reps[..1])
-            .subtitle("mean")
+            .subtitle(None)
             .contains("replication")
     );
     // No replication at all still draws.
@@ -325,16 +328,280 @@ fn draws_degenerate_outcomes() {
     }
 }
 
+fn axis(end: f64, time_s: f64) -> XAxis {
+    XAxis {
+        time: time_axis(time_s),
+        range: 0.0..end,
+        clock: false,
+    }
+}
+
 #[test]
-fn downsampling_keeps_at_most_max_points() {
+fn traces_keep_every_sample_or_each_pixel_columns_range() {
     let s = series("p", 5001, 1.0, 1.0);
-    let t = time_axis(5001.0);
-    let pts = downsample(&s, t, Agg::Max, |s| Some(s.dropped as f64));
-    assert!(pts.len() <= MAX_POINTS);
-    assert!(pts.iter().any(|p| p.1 == 3.0));
+    let x = axis(5001.0 / 60.0, 5001.0);
+    // Fewer samples than columns: every one of them.
+    let Trace::Points(all) = trace(&s[..10], &x, 1000, Agg::Mean, |s| Some(s.time_s)) else {
+        panic!("10 samples on 1000 columns are drawn as they are");
+    };
+    assert_eq!(all.len(), 10);
+    // More: one column per pixel with its samples' range, and the line their max.
+    let t = trace(&s, &x, 1000, Agg::Max, |s| Some(s.dropped as f64));
+    let Trace::Band { columns, .. } = &t else {
+        panic!("5001 samples on 1000 columns are banded");
+    };
+    assert_eq!(columns.len(), 1000);
+    assert!(columns.iter().all(|c| c.lo <= c.line && c.line <= c.hi));
+    assert!(columns.iter().any(|c| c.line == 3.0 && c.lo == 0.0));
+    let means = trace(&s, &x, 1000, Agg::Mean, |s| Some(s.offered_rate));
+    let Trace::Band { columns, .. } = &means else {
+        panic!("banded");
+    };
+    assert!(
+        columns
+            .iter()
+            .all(|c| c.lo <= c.line + 1e-9 && c.line <= c.hi + 1e-9)
+    );
+}
+
+/// A week sampled every minute (or every ten) keeps its daily cycles: at least 500
+/// points per series, and each day's line rises and falls by most of the cycle.
+#[test]
+fn a_week_keeps_its_daily_cycles() {
+    for every in [60.0, 600.0] {
+        let n = (7.0 * 86_400.0 / every) as usize;
+        let mut s = series("p", n, every, 1.0);
+        for x in &mut s {
+            let day = (x.time_s / 86_400.0).fract();
+            x.offered_rate = 200.0 + 100.0 * (std::f64::consts::TAU * day).sin();
+            x.capacity_rate = x.offered_rate * 1.2;
+        }
+        let out = outcome(&[("cloud", s, 1.0)]);
+        let sc = scenario(7 * 86_400, every as u64);
+        let ctx = Ctx::new(&sc, std::slice::from_ref(&out));
+        let (_, demand) = figures(&ctx)
+            .into_iter()
+            .find(|(name, _)| *name == "demand-vs-capacity.png")
+            .unwrap();
+        let main = &demand.cells[0][0].0;
+        assert_eq!(main.x.range, 0.0..7.0);
+        for line in &main.lines {
+            assert!(
+                line.trace.len() >= 500,
+                "every {every} s: {} points",
+                line.trace.len()
+            );
+            let pts = line.trace.line();
+            for day in 0..7 {
+                let d = day as f64;
+                let values: Vec<f64> = pts
+                    .iter()
+                    .filter(|p| p.0 > d && p.0 <= d + 1.0)
+                    .map(|p| p.1)
+                    .collect();
+                let (lo, hi) = values
+                    .iter()
+                    .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+                // Arrivals, capacity and offered load all swing by most of ±100 (or ±120).
+                assert!(hi - lo > 150.0, "every {every} s, day {day}: {lo}..{hi}");
+            }
+        }
+    }
+}
+
+/// Made-up outcomes with steep swings to zero, for every time-series figure.
+fn zigzag_outcome(n_policies: usize, samples: usize) -> (Scenario, Outcome) {
+    let mut sc = scenario(2 * 86_400, 2 * 86_400 / samples as u64);
+    let names: Vec<String> = (0..n_policies).map(|i| format!("policy-{i}")).collect();
+    let mut out = outcome(
+        &names
+            .iter()
+            .map(|n| {
+                (
+                    n.as_str(),
+                    series(n, samples, sc.sample_every as f64 / 1e6, 1.0),
+                    1.0,
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    for (k, p) in out.policies.iter_mut().enumerate() {
+        p.summary.policy_type = if k % 3 == 0 { "fixed" } else { "autoscale" }.into();
+        for (i, x) in p.series.iter_mut().enumerate() {
+            let up = (i / (3 + k)) % 2 == 0;
+            x.idle_slots = if up { 250.0 } else { 0.0 };
+            x.capacity_rate = if up { 900.0 } else { 0.0 };
+            x.servers_ready = if up { 30 } else { 0 };
+            x.response_p99_s = Some(if up { 4.0 } else { 0.01 });
+            x.dropped = if up { 0 } else { 500 };
+        }
+    }
+    sc.policies.truncate(0);
+    (sc, out)
+}
+
+/// Every value handed to plotters lies on its panel's axis, and a panel whose values are
+/// all ≥ 0 starts at 0: nothing is drawn below zero.
+#[test]
+fn no_drawn_value_is_below_the_axis() {
+    for (n, samples) in [(3, 2880), (9, 2880), (3, 400), (9, 100)] {
+        let (sc, out) = zigzag_outcome(n, samples);
+        let ctx = Ctx::new(&sc, std::slice::from_ref(&out));
+        let figs = figures(&ctx);
+        assert!(figs.len() >= 5, "{} figures", figs.len());
+        for (name, fig) in &figs {
+            if n > 6 && matches!(*name, "demand-vs-capacity.png" | "idle-capacity.png") {
+                assert_eq!(fig.cells.len(), n, "{name}: one panel per policy");
+            }
+            for panel in fig.panels() {
+                let y = panel.y_axis().range();
+                let values: Vec<f64> = panel.values().collect();
+                for v in &values {
+                    let log = matches!(panel.y_axis(), YAxis::Log(_));
+                    if log && *v <= 0.0 {
+                        continue; // not drawn on a log axis
+                    }
+                    assert!(
+                        *v >= y.start && *v <= y.end,
+                        "{name}: {v} outside {y:?} ({})",
+                        panel.y_desc
+                    );
+                }
+                if values.iter().all(|v| *v >= 0.0) {
+                    assert!(y.start >= 0.0, "{name}: axis starts at {}", y.start);
+                }
+            }
+        }
+    }
+}
+
+/// Rendered, a policy's colour appears only inside plots (and the legend above them):
+/// steep swings to 0 do not spike through the x axis as plotters' mitred polylines did.
+#[test]
+fn lines_stay_inside_their_plots() {
+    ensure_font().unwrap();
+    for n in [3, 9] {
+        let (sc, out) = zigzag_outcome(n, 2880);
+        let ctx = Ctx::new(&sc, std::slice::from_ref(&out));
+        for (name, fig) in figures(&ctx) {
+            let Figure { size, .. } = fig;
+            let mut buf = vec![255u8; (size.0 * size.1 * 3) as usize];
+            let rects = {
+                let area = BitMapBackend::with_buffer(&mut buf, size).into_drawing_area();
+                render(&area, &fig).unwrap()
+            };
+            let top = rects.iter().map(|r| r.1.start).min().unwrap();
+            let colours: Vec<[u8; 3]> = (0..n)
+                .map(|i| {
+                    let c = policy_color(i);
+                    [c.0, c.1, c.2]
+                })
+                .collect();
+            for y in top..size.1 as i32 {
+                for x in 0..size.0 as i32 {
+                    let i = ((y as u32 * size.0 + x as u32) * 3) as usize;
+                    let px = [buf[i], buf[i + 1], buf[i + 2]];
+                    if !colours.contains(&px) {
+                        continue;
+                    }
+                    let inside = rects
+                        .iter()
+                        .any(|(rx, ry)| rx.contains(&x) && ry.contains(&y));
+                    // A small multiple's caption is written in its policy's colour.
+                    let caption = rects
+                        .iter()
+                        .any(|(rx, ry)| rx.contains(&x) && (ry.start - 34..ry.start).contains(&y));
+                    assert!(
+                        inside || caption,
+                        "{name} with {n} policies: policy colour at ({x}, {y}), outside every plot"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn fixed_fleets_are_dashed_and_many_policies_get_their_own_panels() {
+    let (sc, out) = zigzag_outcome(9, 400);
+    let ctx = Ctx::new(&sc, std::slice::from_ref(&out));
+    let figs = figures(&ctx);
+    let demand = &figs[0].1;
+    assert_eq!(demand.cols, 3);
+    for (i, cell) in demand.cells.iter().enumerate() {
+        let capacity = cell[0]
+            .0
+            .lines
+            .iter()
+            .find(|l| l.color == policy_color(i))
+            .unwrap();
+        let dashed = capacity.stroke == Stroke::Dashed;
+        assert_eq!(dashed, i % 3 == 0, "policy {i}");
+    }
+    let strategies = figs
+        .iter()
+        .find(|(n, _)| *n == "autoscaling-strategies.png")
+        .unwrap();
     assert_eq!(
-        downsample(&s[..10], t, Agg::Mean, |s| Some(s.time_s)).len(),
-        10
+        strategies.1.cells.len(),
+        1,
+        "six autoscalers: one stack, overlaid"
+    );
+}
+
+/// The built-in flash crowd zooms on its ×3 spike at 2:00, every minute of it.
+#[test]
+fn the_spike_gets_a_zoomed_panel() {
+    let sc = crate::scenario::parse(crate::scenario::DEFAULT_SCENARIO, "fc.toml", "fc").unwrap();
+    let out = outcome(&[("own", series("own", 360, 60.0, 1.0), 1.0)]);
+    let ctx = Ctx::new(&sc, std::slice::from_ref(&out));
+    let zoom = ctx.zoom.clone().expect("a zoom on the spike");
+    assert!(
+        zoom.from_s < 7200.0 && zoom.to_s > 7200.0 + 35.0 * 60.0,
+        "{zoom:?}"
+    );
+    assert!(zoom.to_s - zoom.from_s <= 2.0 * 3600.0);
+    assert!(
+        zoom.what.contains("×3") && zoom.what.contains("2:00"),
+        "{}",
+        zoom.what
+    );
+    let demand = &figures(&ctx)[0].1;
+    let cell = &demand.cells[0];
+    assert_eq!(cell.len(), 2);
+    assert_eq!(cell[1].0.x.range, zoom.x.range);
+    let Trace::Points(p) = &cell[1].0.lines[1].trace else {
+        panic!("the zoom draws every sample");
+    };
+    // Every minute of the window, and one sample each side.
+    let minutes = ((zoom.to_s - zoom.from_s) / 60.0).round() as usize;
+    assert!(
+        p.len() >= minutes,
+        "{} points for {minutes} minutes",
+        p.len()
+    );
+    assert_eq!(
+        cell[0].0.highlight,
+        Some(zoom.from_s / 3600.0..zoom.to_s / 3600.0)
+    );
+    // Flat traffic has nothing to zoom on; a sharp rise without a spike shape is zoomed.
+    let mut flat = sc.clone();
+    flat.workload.shapes.clear();
+    let mut steady = series("own", 360, 60.0, 1.0);
+    for x in &mut steady {
+        x.offered_rate = 200.0;
+    }
+    let out = outcome(&[("own", steady.clone(), 1.0)]);
+    assert!(Ctx::new(&flat, std::slice::from_ref(&out)).zoom.is_none());
+    for x in &mut steady[180..] {
+        x.offered_rate = 400.0;
+    }
+    let out = outcome(&[("own", steady, 1.0)]);
+    let zoom = Ctx::new(&flat, std::slice::from_ref(&out)).zoom.unwrap();
+    assert!(
+        zoom.what.contains("rise") && zoom.what.contains("3:01"),
+        "{}",
+        zoom.what
     );
 }
 
