@@ -247,16 +247,16 @@ fn same_points(a: &[(f64, f64)], b: &[(f64, f64)]) -> bool {
 }
 
 /// Draws in one plot's pixels (0..=w, 0..=h from its top left), never outside them.
-struct Pen<'a> {
-    area: Area<'a>,
-    w: f64,
-    h: f64,
+pub(super) struct Pen<'a> {
+    pub(super) area: Area<'a>,
+    pub(super) w: f64,
+    pub(super) h: f64,
 }
 
 impl Pen<'_> {
     /// A straight stroke from `a` to `b`: clipped to the plot, then kept half its width
     /// inside, so a value on an edge (0 on the x axis) is drawn on the plot's side of it.
-    fn segment(
+    pub(super) fn segment(
         &self,
         a: (f64, f64),
         b: (f64, f64),
@@ -288,7 +288,7 @@ impl Pen<'_> {
 
     /// A polyline: solid (round joints for wide strokes), or dashed from `dash` pixels
     /// into the pattern.
-    fn polyline(
+    pub(super) fn polyline(
         &self,
         points: &[(f64, f64)],
         color: RGBColor,
@@ -324,7 +324,7 @@ impl Pen<'_> {
     }
 
     /// A filled dot of radius `r`, kept inside the plot.
-    fn dot(&self, p: (f64, f64), r: u32, color: RGBColor) -> Result<(), DrawError> {
+    pub(super) fn dot(&self, p: (f64, f64), r: u32, color: RGBColor) -> Result<(), DrawError> {
         if !(0.0..=self.w).contains(&p.0) || !(0.0..=self.h).contains(&p.1) {
             return Ok(());
         }
@@ -333,9 +333,26 @@ impl Pen<'_> {
         Ok(())
     }
 
+    /// A circle of radius `r` drawn as a `width`-pixel stroke, if its centre is inside.
+    pub(super) fn ring(
+        &self,
+        p: (f64, f64),
+        r: u32,
+        width: u32,
+        color: RGBColor,
+    ) -> Result<(), DrawError> {
+        if !(0.0..=self.w).contains(&p.0) || !(0.0..=self.h).contains(&p.1) {
+            return Ok(());
+        }
+        let c = (p.0.round() as i32, p.1.round() as i32);
+        self.area
+            .draw(&Circle::new(c, r, color.stroke_width(width)))?;
+        Ok(())
+    }
+
     /// A filled band polygon (upper edge left to right, lower edge back), clamped into
     /// the plot; one column wide it is a vertical stroke.
-    fn band(&self, polygon: &[(f64, f64)], color: RGBAColor) -> Result<(), DrawError> {
+    pub(super) fn band(&self, polygon: &[(f64, f64)], color: RGBAColor) -> Result<(), DrawError> {
         let clamp = |&(x, y): &(f64, f64)| {
             (
                 x.clamp(0.0, self.w).round() as i32,
