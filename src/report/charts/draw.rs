@@ -344,7 +344,7 @@ impl Pen<'_> {
         if !(0.0..=self.w).contains(&p.0) || !(0.0..=self.h).contains(&p.1) {
             return Ok(());
         }
-        let c = (p.0.round() as i32, p.1.round() as i32);
+        let c = self.inside(p, 2 * r + width);
         self.area
             .draw(&Circle::new(c, r, color.stroke_width(width)))?;
         Ok(())

@@ -27,7 +27,7 @@ use super::figure::{
     YAxis, house_mesh, linear_range, log_axis, money_tick, multiples_height, tick,
 };
 use super::layout::{LegendEntry, Swatch, header, legend, truncate};
-use super::style::{MUTED, line_width, pale, policy_color, text};
+use super::style::{GRID_BOLD, INK, MUTED, line_width, pale, policy_color, text};
 use super::{Area, DrawError, charts_dir, draw_file};
 use crate::report::{OutputError, format};
 
@@ -298,6 +298,8 @@ struct Axes {
     x_desc_shown: bool,
     /// A caption over the plot, in a colour.
     title: Option<(String, RGBColor)>,
+    /// Label exactly these x values (a linear axis with few distinct values).
+    x_keys: Option<Vec<f64>>,
 }
 
 /// A plot with its grid and labels drawn: its pixels, and where values fall on them.
@@ -340,11 +342,26 @@ fn frame<'a>(area: &Area<'a>, axes: &Axes) -> Result<Frame<'a>, DrawError> {
         (YAxis::Log(x), YAxis::Linear(y)) => mesh(area, axes, x.coord(), y, false)?,
         (YAxis::Log(x), YAxis::Log(y)) => mesh(area, axes, x.coord(), y.coord(), true)?,
     };
-    Ok(Frame {
+    let f = Frame {
         pen,
         x: axes.x.clone(),
         y: axes.y.clone(),
-    })
+    };
+    // The x values to label, each with its grid line (plotters picks round ones).
+    let (plot, outer) = (f.pen.area.get_base_pixel(), area.get_base_pixel());
+    let (ox, oy) = (plot.0 - outer.0, plot.1 - outer.1);
+    for &k in axes.x_keys.iter().flatten() {
+        let Some((x, _)) = f.at((k, f.y.range().start)) else {
+            continue;
+        };
+        f.pen.segment((x, 0.0), (x, f.pen.h), GRID_BOLD, 1)?;
+        area.draw(&Text::new(
+            (axes.x_fmt)(k),
+            (ox + x.round() as i32, oy + f.pen.h as i32 + 8),
+            text(15.0, INK).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))?;
+    }
+    Ok(f)
 }
 
 fn mesh<'a, X, Y>(
@@ -373,8 +390,12 @@ where
     let x_fmt = |v: &f64| (axes.x_fmt)(*v);
     let y_fmt = |v: &f64| (axes.y_fmt)(*v);
     let mut mesh = chart.configure_mesh();
+    let x_labels = match &axes.x_keys {
+        Some(_) => 0,
+        None => ((px.end - px.start) / 85).clamp(3, 12) as usize,
+    };
     house_mesh(&mut mesh, log_y)
-        .x_labels(((px.end - px.start) / 85).clamp(3, 12) as usize)
+        .x_labels(x_labels)
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
         .y_desc(axes.y_desc.as_str());
@@ -562,11 +583,12 @@ fn pareto_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
     let root = BitMapBackend::new(path, size).into_drawing_area();
     root.fill(&WHITE)?;
     let objective = &chart.objective;
+    let grid_points = rows.iter().map(|r| r.point).collect::<HashSet<_>>().len();
     let notes = [
         Some(format!(
             "{} point{} × {n} polic{}",
-            format::count(rows.iter().map(|r| r.point).collect::<HashSet<_>>().len() as u64),
-            if rows.len() == 1 { "" } else { "s" },
+            format::count(grid_points as u64),
+            if grid_points == 1 { "" } else { "s" },
             if n == 1 { "y" } else { "ies" }
         )),
         Some("step lines: Pareto fronts of the feasible points".to_string()),
@@ -576,7 +598,7 @@ fn pareto_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
                 if n == 1 { "y" } else { "ies" }
             )
         }),
-        (n > panels).then(|| format!("first {panels} of {n} policies")),
+        (n > panels && multiples).then(|| format!("first {panels} of {n} policies")),
         left_out_note(left_out, "cost or p99 not finite, or ≤ 0 on a log axis"),
     ];
     let body = header(
@@ -613,6 +635,7 @@ fn pareto_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
             y_fmt: format::duration,
             x_desc_shown: k + cols >= panels,
             title: multiples.then(|| (truncate(names[k], 40), policy_color(k))),
+            x_keys: None,
         };
         let f = frame(area, &axes)?;
         let own: Vec<usize> = if multiples { vec![k] } else { (0..n).collect() };
@@ -663,16 +686,23 @@ fn pareto_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
                 f.pen.dot(q.0, 3, c)?;
             }
         }
-        // The best points, ringed and labelled (labels never on each other).
-        let mut labels = Labels(Vec::new());
-        for &p in &own {
-            let Some(b) = best[p] else { continue };
-            let r = &rows[b];
-            let Some(q) = f.inside((r.all_in_cost, r.response_p99_s)) else {
-                continue;
-            };
+        // The best points, ringed and labelled: labels on neither each other nor rings.
+        let ringed: Vec<(usize, (f64, f64))> = own
+            .iter()
+            .filter_map(|&p| {
+                let r = &rows[best[p]?];
+                Some((p, f.inside((r.all_in_cost, r.response_p99_s))?))
+            })
+            .collect();
+        let mut labels = Labels(
+            ringed
+                .iter()
+                .map(|(_, q)| (q.0 - 11.0, q.1 - 11.0, q.0 + 11.0, q.1 + 11.0))
+                .collect(),
+        );
+        for &(p, q) in &ringed {
             f.pen.ring(q, 9, 2, policy_color(p))?;
-            let label = best_label(chart, &field_names, r);
+            let label = best_label(chart, &field_names, &rows[best[p].unwrap_or_default()]);
             labels.place(&f.pen, q, &label, policy_color(p))?;
         }
         if own.iter().all(|&p| points[p].is_empty()) {
@@ -819,6 +849,9 @@ fn objective_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
             x_desc_shown: true,
             title: (fields.len() > 1)
                 .then(|| (field.map_or(String::new(), |f| short[f].clone()), MUTED)),
+            // Few values: label each (a grid's values are what the user wrote).
+            x_keys: (matches!(x, YAxis::Linear(_)) && prof.xs.len() <= 24 / cols)
+                .then(|| prof.xs.clone()),
         };
         let f = frame(area, &axes)?;
         // Where no policy has a feasible point: a pale column.
