@@ -202,6 +202,14 @@ pub(super) fn cases() -> Vec<(&'static str, SweepChart)> {
         r.objective = 500.0;
     });
     let three = grid_chart(2, &[vec![1.0, 2.0, 3.0], vec![0.1, 0.2], vec![5.0, 7.0]]);
+    // Costs over three decades and p99s over four: both axes log.
+    let mut wide = grid_chart(3, &[vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0], vec![0.5, 1.0]]);
+    for r in &mut wide.rows {
+        r.all_in_cost = r.all_in_cost.powf(1.6) / 10.0;
+        r.response_p99_s = r.response_p99_s.powi(4);
+        r.objective = r.all_in_cost;
+        r.feasible = r.response_p99_s < 0.5;
+    }
     let mut nothing = grid_chart(1, &[]);
     nothing.varied.clear();
     vec![
@@ -213,6 +221,7 @@ pub(super) fn cases() -> Vec<(&'static str, SweepChart)> {
         ("identical-points", same),
         ("three-fields", three),
         ("nothing-varied", nothing),
+        ("log-axes", wide),
     ]
 }
 
@@ -304,4 +313,9 @@ fn write_examples() {
         std::fs::create_dir_all(&dir).unwrap();
         draw_sweep(&dir, &chart).unwrap();
     }
+    let values: Vec<f64> = (0..200).map(f64::from).collect();
+    let targets: Vec<f64> = (0..100).map(|i| 0.3 + f64::from(i) * 0.005).collect();
+    let dir = Path::new("/tmp/provsim-sweep-charts/hundred-thousand");
+    std::fs::create_dir_all(dir).unwrap();
+    draw_sweep(dir, &grid_chart(5, &[values, targets])).unwrap();
 }
