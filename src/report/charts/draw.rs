@@ -78,14 +78,7 @@ where
     Y: AsRangedCoord<Value = f64>,
     Y::CoordDescType: ValueFormatter<f64>,
 {
-    let title_h = if panel.title.is_some() { 24 } else { 0 };
-    let mut chart = ChartBuilder::on(area)
-        .margin_top(10 + title_h)
-        .margin_left(PANEL_MARGIN_LEFT)
-        .margin_right(PANEL_MARGIN_RIGHT)
-        .margin_bottom(if x_desc { 8 } else { 4 })
-        .x_label_area_size(if x_desc { 58 } else { 30 })
-        .y_label_area_size(Y_LABEL_W)
+    let mut chart = panel_builder(area, panel.title.is_some(), x_desc)
         .build_cartesian_2d(panel.x.range.clone(), y)?;
     let (y_lo, y_hi) = {
         let r = chart.y_range();
@@ -207,11 +200,7 @@ where
     }
 
     if let Some((title, color)) = &panel.title {
-        area.draw(&Text::new(
-            title.clone(),
-            ((PANEL_MARGIN_LEFT + Y_LABEL_W) as i32, 8),
-            text(16.0, *color).pos(Pos::new(HPos::Left, VPos::Top)),
-        ))?;
+        caption(area, title, *color)?;
     }
     if !panel.has_signal() {
         let (w, h) = pen.area.dim_in_pixel();
@@ -222,6 +211,34 @@ where
         ))?;
     }
     Ok((px, py))
+}
+
+/// A panel's chart: the house margins, room for a caption over the plot when `titled`,
+/// and for the x axis's name when `x_desc`.
+pub(super) fn panel_builder<'a, 'b>(
+    area: &'a Area<'b>,
+    titled: bool,
+    x_desc: bool,
+) -> ChartBuilder<'a, 'b, BitMapBackend<'b>> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin_top(if titled { 34 } else { 10 })
+        .margin_left(PANEL_MARGIN_LEFT)
+        .margin_right(PANEL_MARGIN_RIGHT)
+        .margin_bottom(if x_desc { 8 } else { 4 })
+        .x_label_area_size(if x_desc { 58 } else { 30 })
+        .y_label_area_size(Y_LABEL_W);
+    builder
+}
+
+/// A panel's caption (a small multiple's policy), over its plot, in `color`.
+pub(super) fn caption(area: &Area, title: &str, color: RGBColor) -> Result<(), DrawError> {
+    area.draw(&Text::new(
+        title.to_string(),
+        ((PANEL_MARGIN_LEFT + Y_LABEL_W) as i32, 8),
+        text(16.0, color).pos(Pos::new(HPos::Left, VPos::Top)),
+    ))?;
+    Ok(())
 }
 
 /// Consecutive columns (no empty column between them), each run drawn as one piece.

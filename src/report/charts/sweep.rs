@@ -21,10 +21,10 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::draw::Pen;
+use super::draw::{Pen, caption, panel_builder};
 use super::figure::{
-    MAX_OVERLAID, MULTIPLES_COLS, PANEL_MARGIN_LEFT, PANEL_MARGIN_RIGHT, SIZE, WIDE, Y_LABEL_W,
-    YAxis, house_mesh, linear_range, log_axis, money_tick, multiples_height, tick,
+    MAX_OVERLAID, MULTIPLES_COLS, SIZE, WIDE, YAxis, house_mesh, linear_range, log_axis,
+    money_tick, multiples_height, tick,
 };
 use super::layout::{LegendEntry, Swatch, header, legend, truncate};
 use super::style::{GRID_BOLD, INK, MUTED, line_width, pale, policy_color, text};
@@ -60,11 +60,14 @@ pub(crate) struct SweepChartRow {
     pub feasible: bool,
 }
 
+/// How one of a sweep's charts is drawn into its file.
+type SweepChartFn = fn(&Path, &SweepChart) -> Result<(), DrawError>;
+
 /// Draws `dir/charts/pareto.png` and `dir/charts/objective.png`; returns their paths
 /// relative to `dir`.
 pub(crate) fn draw_sweep(dir: &Path, chart: &SweepChart) -> Result<Vec<PathBuf>, OutputError> {
     charts_dir(dir)?;
-    let charts: [(&str, fn(&Path, &SweepChart) -> Result<(), DrawError>); 2] = [
+    let charts: [(&str, SweepChartFn); 2] = [
         ("pareto.png", pareto_chart),
         ("objective.png", objective_chart),
     ];
@@ -377,15 +380,8 @@ where
     Y: AsRangedCoord<Value = f64>,
     Y::CoordDescType: ValueFormatter<f64>,
 {
-    let title_h = if axes.title.is_some() { 24 } else { 0 };
-    let mut chart = ChartBuilder::on(area)
-        .margin_top(10 + title_h)
-        .margin_left(PANEL_MARGIN_LEFT)
-        .margin_right(PANEL_MARGIN_RIGHT)
-        .margin_bottom(if axes.x_desc_shown { 8 } else { 4 })
-        .x_label_area_size(if axes.x_desc_shown { 58 } else { 30 })
-        .y_label_area_size(Y_LABEL_W)
-        .build_cartesian_2d(x, y)?;
+    let mut chart =
+        panel_builder(area, axes.title.is_some(), axes.x_desc_shown).build_cartesian_2d(x, y)?;
     let (px, py) = chart.plotting_area().get_pixel_range();
     let x_fmt = |v: &f64| (axes.x_fmt)(*v);
     let y_fmt = |v: &f64| (axes.y_fmt)(*v);
@@ -404,11 +400,7 @@ where
     }
     mesh.draw()?;
     if let Some((title, color)) = &axes.title {
-        area.draw(&Text::new(
-            title.clone(),
-            ((PANEL_MARGIN_LEFT + Y_LABEL_W) as i32, 8),
-            text(16.0, *color).pos(Pos::new(HPos::Left, VPos::Top)),
-        ))?;
+        caption(area, title, *color)?;
     }
     Ok(Pen {
         area: chart.plotting_area().strip_coord_spec(),
@@ -418,12 +410,9 @@ where
 }
 
 /// One marker per [`MARKER_CELL`] pixels square and `key`, the first there.
-fn thin<K: std::hash::Hash + Eq>(
+fn thin<K: std::hash::Hash + Eq + Copy>(
     markers: impl Iterator<Item = ((f64, f64), K)>,
-) -> Vec<((f64, f64), K)>
-where
-    K: Copy,
-{
+) -> Vec<((f64, f64), K)> {
     let mut seen = HashSet::new();
     markers
         .filter(|&((x, y), k)| {

@@ -2,19 +2,10 @@
 
 use std::path::Path;
 
+use rand::{RngExt, SeedableRng};
+use rand_pcg::Pcg64Mcg;
+
 use super::*;
-
-/// A small deterministic generator (xorshift), for random points.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 /// The front by definition: finite points nothing dominates, identical ones once.
 fn brute_front(points: &[(f64, f64)]) -> Vec<usize> {
@@ -36,13 +27,13 @@ fn brute_front(points: &[(f64, f64)]) -> Vec<usize> {
 
 #[test]
 fn the_front_matches_brute_force_on_random_points() {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Pcg64Mcg::seed_from_u64(17);
     for case in 0..300 {
         let n = 1 + case % 40;
         // Coarse values (many ties) in half the cases, fine ones in the rest.
         let coarse = case % 2 == 0;
-        let v = |rng: &mut Rng| {
-            let u = rng.next();
+        let v = |rng: &mut Pcg64Mcg| {
+            let u: f64 = rng.random();
             if coarse { (u * 5.0).floor() } else { u }
         };
         let mut points: Vec<(f64, f64)> = (0..n).map(|_| (v(&mut rng), v(&mut rng))).collect();
@@ -262,9 +253,7 @@ fn draws_both_charts_for_every_case() {
             assert!(inked > 5000, "{name} {}: almost blank", rel.display());
             // The first policy's colour is drawn (its line, front or ring).
             let (_, of) = policies(&chart.rows);
-            if of.iter().any(|&p| p == 0)
-                && !(name == "all-infeasible" && rel.ends_with("pareto.png"))
-            {
+            if of.contains(&0) && !(name == "all-infeasible" && rel.ends_with("pareto.png")) {
                 assert!(
                     has_colour(&pixels, policy_color(0)),
                     "{name} {}",
