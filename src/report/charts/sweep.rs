@@ -248,7 +248,8 @@ fn best_label(chart: &SweepChart, names: &[String], row: &SweepChartRow) -> Stri
 }
 
 /// A scatter axis over `values`: log if they span more than 30×, else linear, padded,
-/// from 0 when `from_zero` (and none is negative).
+/// from 0 when `from_zero` (and none is negative), else around them (never below 0 when
+/// all are positive).
 fn scatter_axis(values: &[f64], from_zero: bool) -> YAxis {
     if let Some(l) = log_axis(values.iter().copied(), 30.0) {
         return YAxis::Log(l);
@@ -272,7 +273,8 @@ fn scatter_axis(values: &[f64], from_zero: bool) -> YAxis {
     } else {
         1.0
     };
-    let start = if lo >= 0.0 {
+    // Positive values keep the axis positive; 0 gets room on both sides.
+    let start = if lo > 0.0 {
         (lo - pad).max(0.0)
     } else {
         lo - pad

@@ -213,6 +213,7 @@ pub(super) fn cases() -> Vec<(&'static str, SweepChart)> {
         ("three-fields", three),
         ("nothing-varied", nothing),
         ("log-axes", wide),
+        ("no-rows", SweepChart::default()),
     ]
 }
 
