@@ -45,6 +45,26 @@ pub(crate) struct SweepChart {
     pub rows: Vec<SweepChartRow>,
 }
 
+impl SweepChart {
+    /// `name: what`, or `what` for a sweep without a name.
+    fn title(&self, what: &str) -> String {
+        if self.name.is_empty() {
+            what.to_string()
+        } else {
+            format!("{}: {what}", self.name)
+        }
+    }
+
+    /// The minimised column, or `objective` when none is named.
+    fn objective_name(&self) -> &str {
+        if self.objective.is_empty() {
+            "objective"
+        } else {
+            &self.objective
+        }
+    }
+}
+
 /// One point × policy (means when replicated).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SweepChartRow {
@@ -573,7 +593,7 @@ fn pareto_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
     };
     let root = BitMapBackend::new(path, size).into_drawing_area();
     root.fill(&WHITE)?;
-    let objective = &chart.objective;
+    let objective = chart.objective_name();
     let grid_points = rows.iter().map(|r| r.point).collect::<HashSet<_>>().len();
     let notes = [
         Some(format!(
@@ -594,7 +614,7 @@ fn pareto_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
     ];
     let body = header(
         &root,
-        &format!("{}: all-in cost against p99 response time", chart.name),
+        &chart.title("all-in cost against p99 response time"),
         &subtitle(chart, &notes),
     )?;
     let mut entries = if multiples {
@@ -797,7 +817,7 @@ fn objective_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
 
     let root = BitMapBackend::new(path, size).into_drawing_area();
     root.fill(&WHITE)?;
-    let objective = &chart.objective;
+    let objective = chart.objective_name();
     let notes = [
         Some(format!(
             "lines: the lowest {objective} over the other fields among points meeting every bound; dots: every point"
@@ -809,7 +829,7 @@ fn objective_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
     ];
     let body = header(
         &root,
-        &format!("{}: {objective} along each varied field", chart.name),
+        &chart.title(&format!("{objective} along each varied field")),
         &subtitle(chart, &notes),
     )?;
     let mut entries = policy_entries(&names, n);

@@ -66,6 +66,23 @@ fn front_ties_single_point_and_nothing() {
     assert_eq!(staircase(&[(1.0, 3.0)]), [(1.0, 3.0)]);
 }
 
+#[test]
+fn markers_are_thinned_to_one_per_cell_and_kind() {
+    let mut rng = Pcg64Mcg::seed_from_u64(3);
+    let markers: Vec<((f64, f64), bool)> = (0..100_000)
+        .map(|i| {
+            let (x, y): (f64, f64) = (rng.random(), rng.random());
+            ((x * 100.0, y * 100.0), i % 2 == 0)
+        })
+        .collect();
+    let kept = thin(markers.iter().copied());
+    // 50 × 50 cells of 2 pixels, two kinds.
+    assert!(kept.len() <= 2 * 50 * 50, "{}", kept.len());
+    assert!(kept.len() > 4000, "{}", kept.len());
+    // The first marker of each cell is the one kept.
+    assert_eq!(kept[0], markers[0]);
+}
+
 fn row(point: usize, values: &[f64], policy: &str, cost: f64, p99: f64, ok: bool) -> SweepChartRow {
     SweepChartRow {
         point,
