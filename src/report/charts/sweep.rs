@@ -23,7 +23,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::draw::{Pen, caption, panel_builder};
 use super::figure::{
-    MAX_OVERLAID, MULTIPLES_COLS, SIZE, WIDE, YAxis, house_mesh, linear_range, log_axis,
+    MAX_OVERLAID, MULTIPLES_COLS, PlotRect, SIZE, WIDE, YAxis, house_mesh, linear_range, log_axis,
     money_tick, multiples_height, tick,
 };
 use super::layout::{LegendEntry, Swatch, header, legend, truncate};
@@ -80,22 +80,36 @@ pub(crate) struct SweepChartRow {
     pub feasible: bool,
 }
 
-/// How one of a sweep's charts is drawn into its file.
-type SweepChartFn = fn(&Path, &SweepChart) -> Result<(), DrawError>;
+/// One of a sweep's charts: its size, and how it is drawn (returning its plots' pixels).
+struct SweepDrawing {
+    size: fn(&SweepChart) -> (u32, u32),
+    draw: fn(&Area, &SweepChart) -> Result<Vec<PlotRect>, DrawError>,
+}
+
+const PARETO: SweepDrawing = SweepDrawing {
+    size: pareto_size,
+    draw: pareto_chart,
+};
+const OBJECTIVE: SweepDrawing = SweepDrawing {
+    size: objective_size,
+    draw: objective_chart,
+};
 
 /// Draws `dir/charts/pareto.png` and `dir/charts/objective.png`; returns their paths
 /// relative to `dir`.
 pub(crate) fn draw_sweep(dir: &Path, chart: &SweepChart) -> Result<Vec<PathBuf>, OutputError> {
     charts_dir(dir)?;
-    let charts: [(&str, SweepChartFn); 2] = [
-        ("pareto.png", pareto_chart),
-        ("objective.png", objective_chart),
-    ];
+    let charts = [("pareto.png", PARETO), ("objective.png", OBJECTIVE)];
     let mut written = Vec::with_capacity(charts.len());
-    for (name, draw) in charts {
+    for (name, drawing) in charts {
         let rel = Path::new("charts").join(name);
         let path = dir.join(&rel);
-        draw_file(&path, || draw(&path, chart))?;
+        draw_file(&path, || {
+            let root = BitMapBackend::new(&path, (drawing.size)(chart)).into_drawing_area();
+            (drawing.draw)(&root, chart)?;
+            root.present()?;
+            Ok(())
+        })?;
         written.push(rel);
     }
     Ok(written)
@@ -546,7 +560,8 @@ fn policy_entries(names: &[&str], n: usize) -> Vec<LegendEntry> {
 // pareto.png
 // ---------------------------------------------------------------------------------------
 
-fn pareto_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
+/// Draws `pareto.png` on `root` (of [`pareto_size`]); returns the plots' pixels.
+fn pareto_chart(root: &Area, chart: &SweepChart) -> Result<Vec<PlotRect>, DrawError> {
     let rows = &chart.rows;
     let (names, of) = policies(rows);
     let n = names.len();
@@ -586,12 +601,6 @@ fn pareto_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
 
     let multiples = n > MAX_OVERLAID;
     let panels = if multiples { n.min(MAX_PANELS) } else { 1 };
-    let size = if multiples {
-        (WIDE, multiples_height(panels, PANEL_H))
-    } else {
-        SIZE
-    };
-    let root = BitMapBackend::new(path, size).into_drawing_area();
     root.fill(&WHITE)?;
     let objective = chart.objective_name();
     let grid_points = rows.iter().map(|r| r.point).collect::<HashSet<_>>().len();
@@ -613,7 +622,7 @@ fn pareto_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
         left_out_note(left_out, "cost or p99 not finite, or ≤ 0 on a log axis"),
     ];
     let body = header(
-        &root,
+        root,
         &chart.title("all-in cost against p99 response time"),
         &subtitle(chart, &notes),
     )?;
@@ -634,6 +643,7 @@ fn pareto_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
         entries.push(LegendEntry::new("other policies", Swatch::Dot(OTHERS)));
     }
     let rest = legend(&body, &entries)?;
+    let mut rects = Vec::new();
     let cols = if multiples { MULTIPLES_COLS } else { 1 };
     let cells = grid(&rest, panels, cols);
     for (k, area) in cells.iter().enumerate().take(panels) {
@@ -649,6 +659,7 @@ fn pareto_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
             x_keys: None,
         };
         let f = frame(area, &axes)?;
+        rects.push(f.pen.area.get_pixel_range());
         let own: Vec<usize> = if multiples { vec![k] } else { (0..n).collect() };
         // Other policies' points, grey, behind a small multiple's own.
         if multiples {
@@ -720,8 +731,40 @@ fn pareto_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
             no_data(&f.pen, "no point to draw")?;
         }
     }
-    root.present()?;
-    Ok(())
+    Ok(rects)
+}
+
+/// `pareto.png`'s size: one plot, or a panel per policy beyond [`MAX_OVERLAID`].
+fn pareto_size(chart: &SweepChart) -> (u32, u32) {
+    let n = policies(&chart.rows).0.len();
+    if n > MAX_OVERLAID {
+        (WIDE, multiples_height(n.min(MAX_PANELS), PANEL_H))
+    } else {
+        SIZE
+    }
+}
+
+/// Panels a row for `fields` panels.
+fn field_cols(fields: usize) -> usize {
+    match fields {
+        0 | 1 => 1,
+        2 | 4 => 2,
+        _ => 3,
+    }
+}
+
+/// `objective.png`'s size: one plot, or a grid of a panel per varied field.
+fn objective_size(chart: &SweepChart) -> (u32, u32) {
+    let fields = chart.varied.len();
+    let cols = field_cols(fields);
+    if fields <= 1 {
+        SIZE
+    } else {
+        (
+            if cols == 3 { WIDE } else { SIZE.0 },
+            multiples_height(fields * MULTIPLES_COLS / cols, PANEL_H).max(SIZE.1),
+        )
+    }
 }
 
 /// A grey note in the middle of an empty plot.
@@ -777,7 +820,8 @@ fn profile(rows: &[SweepChartRow], of: &[usize], n: usize, field: Option<usize>)
     Profile { xs, best }
 }
 
-fn objective_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
+/// Draws `objective.png` on `root` (of [`objective_size`]); returns the plots' pixels.
+fn objective_chart(root: &Area, chart: &SweepChart) -> Result<Vec<PlotRect>, DrawError> {
     let rows = &chart.rows;
     let (names, of) = policies(rows);
     let n = names.len();
@@ -786,18 +830,7 @@ fn objective_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
     } else {
         (0..chart.varied.len()).map(Some).collect()
     };
-    let cols = match fields.len() {
-        1 => 1,
-        2 | 4 => 2,
-        _ => 3,
-    };
-    let size = match fields.len() {
-        1 => SIZE,
-        k => (
-            if cols == 3 { WIDE } else { SIZE.0 },
-            multiples_height(k * MULTIPLES_COLS / cols, PANEL_H).max(SIZE.1),
-        ),
-    };
+    let cols = field_cols(fields.len());
     let unit = Unit::of(&chart.objective);
     let objectives: Vec<f64> = rows.iter().map(|r| r.objective).collect();
     let y = scatter_axis(
@@ -815,7 +848,6 @@ fn objective_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
         .iter()
         .any(|p| (0..p.xs.len()).any(|s| nothing_feasible(p, s)));
 
-    let root = BitMapBackend::new(path, size).into_drawing_area();
     root.fill(&WHITE)?;
     let objective = chart.objective_name();
     let notes = [
@@ -828,7 +860,7 @@ fn objective_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
         ),
     ];
     let body = header(
-        &root,
+        root,
         &chart.title(&format!("{objective} along each varied field")),
         &subtitle(chart, &notes),
     )?;
@@ -841,6 +873,7 @@ fn objective_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
         ));
     }
     let rest = legend(&body, &entries)?;
+    let mut rects = Vec::new();
     let cells = grid(&rest, fields.len(), cols);
     let short = short_names(&chart.varied);
     for ((field, prof), area) in fields.iter().zip(&profiles).zip(&cells) {
@@ -865,6 +898,7 @@ fn objective_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
                 .then(|| prof.xs.clone()),
         };
         let f = frame(area, &axes)?;
+        rects.push(f.pen.area.get_pixel_range());
         // Where no policy has a feasible point: a pale column.
         let px: Vec<Option<f64>> = prof
             .xs
@@ -923,8 +957,7 @@ fn objective_chart(path: &Path, chart: &SweepChart) -> Result<(), DrawError> {
             no_data(&f.pen, "no point to draw")?;
         }
     }
-    root.present()?;
-    Ok(())
+    Ok(rects)
 }
 
 #[cfg(test)]

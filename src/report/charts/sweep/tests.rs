@@ -5,7 +5,10 @@ use std::path::Path;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
+use plotters::prelude::{BitMapBackend, IntoDrawingArea};
+
 use super::*;
+use crate::report::charts::ensure_font;
 
 /// The front by definition: finite points nothing dominates, identical ones once.
 fn brute_front(points: &[(f64, f64)]) -> Vec<usize> {
@@ -325,4 +328,48 @@ fn write_examples() {
     let dir = Path::new("/tmp/provsim-sweep-charts/hundred-thousand");
     std::fs::create_dir_all(dir).unwrap();
     draw_sweep(dir, &grid_chart(5, &[values, targets])).unwrap();
+}
+
+/// Rendered, a policy's colour appears only inside a plot, or above the plots (legend,
+/// a small multiple's caption): no marker, ring, front or label spills onto the axes.
+#[test]
+fn policy_colours_stay_inside_the_plots() {
+    ensure_font().unwrap();
+    for (name, chart) in cases() {
+        let n = policies(&chart.rows).0.len();
+        let colours: Vec<[u8; 3]> = (0..n)
+            .map(|i| {
+                let c = policy_color(i);
+                [c.0, c.1, c.2]
+            })
+            .collect();
+        for (which, drawing) in [("pareto", PARETO), ("objective", OBJECTIVE)] {
+            let size = (drawing.size)(&chart);
+            let mut buf = vec![255u8; (size.0 * size.1 * 3) as usize];
+            let rects = {
+                let root = BitMapBackend::with_buffer(&mut buf, size).into_drawing_area();
+                (drawing.draw)(&root, &chart).unwrap()
+            };
+            assert!(!rects.is_empty(), "{name} {which}: no plot");
+            let top = rects.iter().map(|r| r.1.start).min().unwrap();
+            for y in top..size.1 as i32 {
+                for x in 0..size.0 as i32 {
+                    let i = ((y as u32 * size.0 + x as u32) * 3) as usize;
+                    if !colours.contains(&[buf[i], buf[i + 1], buf[i + 2]]) {
+                        continue;
+                    }
+                    let inside = rects
+                        .iter()
+                        .any(|(rx, ry)| rx.contains(&x) && ry.contains(&y));
+                    let caption = rects
+                        .iter()
+                        .any(|(rx, ry)| (ry.start - 34..ry.start).contains(&y) && x < rx.end);
+                    assert!(
+                        inside || caption,
+                        "{name} {which}: policy colour at ({x}, {y}), outside every plot"
+                    );
+                }
+            }
+        }
+    }
 }
