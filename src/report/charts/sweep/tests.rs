@@ -9,6 +9,7 @@ use plotters::prelude::{BitMapBackend, IntoDrawingArea};
 
 use super::*;
 use crate::report::charts::ensure_font;
+use crate::report::charts::tests::{colour_outside_plots, policy_rgb};
 
 /// The front by definition: finite points nothing dominates, identical ones once.
 fn brute_front(points: &[(f64, f64)]) -> Vec<usize> {
@@ -337,12 +338,7 @@ fn policy_colours_stay_inside_the_plots() {
     ensure_font().unwrap();
     for (name, chart) in cases() {
         let n = policies(&chart.rows).0.len();
-        let colours: Vec<[u8; 3]> = (0..n)
-            .map(|i| {
-                let c = policy_color(i);
-                [c.0, c.1, c.2]
-            })
-            .collect();
+        let colours = policy_rgb(n);
         for (which, drawing) in [("pareto", PARETO), ("objective", OBJECTIVE)] {
             let size = (drawing.size)(&chart);
             let mut buf = vec![255u8; (size.0 * size.1 * 3) as usize];
@@ -351,24 +347,8 @@ fn policy_colours_stay_inside_the_plots() {
                 (drawing.draw)(&root, &chart).unwrap()
             };
             assert!(!rects.is_empty(), "{name} {which}: no plot");
-            let top = rects.iter().map(|r| r.1.start).min().unwrap();
-            for y in top..size.1 as i32 {
-                for x in 0..size.0 as i32 {
-                    let i = ((y as u32 * size.0 + x as u32) * 3) as usize;
-                    if !colours.contains(&[buf[i], buf[i + 1], buf[i + 2]]) {
-                        continue;
-                    }
-                    let inside = rects
-                        .iter()
-                        .any(|(rx, ry)| rx.contains(&x) && ry.contains(&y));
-                    let caption = rects
-                        .iter()
-                        .any(|(rx, ry)| (ry.start - 34..ry.start).contains(&y) && x < rx.end);
-                    assert!(
-                        inside || caption,
-                        "{name} {which}: policy colour at ({x}, {y}), outside every plot"
-                    );
-                }
+            if let Some((x, y)) = colour_outside_plots(&buf, size, &rects, &colours) {
+                panic!("{name} {which}: policy colour at ({x}, {y}), outside every plot");
             }
         }
     }
