@@ -4,6 +4,10 @@
 //!   random later time. Reports events/s.
 //! - `request-level/mmc`: an M/M/c run (c = 10 slots, 80 % load) through the whole
 //!   request-level model, one policy. Reports requests/s.
+//! - `request-level/mmc-1e7-csv`: the same model for 125,000 s, about 10⁷ customers, as
+//!   `provsim run --no-charts` does it: read the file, simulate (histograms and time
+//!   series on), write `summary.csv`, `timeseries.csv` and the scenario copy. Reports
+//!   customers/s of the whole run.
 //! - `rules/*`: the same spiky hour, request level, once with the foundation's rules
 //!   (plain target tracking; a plain owned fleet) and once with every later rule switched
 //!   on (several metrics, a schedule, boot-time spread, application warmup, provider
@@ -14,6 +18,9 @@
 //!   the everyday load) that overflows into an autoscaled cloud burst paying egress:
 //!   against `rules/lease-foundation` and `rules/cloud-foundation`, what routing two
 //!   fleets costs per request.
+//! - `spot/*`: `rules/cloud-foundation`'s policy as is, with half its instances on spot
+//!   (no interruptions: the same service, so the ratio is what tracking spot instances
+//!   costs per request), and with interruptions at 0.5 per instance-hour.
 
 use std::hint::black_box;
 
@@ -87,6 +94,31 @@ fn request_level(c: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("mmc/c10-rho0.8", |b| {
         b.iter(|| black_box(provsim::simulation::run_quiet(&scenario)))
+    });
+
+    // About 10⁷ customers: 80/s for 125,000 s, through `provsim run --no-charts`.
+    let long = MMC.replace("horizon = \"1h\"", "horizon = \"125000s\"");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("mmc-1e7.toml");
+    std::fs::write(&file, &long).expect("bench scenario written");
+    let scenario = provsim::scenario::parse(&long, "mmc-1e7.toml", "mmc").expect("valid");
+    let customers = provsim::simulation::run_quiet(&scenario).policies[0]
+        .summary
+        .arrived;
+    let request = provsim::app::RunRequest {
+        scenarios: vec![file],
+        out: Some(dir.path().join("out")),
+        seed: None,
+        replications: None,
+        fidelity: None,
+        charts: false,
+        print: false,
+        allow_large: false,
+    };
+    group.throughput(Throughput::Elements(customers));
+    group.sample_size(10);
+    group.bench_function("mmc-1e7-csv", |b| {
+        b.iter(|| provsim::app::run(&request).expect("bench scenario runs"))
     });
     group.finish();
 }
@@ -278,5 +310,46 @@ fn later_rules(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, hold_model, request_level, fluid_steps, later_rules);
+/// `rules/cloud-foundation`'s policy with and without half its instances on spot: the
+/// same requests and, without interruptions, the same service, so the difference is
+/// what tracking spot instances costs per request.
+const SPOT: [(&str, &str); 3] = [
+    ("on-demand", ""),
+    (
+        "half-spot",
+        "purchase = { spot_share = 0.5, spot_discount = 0.7 }\n",
+    ),
+    (
+        "half-spot-interrupted",
+        "purchase = { spot_share = 0.5, spot_discount = 0.7, spot_interruptions_per_hour = 0.5, spot_notice = \"120s\" }\n",
+    ),
+];
+
+fn spot(c: &mut Criterion) {
+    let mut group = c.benchmark_group("spot");
+    group.sample_size(10);
+    let (_, cloud) = RULES[0];
+    for (name, purchase) in SPOT {
+        let text = format!("{RULES_BASE}{cloud}{purchase}");
+        let scenario =
+            provsim::scenario::parse(&text, "spot.toml", "spot").expect("bench scenario is valid");
+        let requests = provsim::simulation::run_quiet(&scenario).policies[0]
+            .summary
+            .arrived;
+        group.throughput(Throughput::Elements(requests));
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(provsim::simulation::run_quiet(&scenario)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    hold_model,
+    request_level,
+    fluid_steps,
+    later_rules,
+    spot
+);
 criterion_main!(benches);

@@ -6,6 +6,11 @@
 //! pool so dispatch is O(1). Time-weighted totals (busy slots, serving slots, paid
 //! servers) are integrated exactly at every change. A cloud fleet may mix purchase
 //! options (`purchase.rs`): on-demand, a reserved commitment, spot instances.
+//!
+//! Slots are numbered: a server that becomes ready gets a block of `slots_per_server`
+//! consecutive numbers (a terminated server's block is reused), and the tokens are slot
+//! numbers. So whoever holds a slot knows its server in O(1), and a table indexed by slot
+//! number (the requests in service) stays as dense as the fleet is large.
 
 mod purchase;
 
@@ -34,7 +39,12 @@ pub(crate) struct Server {
     pub slots: u32,
     /// A spot instance (the cloud may interrupt it).
     pub spot: bool,
+    /// Its first slot number ([`NO_BLOCK`] until it is ready).
+    block: u32,
 }
+
+/// A server without slot numbers (it never became ready).
+const NO_BLOCK: u32 = u32::MAX;
 
 /// A piecewise-constant quantity and its exact time integral (value × microseconds).
 #[derive(Debug, Clone, Copy, Default)]
@@ -70,6 +80,50 @@ impl Level {
     /// ∫ value dt from 0 to `now`, exactly, in value-microseconds.
     pub(crate) fn area(&self, now: Time) -> u128 {
         self.area + self.value as u128 * now.saturating_sub(self.since) as u128
+    }
+}
+
+/// A count of things that come and go (requests in service, in the system) and its
+/// exact time integral, kept as the sums of the times they came and went: a change is
+/// two additions, where a [`Level`] multiplies. The integral to `now` is
+/// `Σ went + count × now − Σ came` (each one present counts `now − came`), the same
+/// integer a `Level` accumulates.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Tally {
+    value: u64,
+    came: u128,
+    went: u128,
+}
+
+impl Tally {
+    /// `n` come at `now`.
+    #[inline]
+    pub(crate) fn enter(&mut self, now: Time, n: u64) {
+        self.value += n;
+        self.came += n as u128 * now as u128;
+    }
+
+    /// `n` go at `now`.
+    #[inline]
+    pub(crate) fn leave(&mut self, now: Time, n: u64) {
+        self.value -= n;
+        self.went += n as u128 * now as u128;
+    }
+
+    #[inline]
+    pub(crate) fn value(&self) -> u64 {
+        self.value
+    }
+
+    /// ∫ value dt from 0 to `now` (not before the last change), in value-seconds.
+    pub(crate) fn integral(&self, now: Time) -> f64 {
+        self.area(now) as f64 / 1e6
+    }
+
+    /// ∫ value dt from 0 to `now` (not before the last change), exactly, in
+    /// value-microseconds.
+    pub(crate) fn area(&self, now: Time) -> u128 {
+        self.went + self.value as u128 * now as u128 - self.came
     }
 }
 
@@ -123,9 +177,13 @@ pub(crate) struct Fleet {
     slots_per_server: u32,
     tariff: Tariff,
     counts: FleetCounts,
-    /// One token (server id) per free slot on a ready server.
+    /// One token (slot number) per free slot on a ready server.
     free: Vec<u32>,
-    pub(crate) busy_slots: Level,
+    /// The server of each slot number.
+    slot_server: Vec<u32>,
+    /// First slot numbers of blocks whose servers are gone, to reuse.
+    spare_blocks: Vec<u32>,
+    pub(crate) busy_slots: Tally,
     /// Slots of ready and draining servers: the capacity utilisation is measured against.
     pub(crate) serving_slots: Level,
     /// Servers being paid for (booting, ready, draining).
@@ -152,7 +210,9 @@ impl Fleet {
             tariff,
             counts: FleetCounts::default(),
             free: Vec::new(),
-            busy_slots: Level::default(),
+            slot_server: Vec::new(),
+            spare_blocks: Vec::new(),
+            busy_slots: Tally::default(),
             serving_slots: Level::default(),
             paid_servers: Level::default(),
             launches: 0,
@@ -230,6 +290,7 @@ impl Fleet {
             busy: 0,
             slots: 0,
             spot,
+            block: NO_BLOCK,
         });
         self.alive.push(id);
         self.launches += 1;
@@ -271,15 +332,49 @@ impl Fleet {
     }
 
     fn add_slots(&mut self, id: u32, now: Time, n: u32) {
-        self.servers[id as usize].slots += n;
+        let per_server = self.slots_per_server;
+        let server = &mut self.servers[id as usize];
+        if server.block == NO_BLOCK {
+            server.block = self.spare_blocks.pop().unwrap_or_else(|| {
+                let block = self.slot_server.len() as u32;
+                self.slot_server
+                    .resize(self.slot_server.len() + per_server as usize, 0);
+                block
+            });
+            let block = server.block as usize;
+            self.slot_server[block..block + per_server as usize].fill(id);
+        }
+        let first = server.block + server.slots;
+        server.slots += n;
         self.serving_slots.add(now, n as i64);
-        self.free.extend(std::iter::repeat_n(id, n as usize));
+        self.free.extend(first..first + n);
     }
 
-    /// Takes a free slot for a new request, if any ready server has one.
+    /// The slot numbers of server `id` (none if it never became ready). Valid until it
+    /// terminates: then they go to the next server that becomes ready.
+    pub(crate) fn slots_of(&self, id: u32) -> std::ops::Range<u32> {
+        match self.servers[id as usize].block {
+            NO_BLOCK => 0..0,
+            block => block..block + self.slots_per_server,
+        }
+    }
+
+    /// The server slot `slot` belongs to.
+    #[inline]
+    pub(crate) fn server_of(&self, slot: u32) -> u32 {
+        self.slot_server[slot as usize]
+    }
+
+    /// Takes a free slot for a new request, if any ready server has one: its number.
     #[inline]
     pub(crate) fn take_free_slot(&mut self) -> Option<u32> {
         self.free.pop()
+    }
+
+    /// Drops the free slots of server `id` from the pool.
+    fn withdraw_slots(&mut self, id: u32) {
+        let owner = &self.slot_server;
+        self.free.retain(|&slot| owner[slot as usize] != id);
     }
 
     /// Free slots on ready servers.
@@ -292,19 +387,21 @@ impl Fleet {
         !self.free.is_empty()
     }
 
-    /// A request starts service on server `id` (whose slot the caller holds).
+    /// A request starts service on slot `slot` (which the caller holds).
     #[inline]
-    pub(crate) fn start_service(&mut self, id: u32, now: Time) {
+    pub(crate) fn start_service(&mut self, slot: u32, now: Time) {
+        let id = self.server_of(slot);
         self.servers[id as usize].busy += 1;
-        self.busy_slots.add(now, 1);
+        self.busy_slots.enter(now, 1);
     }
 
-    /// A request finished on server `id`. Returns true if the slot stays usable (the
+    /// A request finished on slot `slot`. Returns true if the slot stays usable (its
     /// server is ready): the caller may start the next request on it or call
     /// [`Fleet::return_slot`]. A draining server that empties terminates here.
     #[inline]
-    pub(crate) fn end_service(&mut self, id: u32, now: Time) -> bool {
-        self.busy_slots.add(now, -1);
+    pub(crate) fn end_service(&mut self, slot: u32, now: Time) -> bool {
+        self.busy_slots.leave(now, 1);
+        let id = self.server_of(slot);
         let server = &mut self.servers[id as usize];
         server.busy -= 1;
         match server.state {
@@ -318,10 +415,10 @@ impl Fleet {
         }
     }
 
-    /// Puts a free slot of ready server `id` back in the pool.
+    /// Puts free slot `slot` of a ready server back in the pool.
     #[inline]
-    pub(crate) fn return_slot(&mut self, id: u32) {
-        self.free.push(id);
+    pub(crate) fn return_slot(&mut self, slot: u32) {
+        self.free.push(slot);
     }
 
     /// Sheds `n` servers: booting ones first (newest first), then idle ready ones (newest
@@ -394,7 +491,7 @@ impl Fleet {
             if left == 0 {
                 break;
             }
-            self.free.retain(|&f| f != id);
+            self.withdraw_slots(id);
             self.terminate(id, now);
             out.terminated_idle += 1;
             left -= 1;
@@ -404,7 +501,7 @@ impl Fleet {
             // Stable sort keeps newest-first among equally busy servers.
             busy.sort_by_key(|&id| self.servers[id as usize].busy);
             for id in busy.into_iter().take(left as usize) {
-                self.free.retain(|&f| f != id);
+                self.withdraw_slots(id);
                 let server = &mut self.servers[id as usize];
                 server.state = ServerState::Draining;
                 self.active_spot -= server.spot as u32;
@@ -428,9 +525,9 @@ impl Fleet {
         };
         let busy = std::mem::take(&mut server.busy);
         if server.state == ServerState::Ready {
-            self.free.retain(|&f| f != id);
+            self.withdraw_slots(id);
         }
-        self.busy_slots.add(now, -(busy as i64));
+        self.busy_slots.leave(now, busy as u64);
         self.close(id, now, true);
         Some(serving)
     }
@@ -458,6 +555,9 @@ impl Fleet {
             ServerState::Terminated => return,
         }
         server.state = ServerState::Terminated;
+        if server.block != NO_BLOCK {
+            self.spare_blocks.push(server.block);
+        }
         let launched = server.launched;
         let spot = server.spot;
         let life = now - launched;
@@ -612,8 +712,9 @@ mod tests {
         // Server 0 busy with 2, server 1 busy with 1, server 2 idle, server 3 booting.
         f.free.clear();
         for (id, n) in [(0, 2), (1, 1)] {
-            for _ in 0..n {
-                f.start_service(id, 0);
+            for slot in f.slots_of(id).take(n) {
+                assert_eq!(f.server_of(slot), id);
+                f.start_service(slot, 0);
             }
         }
         let r = f.remove(3, SECOND);

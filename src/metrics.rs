@@ -5,9 +5,10 @@
 //! come from HDR histograms (3 significant digits overall, 2 per interval), so memory does
 //! not grow with the number of requests.
 
-use hdrhistogram::Histogram;
+mod hdr;
 
 use crate::engine::{Time, to_seconds};
+use hdr::ResponseTimes;
 
 /// One row of the summary: every metric of `docs/model.md` §3 for one policy.
 ///
@@ -282,7 +283,8 @@ pub(crate) struct Recorder {
     pub waited: u64,
     wait_sum: u128,
     response_sum: u128,
-    response: Histogram<u64>,
+    /// Responses, in the layout of a 3-digit HDR histogram.
+    responses: ResponseTimes,
     interval: Interval,
 }
 
@@ -292,20 +294,13 @@ struct Interval {
     served: u64,
     dropped: u64,
     slo_misses: u64,
-    response: Option<Histogram<u64>>,
-}
-
-fn histogram(max: Time, sigfig: u8) -> Histogram<u64> {
-    // hdrhistogram refuses only low < 1, high < 2·low, high > u64::MAX / 2 and sigfig > 5:
-    // the bounds are clamped into range and sigfig is 2 or 3 here, so this cannot fail.
-    Histogram::new_with_bounds(1, max.clamp(2, u64::MAX / 2), sigfig)
-        .expect("histogram bounds are clamped into range")
 }
 
 impl Recorder {
     pub(crate) fn new(slo: Time, horizon: Time) -> Recorder {
-        // A response can last at most the horizon; saturate beyond it.
-        let max = horizon.saturating_mul(2).max(1_000_000);
+        // A response can last at most the horizon; saturate beyond it. hdrhistogram
+        // refuses only low < 1, high < 2·low and high > u64::MAX / 2: clamped into range.
+        let max = horizon.saturating_mul(2).clamp(1_000_000, u64::MAX / 2);
         Recorder {
             slo,
             arrived: 0,
@@ -316,11 +311,8 @@ impl Recorder {
             waited: 0,
             wait_sum: 0,
             response_sum: 0,
-            response: histogram(max, 3),
-            interval: Interval {
-                response: Some(histogram(max, 2)),
-                ..Interval::default()
-            },
+            responses: ResponseTimes::new(max),
+            interval: Interval::default(),
         }
     }
 
@@ -339,10 +331,9 @@ impl Recorder {
     #[inline]
     pub(crate) fn service_start(&mut self, wait: Time) {
         self.started += 1;
-        if wait > 0 {
-            self.waited += 1;
-            self.wait_sum += wait as u128;
-        }
+        // Without a branch: about half of the requests wait, at random.
+        self.waited += (wait > 0) as u64;
+        self.wait_sum += wait as u128;
     }
 
     #[inline]
@@ -350,10 +341,7 @@ impl Recorder {
         self.served += 1;
         self.interval.served += 1;
         self.response_sum += response as u128;
-        self.response.saturating_record(response.max(1));
-        if let Some(h) = &mut self.interval.response {
-            h.saturating_record(response.max(1));
-        }
+        self.responses.record(response, 1);
         if response > self.slo {
             self.slo_misses += 1;
             self.interval.slo_misses += 1;
@@ -410,10 +398,7 @@ impl Recorder {
     /// separately, exactly, by [`Recorder::add_slo_misses`]).
     pub(crate) fn add_responses(&mut self, response: Time, n: u64) {
         self.response_sum += response as u128 * n as u128;
-        self.response.saturating_record_n(response.max(1), n);
-        if let Some(h) = &mut self.interval.response {
-            h.saturating_record_n(response.max(1), n);
-        }
+        self.responses.record(response, n);
     }
 
     /// Fluid fidelity: `n` responses slower than the SLO.
@@ -422,14 +407,11 @@ impl Recorder {
         self.interval.slo_misses += n;
     }
 
-    /// Closes the current interval: (arrived, served, dropped, slo misses, p99 seconds).
+    /// Closes the current interval: (arrived, served, dropped, slo misses, p99 seconds;
+    /// the p99 of a 2-significant-digit HDR histogram).
     pub(crate) fn take_interval(&mut self) -> (u64, u64, u64, u64, Option<f64>) {
+        let p99 = self.responses.take_interval_p99().map(to_seconds);
         let i = &mut self.interval;
-        let p99 = i.response.as_mut().and_then(|h| {
-            let v = (!h.is_empty()).then(|| to_seconds(h.value_at_quantile(0.99)));
-            h.reset();
-            v
-        });
         let out = (i.arrived, i.served, i.dropped, i.slo_misses, p99);
         i.arrived = 0;
         i.served = 0;
@@ -456,18 +438,20 @@ impl Recorder {
 
     /// Response-time quantile in seconds (0 when nothing was served).
     pub(crate) fn response_quantile_s(&self, q: f64) -> f64 {
-        if self.response.is_empty() {
+        let h = self.responses.histogram();
+        if h.is_empty() {
             0.0
         } else {
-            to_seconds(self.response.value_at_quantile(q))
+            to_seconds(h.value_at_quantile(q))
         }
     }
 
     pub(crate) fn response_max_s(&self) -> f64 {
-        if self.response.is_empty() {
+        let h = self.responses.histogram();
+        if h.is_empty() {
             0.0
         } else {
-            to_seconds(self.response.max())
+            to_seconds(h.max())
         }
     }
 }

@@ -19,6 +19,9 @@ mod theory;
 use std::path::{Path, PathBuf};
 
 pub use output::{MARKER, OutputError, Prepared, check_output_dir, prepare, prepare_parent};
+// Called by the sweep engine (`provsim sweep`, issue #17).
+#[allow(unused_imports)]
+pub(crate) use charts::{SweepChart, SweepChartRow, draw_sweep};
 pub(crate) use record::exact_duration;
 pub use record::{RunRecord, sha256_hex};
 pub use table::{break_even_table, money_view, replicated_summary_table, summary_table};

@@ -284,7 +284,7 @@ impl<'a> FluidModel<'a> {
                     break;
                 }
                 // The fluid model schedules no per-request events.
-                Event::Arrival | Event::Departure { .. } | Event::TrackedDeparture { .. } => {}
+                Event::Arrival | Event::Departure(_) => {}
             }
         }
         let (busy, backlog, in_system, steps) = (

@@ -1,9 +1,10 @@
 //! Request-level fidelity: every request is an event.
 //!
 //! One shared FIFO queue feeds every free slot of every ready server (the M/M/c model);
-//! an arrival that finds the queue at its limit is dropped. Arrivals come from an ordered
-//! engine lane (they are generated in time order), departures and control events from
-//! the heap.
+//! an arrival that finds the queue at its limit is dropped. Arrivals are drawn in time
+//! order, so only the next one is scheduled, in the engine's register for an ordered
+//! source ([`crate::engine::Engine::schedule_next`]): an arrival is never a heap event.
+//! The heap holds one departure per busy slot, and the few control events.
 //!
 //! A model draws its requests from its own stream, or (replications) from chunks of a
 //! stream shared with the other policies of its replication: drawing a request costs
@@ -12,44 +13,64 @@
 //! right there — before any later event — and resumes when fed the next; the events it
 //! processes, and their order, are the same either way.
 //!
-//! Spot instances: the requests in service are tracked (only when the policy has spot
-//! instances, so other policies do no per-request work for it). When the cloud
-//! reclaims an instance, they restart from scratch: on a free slot if there is one,
-//! else at the head of the queue in arrival order while it has room under the queue
-//! limit; the rest are dropped, as a client's retry would be refused. Their stale
-//! departures are ignored. During the notice the instance keeps serving and taking new
-//! work, as an instance does unless the application itself reacts to the notice.
+//! A request in service is kept in a table indexed by its slot (slots are numbered, see
+//! [`crate::fleet`]), and its departure names only the slot: the departure finds the
+//! request, its server and its fleet in O(1), the same way for every policy.
 //!
-//! The tracking costs O(1) per request: a departure names its entry in a table of the
-//! requests in service, and is stale exactly when its instance is gone (server ids are
-//! never reused). Every request is tracked, not only those on spot instances: asking per
-//! request which kind its instance is costs a branch the CPU cannot predict in a mixed
-//! fleet, more than the tracking itself. Only an interruption, rare next to departures,
-//! scans the table for its instance's requests.
+//! Spot instances: when the cloud reclaims an instance, the requests it was serving
+//! restart from scratch: on a free slot if there is one, else at the head of the queue,
+//! oldest first (equal arrivals by slot number), while it has room under the queue
+//! limit; the rest are dropped, as a client's retry would be refused. Their departures
+//! are taken out of the engine. During the notice the instance keeps serving and taking
+//! new work, as an instance does unless the application itself reacts to the notice.
+//! Only an interruption, rare next to departures, costs anything for spot: nothing is
+//! asked per request about which kind its instance is.
 
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use crate::engine::{Lane, Time};
-use crate::fleet::Level;
+use crate::engine::Time;
+use crate::fleet::Tally;
 use crate::scenario::{PolicySpec, Scenario};
 use crate::workload::{Request, RequestStream};
 
 use super::PolicyOutcome;
 use super::runtime::{BURST, Event, Measured, Runtime, Side};
 
-/// A request in service, tracked in a policy with spot instances.
+/// Where a slot reference keeps its request in the table of requests in service: base
+/// slot `s` at `s`, or, for a hybrid, base slot `s` at `2s` and burst slot `s` at `2s + 1`
+/// (the [`BURST`] bit rotated down).
 #[derive(Clone, Copy)]
-struct InService {
-    /// Its server, by reference (see [`BURST`]).
-    server: u32,
-    request: Request,
-    started: Time,
+struct Places {
+    /// 1 without a burst fleet (the rotated bit is always 0), else 0.
+    shift: u32,
 }
+
+impl Places {
+    #[inline(always)]
+    fn of(self, slot: u32) -> usize {
+        (slot.rotate_left(1) >> self.shift) as usize
+    }
+}
+
+/// Requests a model with its own stream draws at a time. Drawing one by one puts the
+/// stream's arithmetic (a division, two exponential draws, two roundings) on the event
+/// loop's critical path, between an arrival and the next comparison of event times;
+/// drawn ahead in a tight loop, successive draws overlap, and the loop only reads them.
+/// The requests, and their order, are the same.
+const OWN_CHUNK: usize = 256;
 
 /// Where a model's requests come from.
 enum Source {
-    Own(RequestStream),
+    /// Its own stream, drawn [`OWN_CHUNK`] requests ahead into `drawn`; `ended` once it
+    /// has returned `None` (it must not be asked again: a stream that said the window
+    /// is over may draw once more from its last arrival).
+    Own {
+        stream: RequestStream,
+        drawn: Vec<Request>,
+        next: usize,
+        ended: bool,
+    },
     /// A chunk of a shared stream; `last` when no chunk follows it.
     Shared {
         chunk: Rc<[Request]>,
@@ -60,19 +81,15 @@ enum Source {
 
 pub(crate) struct RequestModel<'a> {
     rt: Runtime<'a>,
-    arrivals: Lane,
     source: Source,
     /// The shared chunk ran out before the stream did: wait for [`RequestModel::feed`].
     starved: bool,
     next_request: Option<Request>,
     queue: VecDeque<Request>,
-    in_system: Level,
-    /// Whether any server may be a spot instance: then requests in service are tracked.
-    tracks_spot: bool,
-    /// Requests in service (if tracked); an [`Event::TrackedDeparture`] names its entry.
-    in_service: Vec<Option<InService>>,
-    /// Entries of `in_service` that are free.
-    free_entries: Vec<u32>,
+    in_system: Tally,
+    places: Places,
+    /// The request in service on each slot, at its place (stale where the slot is free).
+    in_service: Vec<Request>,
 }
 
 impl<'a> RequestModel<'a> {
@@ -84,7 +101,13 @@ impl<'a> RequestModel<'a> {
             scenario.horizon,
             seed,
         );
-        Self::with_source(scenario, spec, seed, Source::Own(stream))
+        let source = Source::Own {
+            stream,
+            drawn: Vec::with_capacity(OWN_CHUNK),
+            next: 0,
+            ended: false,
+        };
+        Self::with_source(scenario, spec, seed, source)
     }
 
     /// A model fed chunks of a shared stream of `seed` with [`RequestModel::feed`].
@@ -103,24 +126,19 @@ impl<'a> RequestModel<'a> {
         seed: u64,
         source: Source,
     ) -> Self {
-        let mut rt = Runtime::new(scenario, spec, seed);
-        let arrivals = rt.engine.add_lane();
-        let tracks_spot = rt
-            .spec
-            .kind
-            .cloud()
-            .is_some_and(|a| a.purchase.spot_share > 0.0);
+        let rt = Runtime::new(scenario, spec, seed);
+        let places = Places {
+            shift: rt.burst.is_none() as u32,
+        };
         RequestModel {
             rt,
-            arrivals,
+            places,
             source,
             starved: false,
             next_request: None,
             queue: VecDeque::new(),
-            in_system: Level::default(),
-            tracks_spot,
+            in_system: Tally::default(),
             in_service: Vec::new(),
-            free_entries: Vec::new(),
         }
     }
 
@@ -153,15 +171,17 @@ impl<'a> RequestModel<'a> {
     /// (false).
     pub(crate) fn advance(&mut self, progress: &(dyn Fn(Time) + Sync)) -> bool {
         while !self.starved {
-            let Some((now, event)) = self.rt.engine.pop() else {
+            let Some((now, event, ordered)) = self.rt.engine.pop_sourced() else {
                 return true;
             };
+            // Arrivals are the ordered source's (the second test never holds).
+            if ordered || matches!(event, Event::Arrival) {
+                self.on_arrival(now);
+                continue;
+            }
             match event {
-                Event::Arrival => self.on_arrival(now),
-                Event::Departure { server, arrived } => self.on_departure(now, server, arrived),
-                Event::TrackedDeparture { server, entry } => {
-                    self.on_tracked_departure(now, server, entry)
-                }
+                Event::Arrival => {}
+                Event::Departure(slot) => self.on_departure(now, slot),
                 Event::BootDone(server) => {
                     if self.rt.boot_done(server, now) {
                         self.dispatch_queue(now);
@@ -221,10 +241,31 @@ impl<'a> RequestModel<'a> {
             .finish(busy, in_system_at_end, in_system_seconds, events)
     }
 
-    #[inline]
+    // Not forced inline: the stream's draw is inlined here instead (one call, not two).
+    #[inline(never)]
     fn schedule_next_arrival(&mut self) {
         self.next_request = match &mut self.source {
-            Source::Own(stream) => stream.next_request(),
+            Source::Own {
+                stream,
+                drawn,
+                next,
+                ended,
+            } => {
+                if *next == drawn.len() && !*ended {
+                    drawn.clear();
+                    while drawn.len() < OWN_CHUNK {
+                        let Some(request) = stream.next_request() else {
+                            *ended = true;
+                            break;
+                        };
+                        drawn.push(request);
+                    }
+                    *next = 0;
+                }
+                let request = drawn.get(*next).copied();
+                *next += 1;
+                request
+            }
             Source::Shared { chunk, next, last } => {
                 let request = chunk.get(*next).copied();
                 *next += 1;
@@ -233,23 +274,21 @@ impl<'a> RequestModel<'a> {
             }
         };
         if let Some(r) = self.next_request {
-            self.rt
-                .engine
-                .schedule_ordered(self.arrivals, r.arrival, Event::Arrival);
+            self.rt.engine.schedule_next(r.arrival, Event::Arrival);
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn on_arrival(&mut self, now: Time) {
         let Some(request) = self.next_request else {
             return;
         };
         self.rt.recorder.arrival();
         if let Some(slot) = self.rt.take_free_slot() {
-            self.in_system.add(now, 1);
+            self.in_system.enter(now, 1);
             self.start(now, slot, request);
         } else if (self.queue.len() as u64) < self.rt.scenario.service.queue_limit {
-            self.in_system.add(now, 1);
+            self.in_system.enter(now, 1);
             self.queue.push_back(request);
         } else {
             self.rt.recorder.drop_request();
@@ -257,94 +296,67 @@ impl<'a> RequestModel<'a> {
         self.schedule_next_arrival();
     }
 
-    #[inline]
-    fn start(&mut self, now: Time, server: u32, request: Request) {
-        let (fleet, id) = self.rt.fleet_of(server);
+    // Inlined into the arrival and the departure: as a call, its prologue and epilogue
+    // cost as much as its bookkeeping.
+    #[inline(always)]
+    fn start(&mut self, now: Time, slot: u32, request: Request) {
+        let (fleet, id) = self.rt.fleet_of(slot);
         fleet.start_service(id, now);
         self.rt.recorder.service_start(now - request.arrival);
-        let done = now + request.service;
-        // Each branch schedules its own event: one shared call measured ~1 % slower on
-        // the untracked path (request-level/mmc).
-        if self.tracks_spot {
-            let entry = self.track(InService {
-                server,
-                request,
-                started: now,
-            });
-            let departure = Event::TrackedDeparture { server, entry };
-            self.rt.engine.schedule(done, departure);
-        } else {
-            let arrived = request.arrival;
-            self.rt
-                .engine
-                .schedule(done, Event::Departure { server, arrived });
+        let place = self.places.of(slot);
+        match self.in_service.get_mut(place) {
+            Some(entry) => *entry = request,
+            None => self.in_service.resize(place + 1, request),
         }
-    }
-
-    /// Records a request starting service; returns its entry.
-    #[inline]
-    fn track(&mut self, request: InService) -> u32 {
-        match self.free_entries.pop() {
-            Some(entry) => {
-                self.in_service[entry as usize] = Some(request);
-                entry
-            }
-            None => {
-                self.in_service.push(Some(request));
-                (self.in_service.len() - 1) as u32
-            }
-        }
+        self.rt
+            .engine
+            .schedule(now + request.service, Event::Departure(slot));
     }
 
     #[inline]
-    fn on_tracked_departure(&mut self, now: Time, server: u32, entry: u32) {
-        let (fleet, id) = self.rt.fleet_of(server);
-        if !fleet.is_alive(id) {
-            // Re-queued when its instance was reclaimed: this departure never happens
-            // (and the entry may hold another request by now).
-            return;
-        }
-        let arrived = self.in_service[entry as usize]
-            .take()
-            .expect("a live instance's requests are tracked")
-            .request
-            .arrival;
-        self.free_entries.push(entry);
-        self.on_departure(now, server, arrived);
-    }
-
-    // Both departure events call it: inlined into each, as it was into the event loop.
-    #[inline(always)]
-    fn on_departure(&mut self, now: Time, server: u32, arrived: Time) {
+    fn on_departure(&mut self, now: Time, slot: u32) {
+        let arrived = self.in_service[self.places.of(slot)].arrival;
         self.rt.recorder.completion(now - arrived);
-        self.in_system.add(now, -1);
-        if server & BURST != 0 {
+        self.in_system.leave(now, 1);
+        if slot & BURST != 0 {
             self.rt.served_burst += 1;
         }
-        let (fleet, id) = self.rt.fleet_of(server);
+        let (fleet, id) = self.rt.fleet_of(slot);
         if fleet.end_service(id, now) {
             match self.queue.pop_front() {
-                Some(next) => self.start(now, server, next),
-                None => self.rt.fleet_of(server).0.return_slot(id),
+                Some(next) => self.start(now, slot, next),
+                None => self.rt.fleet_of(slot).0.return_slot(id),
             }
         }
     }
 
-    /// Spot instance `id` is gone: what it was serving restarts from scratch — on free
-    /// slots, else at the head of the queue, oldest first — or is dropped when neither
-    /// has room.
+    /// Spot instance `server` is gone: what it was serving restarts from scratch — on
+    /// free slots, else at the head of the queue, oldest first — or is dropped when
+    /// neither has room.
     fn on_spot_gone(&mut self, now: Time, server: u32) {
+        let tag = server & BURST;
+        let (fleet, id) = self.rt.fleet_of(server);
+        let slots = fleet.slots_of(id);
         if self.rt.interrupt(server, now).is_none() {
             return;
         }
-        let mut lost = Vec::new();
-        for (entry, slot) in self.in_service.iter_mut().enumerate() {
-            if let Some(s) = slot.take_if(|s| s.server == server) {
-                lost.push((s.request, s.started));
-                self.free_entries.push(entry as u32);
-            }
-        }
-        lost.sort_by_key(|(r, _)| r.arrival);
+        // Its requests in service are those whose departures are due on its slots.
+        let ours = |slot: u32| slot & BURST == tag && slots.contains(&(slot & !BURST));
+        let gone = self
+            .rt
+            .engine
+            .cancel(|e| matches!(*e, Event::Departure(slot) if ours(slot)));
+        let mut lost: Vec<(Request, Time, u32)> = gone
+            .into_iter()
+            .filter_map(|(done, e)| match e {
+                Event::Departure(slot) => {
+                    let request = self.in_service[self.places.of(slot)];
+                    Some((request, done - request.service, slot))
+                }
+                _ => None,
+            })
+            .collect();
+        lost.sort_by_key(|&(r, _, slot)| (r.arrival, slot));
         self.rt.requeued += lost.len() as u64;
         // Free slots exist only while nobody waits, so the oldest take those first.
         let room = self.rt.free_slots() as u64
@@ -354,13 +366,13 @@ impl<'a> RequestModel<'a> {
                 .service
                 .queue_limit
                 .saturating_sub(self.queue.len() as u64);
-        for (i, (request, started)) in lost.into_iter().enumerate().rev() {
+        for (i, (request, started, _)) in lost.into_iter().enumerate().rev() {
             self.rt.recorder.unstart(started - request.arrival);
             if (i as u64) < room {
                 self.queue.push_front(request);
             } else {
                 self.rt.recorder.drop_request();
-                self.in_system.add(now, -1);
+                self.in_system.leave(now, 1);
             }
         }
         self.dispatch_queue(now);

@@ -4,8 +4,8 @@
 //! done.
 //!
 //! A policy runs one fleet, its *base*; a hybrid adds a second, its *burst* (cloud
-//! instances under their own autoscaler). Events name a server by a reference whose
-//! [`BURST`] bit says which fleet it is in, so one queue serves both.
+//! instances under their own autoscaler). Events name a server, or a slot, by a reference
+//! whose [`BURST`] bit says which fleet it is in, so one queue serves both.
 
 use crate::billing::bandwidth::{self, BandwidthMeter};
 use crate::engine::{Engine, Time, to_seconds};
@@ -18,8 +18,8 @@ use crate::workload::RateFunction;
 
 use super::PolicyOutcome;
 
-/// The bit of a server reference that marks a burst server (server ids stay far below:
-/// a fleet holds at most 10⁷ slots, and ids count launches).
+/// The bit of a server or slot reference that marks the burst fleet (ids stay far below:
+/// a fleet holds at most 10⁷ slots, and server ids count launches).
 pub(super) const BURST: u32 = 1 << 31;
 
 /// Which fleet of a policy.
@@ -31,21 +31,14 @@ pub(super) enum Side {
     Burst,
 }
 
-/// Events of both fidelities (the fluid one never sees `Arrival` or the departures).
-/// Servers are named by reference (see [`BURST`]).
+/// Events of both fidelities (the fluid one never sees `Arrival` or `Departure`).
+/// Servers and slots are named by reference (see [`BURST`]).
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Event {
     Arrival,
-    Departure {
-        server: u32,
-        arrived: Time,
-    },
-    /// A departure in a policy with spot instances: `entry` is the request's place in
-    /// the request model's table of requests in service (which holds its arrival).
-    TrackedDeparture {
-        server: u32,
-        entry: u32,
-    },
+    /// The request in service on slot `u32` is done (the request model's table of
+    /// requests in service, indexed by slot, holds it).
+    Departure(u32),
     BootDone(u32),
     /// The cloud announces it will reclaim spot instance `u32` after the notice.
     SpotNotice(u32),
@@ -64,8 +57,9 @@ pub(super) enum Event {
     End,
 }
 
-// Heap entries copy events around: keep them as small as a departure.
-const _: () = assert!(std::mem::size_of::<Event>() == 16);
+// Heap entries copy events around: keep them as small as a departure (an entry is then
+// 24 bytes).
+const _: () = assert!(std::mem::size_of::<Event>() == 8);
 
 /// Integrals at the start of an interval, to take differences at its end.
 #[derive(Debug, Clone, Copy, Default)]
@@ -226,12 +220,12 @@ impl<'a> Runtime<'a> {
         }
     }
 
-    /// The fleet server reference `server` is in, and its id there.
+    /// The fleet server (or slot) reference `reference` is in, and its id there.
     #[inline]
-    pub fn fleet_of(&mut self, server: u32) -> (&mut Fleet, u32) {
+    pub fn fleet_of(&mut self, reference: u32) -> (&mut Fleet, u32) {
         match &mut self.burst {
-            Some(b) if server & BURST != 0 => (&mut b.fleet, server & !BURST),
-            _ => (&mut self.base.fleet, server),
+            Some(b) if reference & BURST != 0 => (&mut b.fleet, reference & !BURST),
+            _ => (&mut self.base.fleet, reference),
         }
     }
 
@@ -260,15 +254,15 @@ impl<'a> Runtime<'a> {
         self.fleets().map(|f| f.paid_servers.value()).sum()
     }
 
-    /// A free slot, base first (a hybrid bursts only when its base is full), as a server
+    /// A free slot, base first (a hybrid bursts only when its base is full), as a slot
     /// reference.
     #[inline]
     pub fn take_free_slot(&mut self) -> Option<u32> {
-        if let Some(id) = self.base.fleet.take_free_slot() {
-            return Some(id);
+        if let Some(slot) = self.base.fleet.take_free_slot() {
+            return Some(slot);
         }
         let burst = self.burst.as_mut()?;
-        burst.fleet.take_free_slot().map(|id| id | BURST)
+        burst.fleet.take_free_slot().map(|slot| slot | BURST)
     }
 
     pub fn has_free_slot(&self) -> bool {

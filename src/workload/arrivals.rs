@@ -37,6 +37,10 @@ pub(crate) struct RequestStream {
     segment_end: Time,
     segment_end_s: f64,
     bound: f64,
+    /// The segment's rate is constant and reaches `bound`: every candidate is accepted
+    /// without evaluating λ (which would return `bound` or more, so the second draw is
+    /// never taken; the same arrivals).
+    accept_all: bool,
     horizon: Time,
     /// A trace of exact arrivals replays its requests instead of thinning.
     replay: Option<Box<Replay>>,
@@ -127,6 +131,7 @@ impl RequestStream {
             segment_end: 0,
             segment_end_s: 0.0,
             bound: 0.0,
+            accept_all: false,
             horizon,
             replay: None,
         };
@@ -143,6 +148,7 @@ impl RequestStream {
         self.segment_end = start.saturating_add(BOUND_SEGMENT).min(self.horizon);
         self.segment_end_s = to_seconds(self.segment_end);
         self.bound = self.rate.max_over(start, self.segment_end);
+        self.accept_all = self.rate.constant().is_some_and(|r| r >= self.bound);
     }
 
     /// The next arrival before the horizon, or `None` when the window is over.
@@ -157,9 +163,11 @@ impl RequestStream {
                 let candidate = self.t + gap / self.bound;
                 if candidate < self.segment_end_s {
                     self.t = candidate;
-                    let r = self.rate.at(candidate);
                     // A constant segment has r == bound: accept without a second draw.
-                    if r >= self.bound || self.arrival_rng.random::<f64>() * self.bound < r {
+                    if self.accept_all || {
+                        let r = self.rate.at(candidate);
+                        r >= self.bound || self.arrival_rng.random::<f64>() * self.bound < r
+                    } {
                         let at = from_seconds(candidate);
                         if at >= self.horizon {
                             return None;
@@ -266,6 +274,24 @@ mod tests {
         };
         assert_eq!(take(7), take(7));
         assert_ne!(take(7), take(8));
+    }
+
+    /// A constant rate takes every candidate without evaluating λ: the same requests as
+    /// the same rate through a shape that multiplies by 1 (which evaluates it).
+    #[test]
+    fn constant_rate_shortcut_draws_the_same_requests() {
+        let take = |shapes| {
+            let mut s = stream(shapes, 3_600 * SECOND, 5);
+            std::iter::from_fn(|| s.next_request()).collect::<Vec<_>>()
+        };
+        let unit = Shape::Step {
+            at: 0,
+            until: None,
+            factor: 1.0,
+        };
+        let plain = take(vec![]);
+        assert!(plain.len() > 150_000);
+        assert_eq!(plain, take(vec![unit]));
     }
 
     #[test]

@@ -63,6 +63,12 @@ impl RateFunction {
         self.trace.as_ref()
     }
 
+    /// λ without shapes or a trace: the same at every `t` ([`RateFunction::at`] returns
+    /// this number exactly), if it is.
+    pub(crate) fn constant(&self) -> Option<f64> {
+        (self.shapes.is_empty() && self.trace.is_none()).then_some(self.base)
+    }
+
     /// λ at `t` seconds. An exact-arrivals trace has no rate to sample: 0 (its requests
     /// are replayed as logged, see `arrivals.rs`).
     #[inline]

@@ -78,14 +78,7 @@ where
     Y: AsRangedCoord<Value = f64>,
     Y::CoordDescType: ValueFormatter<f64>,
 {
-    let title_h = if panel.title.is_some() { 24 } else { 0 };
-    let mut chart = ChartBuilder::on(area)
-        .margin_top(10 + title_h)
-        .margin_left(PANEL_MARGIN_LEFT)
-        .margin_right(PANEL_MARGIN_RIGHT)
-        .margin_bottom(if x_desc { 8 } else { 4 })
-        .x_label_area_size(if x_desc { 58 } else { 30 })
-        .y_label_area_size(Y_LABEL_W)
+    let mut chart = panel_builder(area, panel.title.is_some(), x_desc)
         .build_cartesian_2d(panel.x.range.clone(), y)?;
     let (y_lo, y_hi) = {
         let r = chart.y_range();
@@ -207,11 +200,7 @@ where
     }
 
     if let Some((title, color)) = &panel.title {
-        area.draw(&Text::new(
-            title.clone(),
-            ((PANEL_MARGIN_LEFT + Y_LABEL_W) as i32, 8),
-            text(16.0, *color).pos(Pos::new(HPos::Left, VPos::Top)),
-        ))?;
+        caption(area, title, *color)?;
     }
     if !panel.has_signal() {
         let (w, h) = pen.area.dim_in_pixel();
@@ -222,6 +211,34 @@ where
         ))?;
     }
     Ok((px, py))
+}
+
+/// A panel's chart: the house margins, room for a caption over the plot when `titled`,
+/// and for the x axis's name when `x_desc`.
+pub(super) fn panel_builder<'a, 'b>(
+    area: &'a Area<'b>,
+    titled: bool,
+    x_desc: bool,
+) -> ChartBuilder<'a, 'b, BitMapBackend<'b>> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin_top(if titled { 34 } else { 10 })
+        .margin_left(PANEL_MARGIN_LEFT)
+        .margin_right(PANEL_MARGIN_RIGHT)
+        .margin_bottom(if x_desc { 8 } else { 4 })
+        .x_label_area_size(if x_desc { 58 } else { 30 })
+        .y_label_area_size(Y_LABEL_W);
+    builder
+}
+
+/// A panel's caption (a small multiple's policy), over its plot, in `color`.
+pub(super) fn caption(area: &Area, title: &str, color: RGBColor) -> Result<(), DrawError> {
+    area.draw(&Text::new(
+        title.to_string(),
+        ((PANEL_MARGIN_LEFT + Y_LABEL_W) as i32, 8),
+        text(16.0, color).pos(Pos::new(HPos::Left, VPos::Top)),
+    ))?;
+    Ok(())
 }
 
 /// Consecutive columns (no empty column between them), each run drawn as one piece.
@@ -247,16 +264,16 @@ fn same_points(a: &[(f64, f64)], b: &[(f64, f64)]) -> bool {
 }
 
 /// Draws in one plot's pixels (0..=w, 0..=h from its top left), never outside them.
-struct Pen<'a> {
-    area: Area<'a>,
-    w: f64,
-    h: f64,
+pub(super) struct Pen<'a> {
+    pub(super) area: Area<'a>,
+    pub(super) w: f64,
+    pub(super) h: f64,
 }
 
 impl Pen<'_> {
     /// A straight stroke from `a` to `b`: clipped to the plot, then kept half its width
     /// inside, so a value on an edge (0 on the x axis) is drawn on the plot's side of it.
-    fn segment(
+    pub(super) fn segment(
         &self,
         a: (f64, f64),
         b: (f64, f64),
@@ -288,7 +305,7 @@ impl Pen<'_> {
 
     /// A polyline: solid (round joints for wide strokes), or dashed from `dash` pixels
     /// into the pattern.
-    fn polyline(
+    pub(super) fn polyline(
         &self,
         points: &[(f64, f64)],
         color: RGBColor,
@@ -324,7 +341,7 @@ impl Pen<'_> {
     }
 
     /// A filled dot of radius `r`, kept inside the plot.
-    fn dot(&self, p: (f64, f64), r: u32, color: RGBColor) -> Result<(), DrawError> {
+    pub(super) fn dot(&self, p: (f64, f64), r: u32, color: RGBColor) -> Result<(), DrawError> {
         if !(0.0..=self.w).contains(&p.0) || !(0.0..=self.h).contains(&p.1) {
             return Ok(());
         }
@@ -333,9 +350,26 @@ impl Pen<'_> {
         Ok(())
     }
 
+    /// A circle of radius `r` drawn as a `width`-pixel stroke, if its centre is inside.
+    pub(super) fn ring(
+        &self,
+        p: (f64, f64),
+        r: u32,
+        width: u32,
+        color: RGBColor,
+    ) -> Result<(), DrawError> {
+        if !(0.0..=self.w).contains(&p.0) || !(0.0..=self.h).contains(&p.1) {
+            return Ok(());
+        }
+        let c = self.inside(p, 2 * r + width);
+        self.area
+            .draw(&Circle::new(c, r, color.stroke_width(width)))?;
+        Ok(())
+    }
+
     /// A filled band polygon (upper edge left to right, lower edge back), clamped into
     /// the plot; one column wide it is a vertical stroke.
-    fn band(&self, polygon: &[(f64, f64)], color: RGBAColor) -> Result<(), DrawError> {
+    pub(super) fn band(&self, polygon: &[(f64, f64)], color: RGBAColor) -> Result<(), DrawError> {
         let clamp = |&(x, y): &(f64, f64)| {
             (
                 x.clamp(0.0, self.w).round() as i32,

@@ -507,7 +507,6 @@ pub(super) enum YAxis {
 
 impl YAxis {
     /// The values the axis spans.
-    #[cfg(test)]
     pub(super) fn range(&self) -> Range<f64> {
         match self {
             YAxis::Linear(r) => r.clone(),

@@ -82,6 +82,10 @@ pub(super) enum Swatch {
     Band(RGBColor),
     /// A box hatched in the colour: the penalty share of a cost bar.
     Hatch(RGBColor),
+    /// A filled marker, a hollow one, and a ring around a marker (a scatter's points).
+    Dot(RGBColor),
+    Hollow(RGBColor),
+    Ring(RGBColor),
 }
 
 pub(super) struct LegendEntry {
@@ -208,6 +212,14 @@ fn draw_swatch(area: &Area, swatch: Swatch, x: i32, y: i32) -> Result<(), DrawEr
             ))?;
         }
         Swatch::Hatch(c) => hatch(area, (x, y - 7), (x + SWATCH_W, y + 7), c)?,
+        Swatch::Dot(c) => area.draw(&Circle::new((x + SWATCH_W / 2, y), 4, c.filled()))?,
+        Swatch::Hollow(c) => {
+            area.draw(&Circle::new((x + SWATCH_W / 2, y), 4, c.stroke_width(1)))?
+        }
+        Swatch::Ring(c) => {
+            area.draw(&Circle::new((x + SWATCH_W / 2, y), 3, c.filled()))?;
+            area.draw(&Circle::new((x + SWATCH_W / 2, y), 9, c.stroke_width(2)))?;
+        }
     }
     Ok(())
 }

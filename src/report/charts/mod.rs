@@ -5,7 +5,8 @@
 //! summary comparison and elasticity (servers needed vs serving, per policy); a run with
 //! two or more autoscalers also gets their strategies side by side, one whose autoscaler
 //! mixes purchase options its instances per option, one with a hybrid its base and cloud
-//! burst. The break-even sweep has its own chart.
+//! burst. The break-even sweep has its own chart, and a sweep (`provsim sweep`) its
+//! Pareto front and objective charts.
 //!
 //! With several replications the time-series charts show replication 0 (the scenario's
 //! own seed, and say so in their subtitle), and the summary chart shows each policy's mean
@@ -29,11 +30,15 @@ mod figure;
 mod layout;
 mod style;
 mod summary;
+// The sweep engine (issue #17) calls `draw_sweep`; until it lands only tests do.
+#[allow(dead_code)]
+mod sweep;
 #[cfg(test)]
 mod tests;
 mod timeseries;
 
 pub(crate) use break_even::draw_break_even;
+pub(crate) use sweep::{SweepChart, SweepChartRow, draw_sweep};
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -124,35 +129,46 @@ pub(crate) fn draw_all(
     scenario: &Scenario,
     outcomes: &[Outcome],
 ) -> Result<Vec<PathBuf>, OutputError> {
-    let charts_dir = dir.join("charts");
-    std::fs::create_dir_all(&charts_dir).map_err(OutputError::io(&charts_dir))?;
-    ensure_font().map_err(|message| OutputError::Chart {
-        path: charts_dir.clone(),
-        message,
-    })?;
+    charts_dir(dir)?;
     let ctx = Ctx::new(scenario, outcomes);
     let charts = charts(&ctx);
     let mut written = Vec::with_capacity(charts.len());
     for (name, chart) in charts {
         let rel = Path::new("charts").join(name);
         let path = dir.join(&rel);
-        // plotters is not supposed to panic, but a chart is never worth aborting a run
-        // whose CSV files are already written: a panic becomes an ordinary error.
-        let draw = || match chart {
+        draw_file(&path, || match chart {
             Chart::Figure(make) => make(&ctx).draw(&path),
             Chart::Own(draw) => draw(&path, &ctx),
-        };
-        let message = match catch_unwind(AssertUnwindSafe(draw)) {
-            Ok(Ok(())) => {
-                written.push(rel);
-                continue;
-            }
-            Ok(Err(DrawError(m))) => m,
-            Err(panic) => format!("internal error while drawing: {}", panic_text(&panic)),
-        };
-        return Err(OutputError::Chart { path, message });
+        })?;
+        written.push(rel);
     }
     Ok(written)
+}
+
+/// Makes `dir/charts/` and loads the font: what every chart folder needs first.
+fn charts_dir(dir: &Path) -> Result<PathBuf, OutputError> {
+    let charts_dir = dir.join("charts");
+    std::fs::create_dir_all(&charts_dir).map_err(OutputError::io(&charts_dir))?;
+    ensure_font().map_err(|message| OutputError::Chart {
+        path: charts_dir.clone(),
+        message,
+    })?;
+    Ok(charts_dir)
+}
+
+/// Draws the chart at `path` with `draw`. plotters is not supposed to panic, but a chart
+/// is never worth aborting a run whose CSV files are already written: a drawing failure
+/// or a panic becomes an ordinary [`OutputError::Chart`].
+fn draw_file(path: &Path, draw: impl FnOnce() -> Result<(), DrawError>) -> Result<(), OutputError> {
+    let message = match catch_unwind(AssertUnwindSafe(draw)) {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(DrawError(m))) => m,
+        Err(panic) => format!("internal error while drawing: {}", panic_text(&panic)),
+    };
+    Err(OutputError::Chart {
+        path: path.to_path_buf(),
+        message,
+    })
 }
 
 fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {

@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 
 use plotters::prelude::{BitMapBackend, IntoDrawingArea};
 
-use super::figure::{Agg, Ctx, Figure, Stroke, Trace, XAxis, YAxis, render, time_axis, trace};
+use super::figure::{
+    Agg, Ctx, Figure, PlotRect, Stroke, Trace, XAxis, YAxis, render, time_axis, trace,
+};
 use super::style::policy_color;
 use super::{draw_all, ensure_font, figures};
 use crate::metrics::{Sample, Summary};
@@ -490,35 +492,52 @@ fn lines_stay_inside_their_plots() {
                 let area = BitMapBackend::with_buffer(&mut buf, size).into_drawing_area();
                 render(&area, &fig).unwrap()
             };
-            let top = rects.iter().map(|r| r.1.start).min().unwrap();
-            let colours: Vec<[u8; 3]> = (0..n)
-                .map(|i| {
-                    let c = policy_color(i);
-                    [c.0, c.1, c.2]
-                })
-                .collect();
-            for y in top..size.1 as i32 {
-                for x in 0..size.0 as i32 {
-                    let i = ((y as u32 * size.0 + x as u32) * 3) as usize;
-                    let px = [buf[i], buf[i + 1], buf[i + 2]];
-                    if !colours.contains(&px) {
-                        continue;
-                    }
-                    let inside = rects
-                        .iter()
-                        .any(|(rx, ry)| rx.contains(&x) && ry.contains(&y));
-                    // A small multiple's caption is written in its policy's colour.
-                    let caption = rects
-                        .iter()
-                        .any(|(rx, ry)| rx.contains(&x) && (ry.start - 34..ry.start).contains(&y));
-                    assert!(
-                        inside || caption,
-                        "{name} with {n} policies: policy colour at ({x}, {y}), outside every plot"
-                    );
-                }
+            let colours = policy_rgb(n);
+            if let Some((x, y)) = colour_outside_plots(&buf, size, &rects, &colours) {
+                panic!("{name} with {n} policies: policy colour at ({x}, {y}), outside every plot");
             }
         }
     }
+}
+
+/// The first `n` policies' colours as RGB bytes.
+pub(super) fn policy_rgb(n: usize) -> Vec<[u8; 3]> {
+    (0..n)
+        .map(|i| {
+            let c = policy_color(i);
+            [c.0, c.1, c.2]
+        })
+        .collect()
+}
+
+/// The first pixel below the top of the plots in one of `colours` that is neither inside
+/// a plot nor in a caption's band just above one (a small multiple's caption is written
+/// in its policy's colour).
+pub(super) fn colour_outside_plots(
+    buf: &[u8],
+    size: (u32, u32),
+    rects: &[PlotRect],
+    colours: &[[u8; 3]],
+) -> Option<(i32, i32)> {
+    let top = rects.iter().map(|r| r.1.start).min()?;
+    for y in top..size.1 as i32 {
+        for x in 0..size.0 as i32 {
+            let i = ((y as u32 * size.0 + x as u32) * 3) as usize;
+            if !colours.contains(&[buf[i], buf[i + 1], buf[i + 2]]) {
+                continue;
+            }
+            let inside = rects
+                .iter()
+                .any(|(rx, ry)| rx.contains(&x) && ry.contains(&y));
+            let caption = rects
+                .iter()
+                .any(|(rx, ry)| rx.contains(&x) && (ry.start - 34..ry.start).contains(&y));
+            if !(inside || caption) {
+                return Some((x, y));
+            }
+        }
+    }
+    None
 }
 
 #[test]
