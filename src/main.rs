@@ -175,7 +175,8 @@ enum Command {
 
 const SWEEP_HELP: &str = "\
 Outputs (DIR): sweep.csv (one row per point × policy), best.csv (per policy, the best
-point under the objective), sweep.toml and scenario.toml (as read), run.toml.
+point under the objective), charts/pareto.png and charts/objective.png, sweep.toml and
+scenario.toml (as read), run.toml.
 A shard writes DIR/shards/I-of-N/ (rows.csv, manifest.toml, the two files); `provsim
 merge DIR` checks every shard is there, from the same files, and writes DIR/merged/.";
 

@@ -19,8 +19,7 @@ mod theory;
 use std::path::{Path, PathBuf};
 
 pub use output::{MARKER, OutputError, Prepared, check_output_dir, prepare, prepare_parent};
-// Called by the sweep engine (`provsim sweep`, issue #17).
-#[allow(unused_imports)]
+// Drawn for `provsim sweep` (src/sweep/).
 pub(crate) use charts::{SweepChart, SweepChartRow, draw_sweep};
 pub(crate) use record::exact_duration;
 pub use record::{RunRecord, sha256_hex};

@@ -1,31 +1,9 @@
 //! What the sweep charts (`charts/pareto.png`, `charts/objective.png`) are drawn from.
 //!
-//! TODO(charts): `src/report/charts/sweep.rs` (another branch) defines `SweepChart`,
-//! `SweepChartRow` and `draw_sweep`. When it lands: delete the two structs below, import
-//! them from there (`report::charts` must be `pub(crate)`), and call `draw_sweep` at the
-//! single call site marked `TODO(charts)` in `sweep/mod.rs`.
-
-#![allow(dead_code)]
+//! Drawn by `report::charts::sweep` (`draw_sweep`).
 
 use super::table::Table;
-
-pub(crate) struct SweepChart {
-    pub name: String,
-    pub subtitle: String,
-    pub objective: String,
-    pub varied: Vec<String>,
-    pub rows: Vec<SweepChartRow>,
-}
-
-pub(crate) struct SweepChartRow {
-    pub point: usize,
-    pub values: Vec<f64>,
-    pub policy: String,
-    pub all_in_cost: f64,
-    pub response_p99_s: f64,
-    pub objective: f64,
-    pub feasible: bool,
-}
+use crate::report::{SweepChart, SweepChartRow};
 
 /// The chart data of a sweep named `name`: every point × policy, with means when
 /// replicated; a text value is placed at its position in its list.
@@ -53,12 +31,13 @@ pub(crate) fn chart_data(name: &str, table: &Table<'_>) -> SweepChart {
     SweepChart {
         name: name.to_string(),
         subtitle: format!(
-            "{} points × {} replication{}",
+            "{} points × {} replication{}; {}",
             table.grid.len(),
             table.replications,
-            if table.replications == 1 { "" } else { "s" }
+            if table.replications == 1 { "" } else { "s" },
+            sweep.objective.describe()
         ),
-        objective: sweep.objective.describe(),
+        objective: sweep.objective.minimize.clone(),
         varied: sweep.vary.iter().map(|v| v.path.text.clone()).collect(),
         rows,
     }

@@ -490,9 +490,8 @@ fn write_results(
         files.push(write_text(&staging, "run.toml", &run_toml(record))?);
     }
     if charts {
-        // TODO(charts): draw from this data once `report::charts::sweep` lands:
-        // files.extend(report::charts::draw_sweep(&staging, &data).map_err(output)?);
-        let _data = chart::chart_data(name, table);
+        let data = chart::chart_data(name, table);
+        files.extend(report::draw_sweep(&staging, &data).map_err(output)?);
     }
     out.commit(&files)?;
     Ok(files)

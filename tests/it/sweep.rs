@@ -93,7 +93,14 @@ fn shards_merged_equal_the_whole_sweep_byte_for_byte() {
     let text = run_ok(&mut sweep_cmd(tmp.path(), &["merge", c]));
     assert!(text.contains("merged 3 shards of 8 points"), "{text}");
     let merged = cluster.join("merged");
-    for f in ["sweep.csv", "best.csv", "sweep.toml", "scenario.toml"] {
+    for f in [
+        "sweep.csv",
+        "best.csv",
+        "sweep.toml",
+        "scenario.toml",
+        "charts/pareto.png",
+        "charts/objective.png",
+    ] {
         assert_eq!(
             fs::read(whole.join(f)).unwrap(),
             fs::read(merged.join(f)).unwrap(),

@@ -30,8 +30,6 @@ mod figure;
 mod layout;
 mod style;
 mod summary;
-// The sweep engine (issue #17) calls `draw_sweep`; until it lands only tests do.
-#[allow(dead_code)]
 mod sweep;
 #[cfg(test)]
 mod tests;
