@@ -115,8 +115,8 @@ pub fn choose(
                 "{from}: --shards {n} disagrees with the array's {count} tasks"
             )));
         }
-        // An array with a step (1-9:2) numbers its tasks with gaps: refused by the range
-        // check below rather than silently skipping points.
+        // An array with a step (1-9:2) numbers its tasks with gaps: the range check below
+        // refuses some of them, and `merge` names the shards that never ran.
         return checked(index, count, &from).map(Some);
     }
     match (number("JOB_COMPLETION_INDEX")?, shards) {
