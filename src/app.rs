@@ -473,6 +473,9 @@ pub struct BreakEvenRequest {
     pub out: Option<PathBuf>,
     pub seed: Option<u64>,
     pub fidelity: Option<FidelityChoice>,
+    /// Replications (seeds) per spike factor, overriding the scenario's `replications`;
+    /// 1..=[`MAX_REPLICATIONS`].
+    pub replications: Option<u32>,
     pub charts: bool,
     /// Run even above the work and memory budget.
     pub allow_large: bool,
@@ -496,11 +499,24 @@ pub fn break_even(request: &BreakEvenRequest) -> Result<String, Error> {
             request.steps
         )));
     }
+    if let Some(n) = request.replications
+        && !(1..=MAX_REPLICATIONS).contains(&n)
+    {
+        return Err(Error::Usage(format!(
+            "--replications must be between 1 and {MAX_REPLICATIONS}, got {n}"
+        )));
+    }
     let paths: Vec<PathBuf> = request.scenario.iter().cloned().collect();
     let Some(mut loaded) = with_spinner("loading", || load_all(&paths))?.pop() else {
         return Err(Error::Usage("no scenario".into()));
     };
-    Overrides::of(&loaded.scenario, request.seed, request.fidelity, None).apply(&mut loaded);
+    Overrides::of(
+        &loaded.scenario,
+        request.seed,
+        request.fidelity,
+        request.replications,
+    )
+    .apply(&mut loaded);
     let s = &loaded.scenario;
     let file = loaded.file.clone();
     if crate::break_even::with_spike_factor(s, to).is_none() {
@@ -522,15 +538,21 @@ pub fn break_even(request: &BreakEvenRequest) -> Result<String, Error> {
     let factors = crate::break_even::factors(from, to, request.steps);
     let started = std::time::Instant::now();
     let mut record = report::RunRecord::new(s, &file, &loaded.sha256);
-    let progress = progress_bar(s, factors.len() as u64, "break-even");
-    let points = crate::break_even::sweep_with_progress(s, &factors, &|t| progress.inc(t / SECOND));
+    let replications = s.replications.max(1);
+    let progress = progress_bar(
+        s,
+        factors.len() as u64 * u64::from(replications),
+        "break-even",
+    );
+    let points = crate::break_even::sweep_with_progress(s, &factors, replications, &|t| {
+        progress.inc(t / SECOND)
+    });
     progress.finish_and_clear();
     let Some(points) = points else {
         return Err(Error::Usage(format!("{file}: no `spike` shape")));
     };
-    for p in &points {
-        let summaries = p
-            .summaries
+    for run in points.iter().flat_map(|p| &p.runs) {
+        let summaries = run
             .iter()
             .map(|summary| simulation::PolicyOutcome {
                 summary: summary.clone(),
@@ -539,7 +561,7 @@ pub fn break_even(request: &BreakEvenRequest) -> Result<String, Error> {
             })
             .collect();
         let outcome = simulation::Outcome {
-            seed: s.seed,
+            seed: run.first().map_or(s.seed, |x| x.seed),
             policies: summaries,
         };
         if let Some(message) = bounds::non_finite(s, &outcome) {

@@ -367,17 +367,18 @@ pub fn of_compare(s: &Scenario) -> Estimate {
     of_run(&request).plus(of_run(&fluid))
 }
 
-/// `provsim break-even`: one replication at each of `steps` spike heights, up to `top`,
-/// in parallel; only summaries are kept.
+/// `provsim break-even`: `s.replications` replications at each of `steps` spike
+/// heights, up to `top`, in parallel; only summaries are kept.
 pub fn of_break_even(s: &Scenario, top: f64, steps: u32) -> Estimate {
     let mut highest = crate::break_even::with_spike_factor(s, top).unwrap_or_else(|| s.clone());
     highest.replications = 1;
     let one = of_run(&highest);
-    let mut e = one.times(f64::from(steps));
-    let parallel = in_flight(u64::from(steps));
+    let runs = u64::from(steps) * u64::from(s.replications.max(1));
+    let mut e = one.times(runs as f64);
+    let parallel = in_flight(runs);
     e.series_bytes = one.series_bytes * parallel;
     e.queue_bytes = one.queue_bytes * parallel;
-    e.other_bytes = one.other_bytes * parallel + summaries_bytes(s, f64::from(steps));
+    e.other_bytes = one.other_bytes * parallel + summaries_bytes(s, runs as f64);
     e.total()
 }
 

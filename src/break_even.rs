@@ -8,10 +8,18 @@
 //! parallel. The cost compared is `all_in_cost` when the scenario prices lost traffic
 //! (`[service.penalty]`), else `total_cost`. A crossing between two sampled factors is
 //! placed by linear interpolation of the cost difference.
+//!
+//! With N replications (`--replications N`) each factor runs N times through
+//! [`simulation::run_replications`], replication r on the same seed at every factor.
+//! The curves are the means over the replications and the crossings are read from
+//! them; each crossing also gets the spread of the crossings found the same way on each
+//! replication's own curves, for the same two policies between the same two samples
+//! ([`Spread`]: how many cross there, and a Student-t 95 % half-width).
 
 use rayon::prelude::*;
 
 use crate::metrics::Summary;
+use crate::replication::Estimate;
 use crate::scenario::{Scenario, Shape};
 use crate::simulation;
 
@@ -36,23 +44,67 @@ pub fn with_spike_factor(scenario: &Scenario, factor: f64) -> Option<Scenario> {
     found.then_some(s)
 }
 
-/// One sampled spike factor: every policy's summary.
+/// One sampled spike factor: every policy's summary, for each replication.
 #[derive(Debug, Clone)]
 pub struct Point {
     pub spike_factor: f64,
-    pub summaries: Vec<Summary>,
+    /// `[replication][policy]`: replication r ran on [`simulation::replication_seed`]
+    /// `(seed, r)` — the same seed at every factor (common random numbers). One list
+    /// without replications.
+    pub runs: Vec<Vec<Summary>>,
+}
+
+impl Point {
+    /// A point of one run.
+    pub fn single(spike_factor: f64, summaries: Vec<Summary>) -> Point {
+        Point {
+            spike_factor,
+            runs: vec![summaries],
+        }
+    }
+
+    /// The first replication's summaries (the scenario's seed): policy names and types.
+    pub fn summaries(&self) -> &[Summary] {
+        self.runs.first().map_or(&[][..], Vec::as_slice)
+    }
+
+    /// Number of replications.
+    pub fn replications(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// Mean and 95 % interval over the replications of `value` of policy `policy`
+    /// (with one replication, the value itself and no interval).
+    pub fn estimate(&self, policy: usize, value: impl Fn(&Summary) -> f64) -> Estimate {
+        let values: Vec<f64> = self
+            .runs
+            .iter()
+            .filter_map(|r| r.get(policy))
+            .map(value)
+            .collect();
+        Estimate::of(&values)
+    }
+
+    /// The mean compared cost ([`compared_cost`]) of policy `policy` over the
+    /// replications: the point of the curve crossings are read from.
+    pub fn cost(&self, scenario: &Scenario, policy: usize) -> f64 {
+        self.estimate(policy, |s| compared_cost(scenario, s)).mean
+    }
 }
 
 /// Runs the scenario at each factor, in parallel; `None` if it has no spike shape.
 pub fn sweep(scenario: &Scenario, factors: &[f64]) -> Option<Vec<Point>> {
-    sweep_with_progress(scenario, factors, &|_| {})
+    sweep_with_progress(scenario, factors, 1, &|_| {})
 }
 
-/// [`sweep`], calling `progress` with the simulated time each policy of each run
-/// advances (microseconds), from several threads.
+/// [`sweep`] with `replications` replications per factor (the seeds of
+/// [`simulation::run_replications`], identical at every factor), calling `progress`
+/// with the simulated time each policy of each run advances (microseconds), from
+/// several threads.
 pub fn sweep_with_progress(
     scenario: &Scenario,
     factors: &[f64],
+    replications: u32,
     progress: &(dyn Fn(crate::engine::Time) + Sync),
 ) -> Option<Vec<Point>> {
     let scenarios: Vec<Scenario> = factors
@@ -65,10 +117,9 @@ pub fn sweep_with_progress(
             .zip(factors)
             .map(|(s, &spike_factor)| Point {
                 spike_factor,
-                summaries: simulation::run(s, progress)
-                    .policies
+                runs: simulation::run_replications(s, replications.max(1), progress)
                     .into_iter()
-                    .map(|p| p.summary)
+                    .map(|o| o.policies.into_iter().map(|p| p.summary).collect())
                     .collect(),
             })
             .collect(),
@@ -96,16 +147,38 @@ pub struct Crossing {
     pub cheaper_below: String,
     /// Cheaper above it.
     pub cheaper_above: String,
+    /// With several replications: how the replications' own crossings spread.
+    pub spread: Option<Spread>,
 }
 
-/// Every crossing of every pair of policies between consecutive sampled factors.
-pub fn crossings(scenario: &Scenario, points: &[Point]) -> Vec<Crossing> {
-    let n = points.first().map_or(0, |p| p.summaries.len());
+/// The crossings of the same two policies between the same two sampled factors, found
+/// on each replication's own curves (same interpolation).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    /// Replications whose curves cross there (of [`Point::replications`]).
+    pub replications_crossing: usize,
+    /// Mean of their crossing factors; `None` when none crosses there.
+    pub mean: Option<f64>,
+    /// Student-t 95 % half-width of their crossing factors,
+    /// `t(0.975, k − 1) · s / √k` over the k replications that cross; `None` when k < 2.
+    pub ci95: Option<f64>,
+}
+
+/// A crossing of policies `a` and `b` (indices) on the curves `cost` gives.
+struct Found {
+    a: usize,
+    b: usize,
+    crossing: Crossing,
+}
+
+/// Every crossing of every pair of policies between consecutive sampled factors, on the
+/// curves of `cost(point, policy)`.
+fn find(points: &[Point], cost: &dyn Fn(&Point, usize) -> f64) -> Vec<Found> {
+    let n = points.first().map_or(0, |p| p.summaries().len());
     let mut out = Vec::new();
     for a in 0..n {
         for b in a + 1..n {
             for w in points.windows(2) {
-                let cost = |p: &Point, i: usize| compared_cost(scenario, &p.summaries[i]);
                 let d0 = cost(&w[0], a) - cost(&w[0], b);
                 let d1 = cost(&w[1], a) - cost(&w[1], b);
                 // A sign change (touching zero at the right end counts once, at its left).
@@ -116,16 +189,61 @@ pub fn crossings(scenario: &Scenario, points: &[Point]) -> Vec<Crossing> {
                 let x = w[0].spike_factor + t * (w[1].spike_factor - w[0].spike_factor);
                 let y = cost(&w[0], a) + t * (cost(&w[1], a) - cost(&w[0], a));
                 let (below, above) = if d0 < 0.0 { (a, b) } else { (b, a) };
-                out.push(Crossing {
-                    spike_factor: x,
-                    between: (w[0].spike_factor, w[1].spike_factor),
-                    cost: y,
-                    cheaper_below: w[0].summaries[below].policy.clone(),
-                    cheaper_above: w[0].summaries[above].policy.clone(),
+                out.push(Found {
+                    a,
+                    b,
+                    crossing: Crossing {
+                        spike_factor: x,
+                        between: (w[0].spike_factor, w[1].spike_factor),
+                        cost: y,
+                        cheaper_below: w[0].summaries()[below].policy.clone(),
+                        cheaper_above: w[0].summaries()[above].policy.clone(),
+                        spread: None,
+                    },
                 });
             }
         }
     }
+    out
+}
+
+/// Every crossing of every pair of policies between consecutive sampled factors, on the
+/// mean curves ([`Point::cost`]). With several replications each crossing also gets the
+/// [`Spread`] of the crossings of the same pair in the same bracket on each
+/// replication's curves.
+pub fn crossings(scenario: &Scenario, points: &[Point]) -> Vec<Crossing> {
+    let mut out = find(points, &|p, i| p.cost(scenario, i));
+    let replications = points.first().map_or(1, Point::replications);
+    if replications > 1 {
+        let each: Vec<Vec<Found>> = (0..replications)
+            .map(|r| {
+                find(points, &|p, i| {
+                    p.runs
+                        .get(r)
+                        .and_then(|run| run.get(i))
+                        .map_or(f64::NAN, |s| compared_cost(scenario, s))
+                })
+            })
+            .collect();
+        for f in &mut out {
+            let factors: Vec<f64> = each
+                .iter()
+                .flat_map(|found| {
+                    found.iter().filter(|g| {
+                        g.a == f.a && g.b == f.b && g.crossing.between == f.crossing.between
+                    })
+                })
+                .map(|g| g.crossing.spike_factor)
+                .collect();
+            let e = Estimate::of(&factors);
+            f.crossing.spread = Some(Spread {
+                replications_crossing: factors.len(),
+                mean: (e.n > 0).then_some(e.mean),
+                ci95: e.ci95,
+            });
+        }
+    }
+    let mut out: Vec<Crossing> = out.into_iter().map(|f| f.crossing).collect();
     out.sort_by(|x, y| x.spike_factor.total_cmp(&y.spike_factor));
     out
 }
@@ -156,9 +274,8 @@ mod tests {
         // equal at ×2.5, cost 10.
         let points: Vec<Point> = [(1.0, 4.0), (2.0, 8.0), (3.0, 12.0)]
             .iter()
-            .map(|&(f, cloud)| Point {
-                spike_factor: f,
-                summaries: vec![summary("own", 10.0), summary("cloud", cloud)],
+            .map(|&(f, cloud)| {
+                Point::single(f, vec![summary("own", 10.0), summary("cloud", cloud)])
             })
             .collect();
         let c = crossings(&scenario, &points);
@@ -170,6 +287,35 @@ mod tests {
             (c[0].cheaper_below.as_str(), c[0].cheaper_above.as_str()),
             ("cloud", "own")
         );
+    }
+
+    #[test]
+    fn replications_give_the_crossing_a_spread() {
+        let scenario = crate::scenario::parse(crate::scenario::DEFAULT_SCENARIO, "d", "d").unwrap();
+        // Own servers cost 10; the cloud crosses at ×2.5, ×2.25 and not at all (9, 9.5).
+        let clouds = [[4.0, 8.0, 12.0], [4.0, 9.0, 13.0], [4.0, 9.0, 9.5]];
+        let points: Vec<Point> = [1.0, 2.0, 3.0]
+            .iter()
+            .enumerate()
+            .map(|(k, &f)| Point {
+                spike_factor: f,
+                runs: clouds
+                    .iter()
+                    .map(|c| vec![summary("own", 10.0), summary("cloud", c[k])])
+                    .collect(),
+            })
+            .collect();
+        let c = crossings(&scenario, &points);
+        assert_eq!(c.len(), 1);
+        // Mean curve: 4, 26/3, 34.5/3 = 11.5: crossing at 2 + (10 − 26/3) / (11.5 − 26/3).
+        let mid = 26.0 / 3.0;
+        assert!((c[0].spike_factor - (2.0 + (10.0 - mid) / (11.5 - mid))).abs() < 1e-12);
+        let spread = c[0].spread.unwrap();
+        assert_eq!(spread.replications_crossing, 2);
+        assert!((spread.mean.unwrap() - 2.375).abs() < 1e-12);
+        // s = 0.125·√2, t(0.975, 1) = 12.706: half-width 12.706 · 0.125.
+        let t = crate::replication::student_t_quantile(0.975, 1);
+        assert!((spread.ci95.unwrap() - t * 0.125).abs() < 1e-9);
     }
 
     #[test]

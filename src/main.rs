@@ -86,6 +86,11 @@ enum Command {
         /// Overrides the scenario's fidelity (`fluid` is much faster for long horizons).
         #[arg(long, value_enum, value_name = "KIND")]
         fidelity: Option<FidelityArg>,
+        /// Runs N seeds at every spike factor (the same N seeds at each): mean costs with
+        /// 95 % confidence intervals, and intervals on the crossings (overrides the
+        /// scenario's `replications`).
+        #[arg(long, value_name = "N", value_parser = replications_parser())]
+        replications: Option<u32>,
         /// Write the CSV files only.
         #[arg(long)]
         no_charts: bool,
@@ -284,6 +289,7 @@ fn main() -> ExitCode {
             out,
             seed,
             fidelity,
+            replications,
             no_charts,
             allow_large,
         } => provsim::app::break_even(&provsim::app::BreakEvenRequest {
@@ -294,6 +300,7 @@ fn main() -> ExitCode {
             out,
             seed,
             fidelity: fidelity.map(fidelity_choice),
+            replications,
             charts: !no_charts,
             allow_large,
         })

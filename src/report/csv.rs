@@ -141,7 +141,9 @@ const BREAK_EVEN_COLUMNS: [&str; 11] = [
     "peak_servers",
 ];
 
-/// `break-even.csv`: one row per spike factor × policy.
+/// `break-even.csv`: one row per spike factor × policy. With several replications the
+/// numbers are means over them, and every numeric column's Student-t 95 % half-width
+/// follows at the end of the row as `<column>_ci95`, then `replications`.
 pub(crate) fn write_break_even(
     dir: &Path,
     points: &[crate::break_even::Point],
@@ -150,42 +152,70 @@ pub(crate) fn write_break_even(
         .iter()
         .map(|name| Summary::column(name).expect("break-even columns are summary columns"))
         .collect();
-    let header = ["spike_factor"].into_iter().chain(BREAK_EVEN_COLUMNS);
+    if points.iter().all(|p| p.replications() <= 1) {
+        let header = ["spike_factor"].into_iter().chain(BREAK_EVEN_COLUMNS);
+        let rows = points.iter().flat_map(|p| {
+            let columns = &columns;
+            p.summaries().iter().map(move |s| {
+                let spike = Cell::Real(p.spike_factor);
+                std::iter::once(spike)
+                    .chain(columns.iter().map(|&(_, cell)| cell(s)))
+                    .collect::<Vec<_>>()
+            })
+        });
+        return write_with_header(dir, "break-even.csv", header, rows);
+    }
+    // The numeric columns (those with a number in a summary).
+    let probe = Summary::default();
+    let numeric: Vec<Column> = columns
+        .iter()
+        .copied()
+        .filter(|&(_, cell)| cell(&probe).number().is_some())
+        .collect();
+    let header: Vec<String> = ["spike_factor"]
+        .into_iter()
+        .chain(BREAK_EVEN_COLUMNS)
+        .map(String::from)
+        .chain(numeric.iter().map(|(name, _)| format!("{name}_ci95")))
+        .chain(["replications".to_string()])
+        .collect();
     let rows = points.iter().flat_map(|p| {
-        let columns = &columns;
-        p.summaries.iter().map(move |s| {
-            let spike = Cell::Real(p.spike_factor);
-            std::iter::once(spike)
-                .chain(columns.iter().map(|&(_, cell)| cell(s)))
-                .collect::<Vec<_>>()
+        let (columns, numeric) = (&columns, &numeric);
+        p.summaries().iter().enumerate().map(move |(i, s)| {
+            let mut row = vec![Some(Cell::Real(p.spike_factor))];
+            for &(_, cell) in columns {
+                row.push(Some(match cell(s).number() {
+                    Some(_) => {
+                        Cell::Real(p.estimate(i, |x| cell(x).number().unwrap_or(f64::NAN)).mean)
+                    }
+                    None => cell(s),
+                }));
+            }
+            for &(_, cell) in numeric {
+                row.push(
+                    p.estimate(i, |x| cell(x).number().unwrap_or(f64::NAN))
+                        .ci95
+                        .map(Cell::Real),
+                );
+            }
+            row.push(Some(Cell::Count(p.replications() as u64)));
+            row
         })
     });
     write_with_header(dir, "break-even.csv", header, rows)
 }
 
+/// `crossings.csv`: one row per crossing of the mean curves. With several replications,
+/// `spike_factor_ci95` (the Student-t 95 % half-width of the crossing factors found on
+/// each replication's curves for the same two policies between the same two samples),
+/// `replications_crossing` (how many replications cross there) and
+/// `spike_factor_replications_mean` (their mean) follow at the end of the row.
 pub(crate) fn write_crossings(
     dir: &Path,
     crossings: &[crate::break_even::Crossing],
+    replicated: bool,
 ) -> Result<PathBuf, OutputError> {
-    #[derive(serde::Serialize)]
-    struct Row<'a> {
-        spike_factor: f64,
-        between_low: f64,
-        between_high: f64,
-        cost: f64,
-        cheaper_below: &'a str,
-        cheaper_above: &'a str,
-    }
-    let rows = crossings.iter().map(|c| Row {
-        spike_factor: c.spike_factor,
-        between_low: c.between.0,
-        between_high: c.between.1,
-        cost: c.cost,
-        cheaper_below: &c.cheaper_below,
-        cheaper_above: &c.cheaper_above,
-    });
-    // An empty sweep still gets its header, so scripts can read the file.
-    let header = [
+    let mut header = vec![
         "spike_factor",
         "between_low",
         "between_high",
@@ -193,6 +223,33 @@ pub(crate) fn write_crossings(
         "cheaper_below",
         "cheaper_above",
     ];
+    if replicated {
+        header.extend([
+            "spike_factor_ci95",
+            "replications_crossing",
+            "spike_factor_replications_mean",
+        ]);
+    }
+    let rows = crossings.iter().map(|c| {
+        let mut row = vec![
+            Some(Cell::Real(c.spike_factor)),
+            Some(Cell::Real(c.between.0)),
+            Some(Cell::Real(c.between.1)),
+            Some(Cell::Real(c.cost)),
+            Some(Cell::Text(&c.cheaper_below)),
+            Some(Cell::Text(&c.cheaper_above)),
+        ];
+        if replicated {
+            let spread = c.spread;
+            row.push(spread.and_then(|x| x.ci95).map(Cell::Real));
+            row.push(Some(Cell::Count(
+                spread.map_or(0, |x| x.replications_crossing as u64),
+            )));
+            row.push(spread.and_then(|x| x.mean).map(Cell::Real));
+        }
+        row
+    });
+    // An empty sweep still gets its header, so scripts can read the file.
     write_with_header(dir, "crossings.csv", header, rows)
 }
 

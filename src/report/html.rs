@@ -520,6 +520,20 @@ fn break_even_reading(crossings: &[Crossing], points: &[Point], scenario: &Scena
             c.cheaper_above,
             money(c.cost)
         );
+        if let Some(spread) = c.spread {
+            let n = points.first().map_or(1, Point::replications);
+            t.push_str(&match spread.ci95 {
+                Some(h) => format!(
+                    " on the mean of {n} replications; {} of them cross there on their own curves, 95 % CI ±{}",
+                    spread.replications_crossing,
+                    super::format::number(h, 2)
+                ),
+                None => format!(
+                    " on the mean of {n} replications; {} of them cross there on their own curves",
+                    spread.replications_crossing
+                ),
+            });
+        }
         if crossings.len() > 1 {
             t.push_str(&format!(
                 "; {} more crossings in the table",
@@ -529,10 +543,9 @@ fn break_even_reading(crossings: &[Crossing], points: &[Point], scenario: &Scena
         capitalise(&t)
     } else {
         let cheapest = points.first().and_then(|p| {
-            p.summaries.iter().min_by(|a, b| {
-                crate::break_even::compared_cost(scenario, a)
-                    .total_cmp(&crate::break_even::compared_cost(scenario, b))
-            })
+            (0..p.summaries().len())
+                .min_by(|&a, &b| p.cost(scenario, a).total_cmp(&p.cost(scenario, b)))
+                .map(|i| &p.summaries()[i])
         });
         match cheapest {
             Some(s) => format!("No crossing in this range: {} stays the cheapest", s.policy),

@@ -123,7 +123,11 @@ pub fn write_break_even(
     write_folder(out, |staging| {
         let mut written = vec![
             csv::write_break_even(staging, points)?,
-            csv::write_crossings(staging, crossings)?,
+            csv::write_crossings(
+                staging,
+                crossings,
+                points.iter().any(|p| p.replications() > 1),
+            )?,
         ];
         written.extend(write_scenario_copy(staging, scenario_text)?);
         if options.charts {

@@ -395,21 +395,37 @@ pub fn break_even_table(
     } else {
         "total cost"
     };
-    let _ = writeln!(
-        out,
-        "{}: {what} by spike factor (seed {})",
-        scenario.name, scenario.seed
-    );
+    let replications = points
+        .first()
+        .map_or(1, crate::break_even::Point::replications);
+    if replications > 1 {
+        let _ = writeln!(
+            out,
+            "{}: {what} by spike factor (seed {}; mean ± 95 % CI over {replications} replications, Student t)",
+            scenario.name, scenario.seed
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "{}: {what} by spike factor (seed {})",
+            scenario.name, scenario.seed
+        );
+    }
     let names: Vec<&str> = points
         .first()
-        .map(|p| p.summaries.iter().map(|s| s.policy.as_str()).collect())
+        .map(|p| p.summaries().iter().map(|s| s.policy.as_str()).collect())
         .unwrap_or_default();
     let costs: Vec<Vec<String>> = points
         .iter()
         .map(|p| {
-            p.summaries
-                .iter()
-                .map(|s| money(crate::break_even::compared_cost(scenario, s)))
+            (0..p.summaries().len())
+                .map(|i| {
+                    let e = p.estimate(i, |s| crate::break_even::compared_cost(scenario, s));
+                    match e.ci95 {
+                        Some(h) if replications > 1 => format!("{} ± {}", money(e.mean), money(h)),
+                        _ => money(e.mean),
+                    }
+                })
                 .collect()
         })
         .collect();
@@ -447,6 +463,18 @@ pub fn break_even_table(
             c.cheaper_below,
             c.cheaper_above
         );
+        if let Some(spread) = c.spread {
+            let _ = writeln!(
+                out,
+                "  {} of {replications} replications cross there on their own curves{}",
+                spread.replications_crossing,
+                match (spread.mean, spread.ci95) {
+                    (Some(m), Some(h)) => format!(": ×{m:.2} ± {h:.2} (95 % CI)"),
+                    (Some(m), None) => format!(": ×{m:.2} (too few for an interval)"),
+                    _ => String::new(),
+                }
+            );
+        }
     }
     out
 }

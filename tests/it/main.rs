@@ -5,6 +5,7 @@
 mod common;
 
 mod bounds;
+mod break_even;
 mod cli;
 mod cloud_realism;
 mod fidelity;

@@ -14,6 +14,7 @@ use super::layout::{LegendEntry, Swatch, header, legend, name};
 use super::style::{SLO_COLOR, line_width, policy_color, text};
 use super::{Area, DrawError, ensure_font};
 use crate::break_even::{Crossing, Point, compared_cost};
+use crate::replication::Estimate;
 use crate::report::{OutputError, format};
 use crate::scenario::Scenario;
 
@@ -53,13 +54,17 @@ fn draw(
         &root,
         &format!("{}: {what} as the spike grows", scenario.name),
         &format!(
-            "every spike shape's factor varied, everything else as in the scenario (seed {}); {} crossing{}",
+            "every spike shape's factor varied, everything else as in the scenario (seed {}{}); {} crossing{}",
             scenario.seed,
+            match points.first().map_or(1, Point::replications) {
+                1 => String::new(),
+                n => format!("; means of {n} replications, bars: 95 % CI"),
+            },
             crossings.len(),
             if crossings.len() == 1 { "" } else { "s" }
         ),
     )?;
-    let policies = points.first().map_or(&[][..], |p| p.summaries.as_slice());
+    let policies = points.first().map_or(&[][..], Point::summaries);
     let n = policies.len();
     let mut entries: Vec<LegendEntry> = policies
         .iter()
@@ -70,18 +75,38 @@ fn draw(
         entries.push(LegendEntry::new("crossing", Swatch::Dashed(SLO_COLOR, 2)));
     }
     let area = legend(&body, &entries)?;
-    let lines: Vec<Vec<(f64, f64)>> = (0..n)
+    let estimates: Vec<Vec<(f64, Estimate)>> = (0..n)
         .map(|i| {
             points
                 .iter()
-                .map(|p| (p.spike_factor, compared_cost(scenario, &p.summaries[i])))
-                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .map(|p| {
+                    (
+                        p.spike_factor,
+                        p.estimate(i, |s| compared_cost(scenario, s)),
+                    )
+                })
+                .filter(|(x, e)| x.is_finite() && e.mean.is_finite())
+                .collect()
+        })
+        .collect();
+    let lines: Vec<Vec<(f64, f64)>> = estimates
+        .iter()
+        .map(|l| l.iter().map(|(x, e)| (*x, e.mean)).collect())
+        .collect();
+    // With replications: each sampled mean's 95 % interval, as an error bar.
+    let bars: Vec<Vec<(f64, f64, f64)>> = estimates
+        .iter()
+        .map(|l| {
+            l.iter()
+                .filter_map(|(x, e)| e.interval().map(|(lo, hi)| (*x, lo, hi)))
+                .filter(|(_, lo, hi)| lo.is_finite() && hi.is_finite() && hi > lo)
                 .collect()
         })
         .collect();
     let plot = Plot {
         names: policies.iter().map(|s| s.policy.as_str()).collect(),
         lines: &lines,
+        bars: &bars,
         crossings,
         y_desc: format!("{what}, USD"),
     };
@@ -100,6 +125,9 @@ struct Plot<'a> {
     /// Policy names, in line order.
     names: Vec<&'a str>,
     lines: &'a [Vec<(f64, f64)>],
+    /// Per line, `(x, low, high)` of each sampled point's 95 % interval (none without
+    /// replications).
+    bars: &'a [Vec<(f64, f64, f64)>],
     crossings: &'a [Crossing],
     y_desc: String,
 }
@@ -190,6 +218,21 @@ impl Plot<'_> {
                     .filter(|p| !log || p.1 > 0.0)
                     .map(|&p| Circle::new(p, width + 2, color.filled())),
             )?;
+            if let Some(bars) = self.bars.get(i) {
+                let style = color.stroke_width(width.max(1));
+                let drawn: Vec<_> = bars.iter().filter(|b| !log || b.1 > 0.0).collect();
+                chart.draw_series(
+                    drawn
+                        .iter()
+                        .map(|&&(x, lo, hi)| PathElement::new(vec![(x, lo), (x, hi)], style)),
+                )?;
+                // Caps, a few pixels wide whatever the axis.
+                chart.draw_series(drawn.iter().flat_map(|&&(x, lo, hi)| {
+                    [lo, hi].map(|y| {
+                        EmptyElement::at((x, y)) + PathElement::new(vec![(-6, 0), (6, 0)], style)
+                    })
+                }))?;
+            }
         }
         for (k, c) in self.crossings.iter().enumerate() {
             chart.draw_series(DashedLineSeries::new(
@@ -252,10 +295,12 @@ mod tests {
             cost: 5000.0,
             cheaper_below: "cloud".into(),
             cheaper_above: "fixed".into(),
+            spread: None,
         };
         let plot = Plot {
             names: vec!["fixed", "cloud"],
             lines: &lines,
+            bars: &[],
             crossings: std::slice::from_ref(&c),
             y_desc: String::new(),
         };
