@@ -524,9 +524,9 @@ fn break_even_reading(crossings: &[Crossing], points: &[Point], scenario: &Scena
             let n = points.first().map_or(1, Point::replications);
             t.push_str(&match spread.ci95 {
                 Some(h) => format!(
-                    " on the mean of {n} replications; {} of them cross there on their own curves, 95 % CI ±{}",
+                    " on the mean of {n} replications; {} of them cross there on their own curves, 95 % CI ±{h:.d$}",
                     spread.replications_crossing,
-                    super::format::number(h, 2)
+                    d = super::table::half_width_decimals(h)
                 ),
                 None => format!(
                     " on the mean of {n} replications; {} of them cross there on their own curves",

@@ -469,7 +469,10 @@ pub fn break_even_table(
                 "  {} of {replications} replications cross there on their own curves{}",
                 spread.replications_crossing,
                 match (spread.mean, spread.ci95) {
-                    (Some(m), Some(h)) => format!(": ×{m:.2} ± {h:.2} (95 % CI)"),
+                    (Some(m), Some(h)) => {
+                        let d = half_width_decimals(h);
+                        format!(": ×{m:.d$} ± {h:.d$} (95 % CI)")
+                    }
                     (Some(m), None) => format!(": ×{m:.2} (too few for an interval)"),
                     _ => String::new(),
                 }
@@ -477,6 +480,16 @@ pub fn break_even_table(
         }
     }
     out
+}
+
+/// Decimals to show a crossing's half-width with: 2, or enough for two significant
+/// digits of a smaller one (at most 9).
+pub(crate) fn half_width_decimals(h: f64) -> usize {
+    if h > 0.0 && h < 0.01 {
+        ((-h.log10()).ceil() as usize + 1).min(9)
+    } else {
+        2
+    }
 }
 
 fn title(scenario: &Scenario) -> String {
