@@ -583,17 +583,7 @@ pub fn break_even(request: &BreakEvenRequest) -> Result<String, Error> {
             &record,
         )
     })?;
-    Ok(report::break_even_table(s, &points, &crossings)
-        + &format!(
-            "wrote {} files to {}/ ({})\n",
-            files.len(),
-            dir.display(),
-            files
-                .iter()
-                .map(|f| f.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
+    Ok(report::break_even_table(s, &points, &crossings) + &report::wrote_line(&files, &dir))
 }
 
 /// `provsim compare-fidelity`: each scenario at request level and in fluid fidelity,

@@ -194,6 +194,17 @@ fn write_scenario_copy(staging: &Path, scenario_text: &str) -> Result<Vec<PathBu
     Ok(vec![PathBuf::from("scenario.toml")])
 }
 
+/// `wrote N files to DIR/ (a, b, …)`: the last line of a command that wrote a folder.
+pub(crate) fn wrote_line(files: &[PathBuf], dir: &Path) -> String {
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    format!(
+        "wrote {} files to {}/ ({})\n",
+        files.len(),
+        dir.display(),
+        names.join(", ")
+    )
+}
+
 fn no_replication(dir: &Path) -> OutputError {
     OutputError::Csv {
         path: dir.to_path_buf(),

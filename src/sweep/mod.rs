@@ -172,7 +172,7 @@ pub fn sweep_with_env(
                 Some(&record),
                 request.charts,
             )?;
-            Ok(table.best_text() + &wrote(&files, &dir))
+            Ok(table.best_text() + &report::wrote_line(&files, &dir))
         }
     }
 }
@@ -314,7 +314,7 @@ pub fn merge(request: &MergeRequest) -> Result<String, Error> {
     )?;
     Ok(format!("merged {count} shards of {} points\n", grid.len())
         + &table.best_text()
-        + &wrote(&files, &out_dir))
+        + &report::wrote_line(&files, &out_dir))
 }
 
 /// The points of one sweep, made into scenarios.
@@ -510,18 +510,5 @@ fn run_toml(record: &report::RunRecord) -> String {
          # file and its base scenario as read: with sweep.toml's `scenario` pointing at\n\
          # scenario.toml, `provsim sweep sweep.toml` writes the same sweep.csv and best.csv.\n\
          # scenario_* below is the base scenario; replications is the sweep's.\n{body}"
-    )
-}
-
-fn wrote(files: &[PathBuf], dir: &Path) -> String {
-    format!(
-        "wrote {} files to {}/ ({})\n",
-        files.len(),
-        dir.display(),
-        files
-            .iter()
-            .map(|f| f.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
     )
 }

@@ -10,7 +10,7 @@ use provsim::replication::student_t_quantile;
 use provsim::simulation::{replication_seed, run_quiet};
 use tempfile::TempDir;
 
-use crate::common::{provsim, short_flash_crowd, snapshot};
+use crate::common::{Csv, provsim, short_flash_crowd, snapshot};
 
 /// Runs `provsim break-even <args>` in `cwd` and asserts success; returns stdout.
 fn break_even_ok(cwd: &Path, args: &[&str]) -> String {
@@ -21,39 +21,6 @@ fn break_even_ok(cwd: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
-}
-
-/// A parsed CSV file: header and rows of cells.
-struct Csv {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Csv {
-    fn read(path: &Path) -> Csv {
-        let mut r = csv::Reader::from_path(path).unwrap();
-        let header = r.headers().unwrap().iter().map(String::from).collect();
-        let rows = r
-            .records()
-            .map(|rec| rec.unwrap().iter().map(String::from).collect())
-            .collect();
-        Csv { header, rows }
-    }
-
-    fn col(&self, name: &str) -> usize {
-        self.header
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("no column {name} in {:?}", self.header))
-    }
-
-    fn num(&self, row: usize, name: &str) -> f64 {
-        self.rows[row][self.col(name)].parse().unwrap()
-    }
-
-    fn text(&self, row: usize, name: &str) -> &str {
-        &self.rows[row][self.col(name)]
-    }
 }
 
 fn close(a: f64, b: f64) -> bool {

@@ -189,3 +189,36 @@ billing = {{ preset = "aws-linux", price_per_hour = 0.384 }}
 "#
     )
 }
+
+/// A parsed CSV file: header and rows of cells.
+pub(crate) struct Csv {
+    pub(crate) header: Vec<String>,
+    pub(crate) rows: Vec<Vec<String>>,
+}
+
+impl Csv {
+    pub(crate) fn read(path: &Path) -> Csv {
+        let mut r = csv::Reader::from_path(path).unwrap();
+        let header = r.headers().unwrap().iter().map(String::from).collect();
+        let rows = r
+            .records()
+            .map(|rec| rec.unwrap().iter().map(String::from).collect())
+            .collect();
+        Csv { header, rows }
+    }
+
+    pub(crate) fn col(&self, name: &str) -> usize {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name} in {:?}", self.header))
+    }
+
+    pub(crate) fn num(&self, row: usize, name: &str) -> f64 {
+        self.rows[row][self.col(name)].parse().unwrap()
+    }
+
+    pub(crate) fn text(&self, row: usize, name: &str) -> &str {
+        &self.rows[row][self.col(name)]
+    }
+}

@@ -22,7 +22,7 @@ use provsim::metrics::Summary;
 use provsim::replication::Estimate;
 use provsim::simulation::{replication_seed, run_quiet, run_replications};
 
-use crate::common::{entries, flash_crowd, provsim, short_flash_crowd, snapshot};
+use crate::common::{Csv, entries, flash_crowd, provsim, short_flash_crowd, snapshot};
 
 /// Runs `provsim run <args>` in `cwd` and asserts success; returns stdout.
 fn run_ok(cwd: &Path, args: &[&str]) -> String {
@@ -59,39 +59,6 @@ fn assert_same_files(a: &Path, b: &Path) {
             a.display(),
             b.display()
         );
-    }
-}
-
-/// A parsed CSV file: header and rows of cells.
-struct Csv {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Csv {
-    fn read(path: &Path) -> Csv {
-        let mut r = csv::Reader::from_path(path).unwrap();
-        let header = r.headers().unwrap().iter().map(String::from).collect();
-        let rows = r
-            .records()
-            .map(|rec| rec.unwrap().iter().map(String::from).collect())
-            .collect();
-        Csv { header, rows }
-    }
-
-    fn col(&self, name: &str) -> usize {
-        self.header
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("no column {name} in {:?}", self.header))
-    }
-
-    fn num(&self, row: usize, name: &str) -> f64 {
-        self.rows[row][self.col(name)].parse().unwrap()
-    }
-
-    fn text(&self, row: usize, name: &str) -> &str {
-        &self.rows[row][self.col(name)]
     }
 }
 
