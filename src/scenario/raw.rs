@@ -131,6 +131,7 @@ pub(crate) fn check(s: &Scope, default_name: &str) -> Result<Scenario, ScenarioE
     let cx = policy::Context {
         slots: service.slots_per_server,
         horizon,
+        queueing: service.queue_limit > 0,
     };
     let mut policies: Vec<PolicySpec> = Vec::with_capacity(raw.policy.len());
     let mut names = std::collections::HashSet::new();

@@ -57,6 +57,7 @@
 //! so fixed fleets give the same result for every seed.
 
 mod chain;
+mod cohorts;
 mod latency;
 mod law;
 
@@ -72,6 +73,7 @@ use crate::workload::RateTable;
 use super::PolicyOutcome;
 use super::runtime::{Busy, Event, Measured, Runtime, Side};
 use chain::Chain;
+use cohorts::Cohorts;
 use latency::LatencyBook;
 use law::{FastMap, Grid, GridLoad, Law, Laws};
 
@@ -174,6 +176,8 @@ pub(crate) struct FluidModel<'a> {
     busy: f64,
     /// ∫ requests in system dt (Little's law per block).
     in_system_seconds: f64,
+    /// When the requests of the fluid backlog arrived.
+    cohorts: Cohorts,
     /// ∫ number waiting dt, request-seconds (the fluid backlog, or the mean queue of the
     /// law or the chain): the queue an autoscaler can watch.
     queue_seconds: f64,
@@ -232,6 +236,7 @@ impl<'a> FluidModel<'a> {
             capacity_carry: 0.0,
             busy: 0.0,
             in_system_seconds: 0.0,
+            cohorts: Cohorts::default(),
             queue_seconds: 0.0,
             block: Block::default(),
             latency: LatencyBook::new(service, scenario.service.slo, grid),
@@ -340,8 +345,16 @@ impl<'a> FluidModel<'a> {
         let capacity = service_rate * dt + self.capacity_carry;
         let whole = capacity as u64;
         let (served, dropped) = match self.mode {
-            Mode::Stationary => self.advance_stationary(arrivals, whole, dt),
-            Mode::Chain => self.advance_chain(arrivals, whole, dt),
+            // The law's or the chain's queue is a mean, not requests in order: the ages
+            // of the fluid backlog no longer stand for anyone.
+            Mode::Stationary => {
+                self.cohorts.clear();
+                self.advance_stationary(arrivals, whole, dt)
+            }
+            Mode::Chain => {
+                self.cohorts.clear();
+                self.advance_chain(arrivals, whole, dt)
+            }
             Mode::Fluid => self.advance_fluid(arrivals, whole, dt, service_rate),
         };
         // Unused capacity is not banked: only the fraction of a request carries over.
@@ -390,14 +403,28 @@ impl<'a> FluidModel<'a> {
             self.queue_seconds += backlog as f64 * dt;
         }
         let mut behind = 0;
+        let now = self.t as f64 * 1e-6 + dt / 2.0;
+        self.cohorts.reconcile(queued_before, now);
         if queued_before > 0 && served > 0 {
-            // FIFO: those served now waited for the backlog ahead of them to clear. Booked
-            // per step, so a backlog that builds and drains keeps its spread of waits.
+            // FIFO: those served now waited for the backlog ahead of them to clear, at
+            // least as long as this step's service rate takes, and at least their age
+            // less a step (arrival and service fall anywhere in their steps): longer when
+            // capacity was lower while they waited (a group woken from zero). Booked per
+            // cohort, so a backlog that builds and drains keeps its spread of waits.
             behind = queued_before.min(served);
             let delay = queued_before as f64 / service_rate;
-            let stats = self.latency.add_backlogged(behind as f64, delay);
-            self.in_system_seconds += behind as f64 * (stats.mean_wait + self.mean_service);
+            let (latency, mean_service) = (&mut self.latency, self.mean_service);
+            let mut in_system = 0.0;
+            self.cohorts.take(behind, |at, n| {
+                let wait = delay.max(now - at - dt);
+                let stats = latency.add_backlogged(n as f64, wait);
+                in_system += n as f64 * (stats.mean_wait + mean_service);
+            });
+            self.in_system_seconds += in_system;
         }
+        // Newcomers that stay queued (the room's excess was dropped, newest first).
+        self.cohorts
+            .join(now, backlog.saturating_sub(queued_before - behind));
         // The others arrived to no backlog: they wait as in the queue below saturation.
         self.served_ahead += served - behind;
         (served, waiting - served - backlog)

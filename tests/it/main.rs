@@ -19,6 +19,7 @@ mod properties;
 mod purchase;
 mod replications;
 mod report;
+mod scale_to_zero;
 mod strategies;
 mod sweep;
 mod traces;

@@ -18,6 +18,10 @@
 //! scaling policies"): scale out if ANY metric asks, to the largest capacity asked for;
 //! scale in only if ALL ask, to the largest desired of all, and only while no server is
 //! still warming up. Booting servers count toward `total`, so nothing is launched twice.
+//!
+//! With no server ready (`min = 0`, scale to zero) request rate and queue length are the
+//! group's totals ÷ target, so arrivals wake the group; utilisation alone never would,
+//! and the scenario check refuses `min = 0` for it.
 
 use super::{Strategy, View};
 use crate::engine::Time;
@@ -50,6 +54,20 @@ pub(crate) fn desired_capacity(ready_past_warmup: u32, per_instance: f64, target
         .max(0.0)
 }
 
+/// What `metric` asks for when no server is ready (a group scaled to zero, or one whose
+/// servers are all still booting): arrivals per second or waiting requests are measured
+/// for the whole group, so the group's total ÷ the per-instance target is the capacity
+/// that carries it (as KEDA wakes a deployment from zero on a queue or request metric);
+/// utilisation asks for nothing, as it measures nothing.
+pub(crate) fn desired_from_zero(metric: Metric, v: &View, target: f64) -> f64 {
+    let total = match metric {
+        Metric::Utilization => 0.0,
+        Metric::RequestRate => v.arrival_rate,
+        Metric::QueueLength => v.queue,
+    };
+    (total / target - 1e-9).ceil().max(0.0)
+}
+
 /// A metric's value per ready instance, as this view measured it (0 with none ready).
 pub(crate) fn per_instance(metric: Metric, v: &View) -> f64 {
     let per_ready = |x: f64| if v.ready > 0 { x / v.ready as f64 } else { 0.0 };
@@ -75,7 +93,11 @@ impl Strategy for TargetTracker {
         let mut all_in = true;
         let mut highest = v.min;
         for (i, m) in self.cfg.metrics.iter().enumerate() {
-            let raw = desired_capacity(v.past_warmup, per_instance(m.metric, v), m.target);
+            let raw = if v.ready == 0 {
+                desired_from_zero(m.metric, v, m.target)
+            } else {
+                desired_capacity(v.past_warmup, per_instance(m.metric, v), m.target)
+            };
             let desired = (raw.min(u32::MAX as f64) as u32).clamp(v.min, v.max);
             highest = highest.max(desired);
             self.out_streaks[i] = if desired > total {
@@ -129,6 +151,43 @@ mod tests {
         assert_eq!(desired_capacity(3, 0.7, 0.35), 6.0);
         assert_eq!(desired_capacity(4, 0.9, 0.6), 6.0);
         assert_eq!(desired_capacity(0, 1.0, 0.6), 0.0);
+    }
+
+    #[test]
+    fn a_group_at_zero_wakes_on_arrivals_and_returns_to_zero_when_they_stop() {
+        let mut t = TargetTracker::new(TargetTracking {
+            metrics: vec![
+                Tracked {
+                    metric: Metric::Utilization,
+                    target: 0.6,
+                },
+                Tracked {
+                    metric: Metric::RequestRate,
+                    target: 10.0,
+                },
+            ],
+            period: 60 * SECOND,
+            scale_out_periods: 1,
+            scale_in_periods: 2,
+            warmup: 0,
+        });
+        // Nothing ready, 25 requests/s arriving: ceil(25 / 10) = 3 wanted from zero.
+        let zero = View {
+            arrival_rate: 25.0,
+            ..view(60, 0.0, 0, 0, 10)
+        };
+        assert_eq!(t.decide(&zero), Decision::Launch(3));
+        // Those 3 booting count: nothing more while the load holds.
+        assert_eq!(t.decide(&View { booting: 3, ..zero }), Decision::Hold);
+        // Ready and idle with no arrivals: both metrics want 0 = min, after 2 periods.
+        let idle = view(180, 0.0, 3, 0, 10);
+        assert_eq!(t.decide(&idle), Decision::Hold);
+        assert_eq!(t.decide(&idle), Decision::Remove(3));
+        // Utilisation alone asks for nothing at zero (the check refuses min 0 for it).
+        let v = view(240, 0.0, 0, 0, 10);
+        assert_eq!(desired_from_zero(Metric::Utilization, &v, 0.6), 0.0);
+        let queued = View { queue: 7.0, ..v };
+        assert_eq!(desired_from_zero(Metric::QueueLength, &queued, 2.0), 4.0);
     }
 
     #[test]

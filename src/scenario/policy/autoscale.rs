@@ -122,17 +122,20 @@ pub(crate) fn check(
     role: Role,
 ) -> Result<AutoscaleSpec, ScenarioError> {
     let max = s.fleet_size("max", raw.max, 1, cx.slots)?;
-    // Utilisation is measured on ready servers: with none there is nothing to measure, so
-    // (as on AWS) target tracking could never scale out again. A hybrid's burst measures
-    // base and burst together, so it may start empty.
-    let least = u64::from(role != Role::Burst);
-    if raw.min == 0 && role != Role::Burst {
-        return Err(s.error(
-            "min",
-            "target tracking on utilisation cannot scale out from zero servers (with none ready there is no utilisation to measure, as on AWS); use min ≥ 1",
-        ));
+    let scaling = scaling::check(&s.scope("scaling"), max, false)?;
+    // A group at zero serves nothing and measures no utilisation: only a strategy that
+    // sees arrivals, waiting requests or the clock scales it out again. A hybrid's burst
+    // measures base and burst together, so it may always start empty.
+    let wakes = match role {
+        Role::Burst => Ok(()),
+        _ => scaling.wakes_from_zero(cx.queueing),
+    };
+    if raw.min == 0 {
+        if let Err(why) = &wakes {
+            return Err(s.error("min", why.clone()));
+        }
     }
-    let min = s.count("min", raw.min, least, MAX_SERVERS)?;
+    let min = s.count("min", raw.min, 0, MAX_SERVERS)?;
     if min > max {
         return Err(s.error("min", format!("must not exceed max ({max}), got {min}")));
     }
@@ -143,8 +146,10 @@ pub(crate) fn check(
             format!("expected a whole number from min ({min}) to max ({max}), got {initial}"),
         ));
     }
-    let scaling = scaling::check(&s.scope("scaling"), max, false)?;
-    let schedule = schedule::check(&s.scope("schedule"), raw.schedule, cx.slots, least)?;
+    let schedule = schedule::check(&s.scope("schedule"), raw.schedule, cx.slots)?;
+    if let Err(why) = wakes {
+        schedule::wakes_again(&s.scope("schedule"), &schedule, &why)?;
+    }
     if matches!(scaling, Scaling::Scheduled(_)) && schedule.is_empty() {
         return Err(s.error(
             "scaling",

@@ -72,6 +72,8 @@ pub(crate) struct Context {
     /// `service.slots_per_server`.
     pub slots: u32,
     pub horizon: Time,
+    /// `service.queue_limit > 0`: requests can wait (a group at zero can see them).
+    pub queueing: bool,
 }
 
 /// Checks one `[[policy]]` (scope `s`, e.g. `policy[2]`).

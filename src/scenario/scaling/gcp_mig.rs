@@ -80,4 +80,8 @@ impl Rule for GcpMigScaling {
     fn period(&self) -> Time {
         self.period
     }
+
+    fn wakes_from_zero(&self, _queueing: bool) -> Result<(), String> {
+        super::utilisation_from_zero("gcp-mig", "it averages CPU utilisation over the group's instances")
+    }
 }

@@ -89,4 +89,11 @@ impl Rule for HpaScaling {
     fn period(&self) -> Time {
         self.period
     }
+
+    fn wakes_from_zero(&self, _queueing: bool) -> Result<(), String> {
+        super::utilisation_from_zero(
+            "hpa",
+            "Kubernetes accepts minReplicas 0 only behind the alpha HPAScaleToZero gate, with object or external metrics",
+        )
+    }
 }

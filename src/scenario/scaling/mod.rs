@@ -4,7 +4,8 @@
 //!
 //! Adding a strategy `foo`:
 //! 1. `scenario/scaling/foo.rs`: `pub struct FooScaling` (checked), a `Raw` serde struct
-//!    with its defaults, and `impl Rule for FooScaling` (validation and period);
+//!    with its defaults, and `impl Rule for FooScaling` (validation, period, and whether it
+//!    can wake a group from zero servers);
 //! 2. one line in the `strategies!` list below: `Foo(foo::FooScaling) = "foo",`;
 //! 3. `policy/autoscale/foo.rs`: the decision, `impl Strategy`, then `mod foo;` and one
 //!    arm of `strategy()` in `policy/autoscale.rs`.
@@ -25,6 +26,12 @@ pub(crate) trait Rule: Sized {
     fn check(raw: Self::Raw, s: &Scope, max: u32) -> Result<Self, ScenarioError>;
     /// How often the strategy is evaluated.
     fn period(&self) -> Time;
+    /// Whether it can scale a group out of zero servers by itself (`min = 0`, or a
+    /// scheduled `desired = 0`): with none ready, nothing per server can be measured, so
+    /// only a rule that sees arrivals, waiting requests or a clock can wake the group.
+    /// `Err` says why not, naming the strategy. `queueing`: requests can wait
+    /// (`service.queue_limit > 0`), so a waiting line can be measured.
+    fn wakes_from_zero(&self, queueing: bool) -> Result<(), String>;
 }
 
 /// Declares each strategy's module, its `Scaling` variant and its `type` name.
@@ -50,6 +57,11 @@ macro_rules! strategies {
             /// How often the strategy is evaluated.
             pub fn period(&self) -> Time {
                 match self { $(Scaling::$variant(s) => s.period(),)* }
+            }
+
+            /// Whether the strategy can scale out of zero servers (see [`Rule::wakes_from_zero`]).
+            pub fn wakes_from_zero(&self, queueing: bool) -> Result<(), String> {
+                match self { $(Scaling::$variant(s) => s.wakes_from_zero(queueing),)* }
             }
         }
 
@@ -101,6 +113,13 @@ pub(crate) fn check(s: &Scope, max: u32, reactive: bool) -> Result<Scaling, Scen
     };
     let name = s.tag("type", &allowed, what)?;
     read(name, s, max)
+}
+
+/// Why a strategy that scales on utilisation cannot leave zero servers.
+fn utilisation_from_zero(strategy: &str, provider: &str) -> Result<(), String> {
+    Err(format!(
+        "{strategy} scales on utilisation, which cannot be measured with no server ready, so a group at zero would never scale out again ({provider}); use min ≥ 1, or target tracking with `request_rate_target` or `queue_length_target`, or a `scheduled` scaling"
+    ))
 }
 
 /// A utilisation in (0, 1] at `field` of `s`.

@@ -94,4 +94,13 @@ impl Rule for PredictiveScaling {
     fn period(&self) -> Time {
         self.reactive.as_ref().map_or(self.period, |r| r.period())
     }
+
+    /// The forecast is built from the servers the load kept busy, none at zero: only its
+    /// reactive strategy can wake the group.
+    fn wakes_from_zero(&self, queueing: bool) -> Result<(), String> {
+        match &self.reactive {
+            Some(r) => r.wakes_from_zero(queueing).map_err(|why| format!("predictive: its reactive {why}")),
+            None => Err("predictive scaling forecasts from the servers the load kept busy, none when the group is at zero, so it would never scale out again; give it a `reactive` strategy that can (target tracking with `request_rate_target` or `queue_length_target`), or use min ≥ 1".to_string()),
+        }
+    }
 }

@@ -38,4 +38,9 @@ impl Rule for ScheduledScaling {
     fn period(&self) -> Time {
         self.period
     }
+
+    /// The schedule's clock wakes the group.
+    fn wakes_from_zero(&self, _queueing: bool) -> Result<(), String> {
+        Ok(())
+    }
 }

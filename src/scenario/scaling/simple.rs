@@ -75,4 +75,8 @@ impl Rule for SimpleScaling {
     fn period(&self) -> Time {
         self.period
     }
+
+    fn wakes_from_zero(&self, _queueing: bool) -> Result<(), String> {
+        super::utilisation_from_zero("simple scaling", "its alarms watch utilisation, as on AWS")
+    }
 }

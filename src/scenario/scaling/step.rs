@@ -110,6 +110,10 @@ impl Rule for StepScaling {
     fn period(&self) -> Time {
         self.period
     }
+
+    fn wakes_from_zero(&self, _queueing: bool) -> Result<(), String> {
+        super::utilisation_from_zero("step scaling", "its alarms watch utilisation, as on AWS")
+    }
 }
 
 /// Step adjustments as AWS accepts them: each wholly above or wholly below the

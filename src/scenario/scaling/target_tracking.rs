@@ -113,4 +113,20 @@ impl Rule for TargetTracking {
     fn period(&self) -> Time {
         self.period
     }
+
+    /// Arrivals and waiting requests are measured with no server ready; utilisation is not.
+    fn wakes_from_zero(&self, queueing: bool) -> Result<(), String> {
+        let sees = |m: &Tracked| match m.metric {
+            Metric::Utilization => false,
+            Metric::RequestRate => true,
+            Metric::QueueLength => queueing,
+        };
+        if self.metrics.iter().any(sees) {
+            return Ok(());
+        }
+        if !queueing && self.metrics.iter().any(|m| m.metric == Metric::QueueLength) {
+            return Err("target tracking on queue length cannot scale out from zero servers when service.queue_limit is 0 (no request can wait, so the queue stays empty); add `request_rate_target`, allow a queue, or use min ≥ 1".to_string());
+        }
+        Err("target tracking on utilisation cannot scale out from zero servers (with none ready there is no utilisation to measure, as on AWS); add `request_rate_target` or `queue_length_target`, or use min ≥ 1".to_string())
+    }
 }

@@ -50,13 +50,12 @@ pub(crate) fn time_of_day(text: &str) -> Option<Time> {
 }
 
 /// Checks the actions of a `schedule` list (scope `s`): a time of day, days of the week,
-/// and a consistent min/max/desired (`min` and `desired` at least `least`: 0 for a
-/// hybrid's burst, else 1).
+/// and a consistent min/max/desired (any of them may be 0: a group scaled to zero on
+/// schedule; see [`wakes_again`]).
 pub(crate) fn check(
     s: &Scope,
     raw: Vec<Raw>,
     slots: u32,
-    least: u64,
 ) -> Result<Vec<ScheduledAction>, ScenarioError> {
     if raw.len() > MAX_ACTIONS {
         return Err(s.error("", format!("at most {MAX_ACTIONS} scheduled actions")));
@@ -103,7 +102,7 @@ pub(crate) fn check(
             }
         };
         let size = |name: &str, v: Option<u64>| -> Result<Option<u32>, ScenarioError> {
-            v.map(|v| g.fleet_size(name, v, least, slots)).transpose()
+            v.map(|v| g.fleet_size(name, v, 0, slots)).transpose()
         };
         let (min, max, desired) = (
             size("min", a.min)?,
@@ -138,4 +137,37 @@ pub(crate) fn check(
         });
     }
     Ok(out)
+}
+
+/// A group whose strategy cannot leave zero servers by itself (`why` says which and
+/// why) may be taken to zero by an action (`min`, `max` or `desired` 0) only if another
+/// action brings it back (`desired` or `min` ≥ 1): a clock, not the load, wakes it.
+pub(crate) fn wakes_again(
+    s: &Scope,
+    actions: &[ScheduledAction],
+    why: &str,
+) -> Result<(), ScenarioError> {
+    let to_zero = actions
+        .iter()
+        .position(|a| a.min == Some(0) || a.max == Some(0) || a.desired == Some(0));
+    let wakes = actions
+        .iter()
+        .any(|a| a.desired.is_some_and(|d| d > 0) || a.min.is_some_and(|m| m > 0));
+    match to_zero {
+        Some(i) if !wakes => {
+            let a = &actions[i];
+            let field = if a.desired == Some(0) {
+                "desired"
+            } else if a.max == Some(0) {
+                "max"
+            } else {
+                "min"
+            };
+            Err(s.item(i).error(
+                field,
+                format!("{why}; or add a scheduled action that sets desired or min ≥ 1 to bring the group back"),
+            ))
+        }
+        _ => Ok(()),
+    }
 }
