@@ -29,7 +29,8 @@ use crate::engine::Time;
 pub use error::{LineCol, ScenarioError};
 pub use input::{MAX_FILE_BYTES, STDIN_NAME, Source};
 pub use policy::{
-    AppWarmup, AutoscaleSpec, Bandwidth, BillingPreset, CloudBilling, Egress, FixedSpec,
+    AppWarmup, AutoscaleSpec, Bandwidth, BillingPreset, CloudBilling, ContainersSpec, Egress,
+    FixedSpec, NodeSpec, PodSpec,
     HybridSpec, LeaseSpec, PolicyKind, PolicySpec, ProviderLimits, Purchase, PurchaseRule, Renewal,
     ScheduledAction,
 };
