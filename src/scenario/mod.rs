@@ -30,9 +30,8 @@ pub use error::{LineCol, ScenarioError};
 pub use input::{MAX_FILE_BYTES, STDIN_NAME, Source};
 pub use policy::{
     AppWarmup, AutoscaleSpec, Bandwidth, BillingPreset, CloudBilling, ContainersSpec, Egress,
-    FixedSpec, NodeSpec, PodSpec,
-    HybridSpec, LeaseSpec, PolicyKind, PolicySpec, ProviderLimits, Purchase, PurchaseRule, Renewal,
-    ScheduledAction,
+    FixedSpec, HybridSpec, LeaseSpec, NodeSpec, PodSpec, PolicyKind, PolicySpec, ProviderLimits,
+    Purchase, PurchaseRule, Renewal, ScheduledAction,
 };
 pub use scaling::{
     AdjustmentType, GcpMigScaling, HpaScaling, Metric, PredictiveScaling, Scaling,

@@ -204,7 +204,9 @@ pub(crate) fn check(s: &Scope, _raw: Raw, _cx: Context) -> Result<ContainersSpec
     if cpu > cpus {
         return Err(ps.error(
             "cpu",
-            format!("a pod requesting {cpu} CPUs does not fit on a node of {cpus} CPUs (nodes.cpus)"),
+            format!(
+                "a pod requesting {cpu} CPUs does not fit on a node of {cpus} CPUs (nodes.cpus)"
+            ),
         ));
     }
     if memory_gb > node_memory {

@@ -142,9 +142,7 @@ pub(crate) fn check_block(s: &Scope, cx: Context, role: Role) -> Result<PolicyKi
         "autoscale" => {
             PolicyKind::Autoscale(autoscale::check(s, s.read_without(&skip)?, cx, role)?)
         }
-        "containers" => {
-            PolicyKind::Containers(containers::check(s, s.read_without(&skip)?, cx)?)
-        }
+        "containers" => PolicyKind::Containers(containers::check(s, s.read_without(&skip)?, cx)?),
         _ => PolicyKind::Hybrid(hybrid::check(s, s.read_without(&skip)?, cx)?),
     })
 }

@@ -298,12 +298,6 @@ impl Cluster {
         }
     }
 
-    /// Node counts for samples: (booting, ready).
-    pub(super) fn counts(&self) -> (u32, u32) {
-        let c = self.nodes.counts();
-        (c.booting, c.ready)
-    }
-
     /// Nodes and the control plane, attributable to `[0, now)`.
     pub(super) fn cost(&self, now: Time) -> f64 {
         self.nodes.cost(now) + self.control_plane(now)
@@ -487,11 +481,14 @@ mod tests {
     }
 
     fn pod_fleet() -> Fleet {
-        Fleet::new(2, Tariff::metered(&CloudBilling {
-            price_per_hour: 0.0,
-            minimum: 0,
-            granularity: SECOND,
-        }))
+        Fleet::new(
+            2,
+            Tariff::metered(&CloudBilling {
+                price_per_hour: 0.0,
+                minimum: 0,
+                granularity: SECOND,
+            }),
+        )
     }
 
     /// Launches a pod at `now`, ready at once, and places it.
@@ -519,7 +516,11 @@ mod tests {
         // 3 pending: one node (of 4 places) is enough; it is the last one allowed.
         let out = c.scan(10 * SECOND, 3, &mut pods);
         assert_eq!(out.launched, vec![2]);
-        assert_eq!(c.scan(20 * SECOND, 3, &mut pods).launched, vec![], "booting counts");
+        assert_eq!(
+            c.scan(20 * SECOND, 3, &mut pods).launched,
+            vec![],
+            "booting counts"
+        );
         c.node_up(2, 70 * SECOND);
         assert_eq!(c.room(), 4);
     }
