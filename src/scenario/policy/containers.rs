@@ -299,3 +299,66 @@ pub(crate) fn check(s: &Scope, _raw: Raw, _cx: Context) -> Result<ContainersSpec
         group,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{PolicyKind, parse};
+
+    fn containers(policy: &str) -> ContainersSpec {
+        let text = format!(
+            r#"
+horizon = "1h"
+[service]
+service_time = {{ distribution = "exponential", mean = "100ms" }}
+slots_per_server = 8
+[workload]
+base_rate = 10.0
+[[policy]]
+name = "k8s"
+type = "containers"
+{policy}
+"#
+        );
+        let s = parse(&text, "c.toml", "c").unwrap();
+        let PolicyKind::Containers(c) = &s.policies[0].kind else {
+            panic!("not containers");
+        };
+        c.clone()
+    }
+
+    #[test]
+    fn defaults_are_kubernetes_and_pods_pack_by_the_tighter_resource() {
+        let c = containers(
+            r#"pods = { slots = 4, cpu = 1.5, memory_gb = 5.0, min = 7, max = 30 }
+nodes = { cpus = 8.0, memory_gb = 32.0, boot_time = "90s", max = 10, billing = { price_per_hour = 0.384 } }"#,
+        );
+        // CPU: ⌊8 / 1.5⌋ = 5 pods; memory: ⌊32 / 5⌋ = 6 pods: 5 to a node.
+        assert_eq!(c.pods_per_node, 5);
+        assert!((c.pod_share() - 1.5 / 8.0).abs() < 1e-15);
+        // 7 pods need 2 nodes.
+        assert_eq!((c.initial_nodes, c.nodes.min), (2, 0));
+        assert_eq!(c.pods.start, 5 * SECOND);
+        assert_eq!(c.nodes.max_pods, DEFAULT_MAX_PODS);
+        assert_eq!(c.scaling, default_scaling());
+        assert_eq!(c.control_plane_per_hour, 0.0);
+        // The pods' group: their bounds, their start as boot time, no price.
+        assert_eq!((c.group.min, c.group.max, c.group.initial), (7, 30, 7));
+        assert_eq!(c.group.boot_time, 5 * SECOND);
+        assert_eq!(c.group.billing.price_per_hour, 0.0);
+    }
+
+    #[test]
+    fn max_pods_caps_a_large_node_and_nodes_min_sets_the_start() {
+        let c = containers(
+            r#"pods = { slots = 1, cpu = 0.1, memory_gb = 0.1, start = "0s", min = 1, max = 500 }
+nodes = { cpus = 96.0, memory_gb = 384.0, boot_time = "2m", min = 3, max = 10, max_pods = 110, billing = { preset = "gcp", price_per_hour = 4.0 } }
+scaling = { type = "target-tracking", target = 0.7 }
+control_plane_per_hour = 0.1"#,
+        );
+        assert_eq!(c.pods_per_node, 110);
+        assert_eq!(c.initial_nodes, 3);
+        assert_eq!(c.scaling.type_name(), "target-tracking");
+        assert_eq!(c.group.scaling.type_name(), "target-tracking");
+    }
+}
