@@ -31,9 +31,9 @@
 //!   pending. Empty nodes go together; a node with pods goes only if its pods fit on
 //!   the other ready nodes, one per scan: its pods are evicted (they finish the requests
 //!   they hold, as a graceful termination does) and re-created at once, placed on the
-//!   other nodes and serving after `pods.start`. The node's bill stops when it is
-//!   drained (in-flight requests of its evicted pods, typically well under a second of
-//!   work, are not billed to it).
+//!   other nodes and serving after `pods.start`. The node's bill stops at that scan:
+//!   the requests its evicted pods still hold (typically well under a second of work)
+//!   finish unbilled, an approximation.
 
 use super::{Event, Runtime, Side};
 use crate::billing::Tariff;
