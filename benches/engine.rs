@@ -21,6 +21,10 @@
 //! - `spot/*`: `rules/cloud-foundation`'s policy as is, with half its instances on spot
 //!   (no interruptions: the same service, so the ratio is what tracking spot instances
 //!   costs per request), and with interruptions at 0.5 per instance-hour.
+//! - `containers/*`: the spiky hour under the Kubernetes HPA, once as an `autoscale`
+//!   group of VMs (`vm-hpa`) and once as pods on nodes under the cluster autoscaler
+//!   (`containers-hpa`: the same pods, 8 to a node, nodes booting in 90 s): what the node
+//!   layer costs per request.
 
 use std::hint::black_box;
 
@@ -344,12 +348,60 @@ fn spot(c: &mut Criterion) {
     group.finish();
 }
 
+/// The same HPA on VMs and on pods: the pods take the VMs' slots (8) and start in the
+/// VMs' boot time less the nodes' (5 s), nodes of 8 CPUs hold 8 pods of 1 CPU.
+const CONTAINERS: [(&str, &str); 2] = [
+    (
+        "vm-hpa",
+        r#"[[policy]]
+name = "vms"
+type = "autoscale"
+min = 4
+max = 40
+initial = 4
+boot_time = "90s"
+scaling = { type = "hpa", target = 0.6 }
+billing = { price_per_hour = 0.384 }
+"#,
+    ),
+    (
+        "containers-hpa",
+        r#"[[policy]]
+name = "pods"
+type = "containers"
+pods = { slots = 8, cpu = 1.0, memory_gb = 2.0, start = "5s", min = 4, max = 40 }
+nodes = { cpus = 8.0, memory_gb = 32.0, boot_time = "90s", min = 1, max = 10, billing = { price_per_hour = 0.384 } }
+scaling = { type = "hpa", target = 0.6 }
+control_plane_per_hour = 0.10
+"#,
+    ),
+];
+
+fn containers(c: &mut Criterion) {
+    let mut group = c.benchmark_group("containers");
+    group.sample_size(10);
+    for (name, policy) in CONTAINERS {
+        let text = format!("{RULES_BASE}{policy}");
+        let scenario = provsim::scenario::parse(&text, "containers.toml", "containers")
+            .expect("bench scenario is valid");
+        let requests = provsim::simulation::run_quiet(&scenario).policies[0]
+            .summary
+            .arrived;
+        group.throughput(Throughput::Elements(requests));
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(provsim::simulation::run_quiet(&scenario)))
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
     hold_model,
     request_level,
     fluid_steps,
     later_rules,
-    spot
+    spot,
+    containers
 );
 criterion_main!(benches);

@@ -218,6 +218,10 @@ fn decisions(kind: &PolicyKind, h: f64) -> f64 {
         PolicyKind::Lease(l) => per(l.term) * if l.renewal.is_some() { 2.0 } else { 1.0 },
         PolicyKind::Autoscale(a) => autoscale_decisions(a, h),
         PolicyKind::Hybrid(hy) => decisions(&hy.base, h) + autoscale_decisions(&hy.burst, h),
+        // The pod autoscaler, plus a cluster scan every 10 s that looks at every node.
+        PolicyKind::Containers(c) => {
+            autoscale_decisions(&c.group, h) + h / 10.0 * (1.0 + f64::from(c.nodes.max) / 64.0)
+        }
     }
 }
 
@@ -249,6 +253,7 @@ fn fleet(kind: &PolicyKind) -> f64 {
         PolicyKind::Lease(l) => l.renewal.as_ref().map_or(l.servers, |r| r.max_servers),
         PolicyKind::Autoscale(a) => a.max,
         PolicyKind::Hybrid(h) => return fleet(&h.base) + f64::from(h.burst.max),
+        PolicyKind::Containers(c) => return f64::from(c.pods.max) + f64::from(c.nodes.max),
     })
 }
 

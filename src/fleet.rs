@@ -501,16 +501,38 @@ impl Fleet {
             // Stable sort keeps newest-first among equally busy servers.
             busy.sort_by_key(|&id| self.servers[id as usize].busy);
             for id in busy.into_iter().take(left as usize) {
-                self.withdraw_slots(id);
-                let server = &mut self.servers[id as usize];
-                server.state = ServerState::Draining;
-                self.active_spot -= server.spot as u32;
-                self.counts.ready -= 1;
-                self.counts.draining += 1;
+                self.drain(id);
                 out.draining += 1;
             }
         }
         out
+    }
+
+    /// Ready server `id` takes no more work and terminates when its last one is done.
+    fn drain(&mut self, id: u32) {
+        self.withdraw_slots(id);
+        let server = &mut self.servers[id as usize];
+        server.state = ServerState::Draining;
+        self.active_spot -= server.spot as u32;
+        self.counts.ready -= 1;
+        self.counts.draining += 1;
+    }
+
+    /// Sheds server `id` as [`Fleet::remove`] would: a booting or idle one terminates,
+    /// a busy one drains (a pod evicted from a node the cluster autoscaler removes).
+    pub(crate) fn remove_server(&mut self, id: u32, now: Time) {
+        let Some(server) = self.servers.get(id as usize) else {
+            return;
+        };
+        match (server.state, server.busy) {
+            (ServerState::Booting, _) => self.terminate(id, now),
+            (ServerState::Ready, 0) => {
+                self.withdraw_slots(id);
+                self.terminate(id, now);
+            }
+            (ServerState::Ready, _) => self.drain(id),
+            (ServerState::Draining | ServerState::Terminated, _) => {}
+        }
     }
 
     /// The cloud reclaims spot instance `id` (its notice is over): it stops at once, and

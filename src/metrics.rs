@@ -95,6 +95,15 @@ pub struct Summary {
     /// and the fidelity it ran in (`request` or `fluid`): what reproduces it.
     pub seed: u64,
     pub fidelity: String,
+    /// `containers` policies (0 for others): time-average and peak pods (the server
+    /// columns above count nodes), and node capacity no pod requested (bin-packing
+    /// leftovers and headroom) in pod-slot-seconds and in node money. The idle columns
+    /// above are the pods' slots not serving, and `idle_cost` their share of the node
+    /// money.
+    pub pods_mean: f64,
+    pub pods_peak: u64,
+    pub unrequested_slot_seconds: f64,
+    pub unrequested_cost: f64,
 }
 
 /// One `summary.csv` cell: a text, a count or a real number.
@@ -206,6 +215,13 @@ impl Summary {
             ("jitter_per_hour", |s| Real(s.jitter_per_hour)),
             ("seed", |s| Count(s.seed)),
             ("fidelity", |s| Text(&s.fidelity)),
+            // New columns go at the end, so existing readers keep their places.
+            ("pods_mean", |s| Real(s.pods_mean)),
+            ("pods_peak", |s| Count(s.pods_peak)),
+            ("unrequested_slot_seconds", |s| {
+                Real(s.unrequested_slot_seconds)
+            }),
+            ("unrequested_cost", |s| Real(s.unrequested_cost)),
         ];
         COLUMNS
     }
@@ -482,6 +498,21 @@ pub(crate) struct PolicyStats {
     pub egress_cost: f64,
     /// A hybrid's costs by side, if the policy is one.
     pub hybrid: Option<HybridSplit>,
+    /// A `containers` policy's pods and unrequested node capacity.
+    pub containers: Option<ContainerSplit>,
+}
+
+/// What the pods of a `containers` policy used of its nodes.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ContainerSplit {
+    /// ∫ pods dt × slots per pod: the pods' slots, paid through their nodes.
+    pub pod_slot_seconds: f64,
+    pub pods_mean: f64,
+    pub pods_peak: u64,
+    pub unrequested_slot_seconds: f64,
+    pub unrequested_cost: f64,
+    /// The nodes' bill (without the control plane).
+    pub node_cost: f64,
 }
 
 /// What a hybrid's two sides cost, and what its burst served.
@@ -496,9 +527,18 @@ impl PolicyStats {
     /// The summary row: the definitions of `docs/model.md` §3 in one place.
     pub(crate) fn summary(&self, policy: &str, policy_type: &str, r: &Recorder) -> Summary {
         let horizon_s = to_seconds(self.horizon);
-        let paid = self.billed_server_seconds * self.slots_per_server as f64;
+        let paid = match &self.containers {
+            Some(c) => c.pod_slot_seconds,
+            None => self.billed_server_seconds * self.slots_per_server as f64,
+        };
         let idle = (paid - self.busy_slot_seconds).max(0.0);
         let idle_fraction = ratio(idle, paid);
+        // Containers: idle pod slots cost their share of the node money pods requested.
+        let idle_cost = match &self.containers {
+            Some(c) => (c.node_cost - c.unrequested_cost).max(0.0) * idle_fraction,
+            None => self.total_cost * idle_fraction,
+        };
+        let pods = self.containers.unwrap_or_default();
         let penalty = r.dropped as f64 * self.penalty.per_dropped_request
             + r.slo_misses as f64 * self.penalty.per_slo_miss;
         Summary {
@@ -523,7 +563,7 @@ impl PolicyStats {
             billed_server_seconds: self.billed_server_seconds,
             total_cost: self.total_cost,
             committed_cost: self.committed_cost,
-            idle_cost: self.total_cost * idle_fraction,
+            idle_cost,
             penalty_cost: penalty,
             all_in_cost: self.total_cost + penalty,
             cost_per_million_requests: ratio(self.total_cost * 1e6, r.served as f64),
@@ -556,6 +596,10 @@ impl PolicyStats {
             // Filled in once the run is complete (`simulation::finish`).
             seed: 0,
             fidelity: String::new(),
+            pods_mean: pods.pods_mean,
+            pods_peak: pods.pods_peak,
+            unrequested_slot_seconds: pods.unrequested_slot_seconds,
+            unrequested_cost: pods.unrequested_cost,
         }
     }
 }
@@ -662,6 +706,7 @@ mod tests {
             early_exit_fees: 0.0,
             egress_cost: 0.0,
             hybrid: None,
+            containers: None,
             penalty: crate::scenario::Penalty {
                 per_dropped_request: 0.5,
                 per_slo_miss: 0.25,

@@ -77,5 +77,7 @@ pub(crate) fn build(kind: &PolicyKind) -> Box<dyn Policy> {
         PolicyKind::Lease(l) => Box::new(lease::IdcLease::new(l.clone())),
         PolicyKind::Autoscale(a) => Box::new(autoscale::Autoscaler::new(a.clone())),
         PolicyKind::Hybrid(h) => build(&h.base),
+        // The pod autoscaler; the cluster autoscaler runs in `simulation::cluster`.
+        PolicyKind::Containers(c) => Box::new(autoscale::Autoscaler::new(c.group.clone())),
     }
 }

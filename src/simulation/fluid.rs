@@ -265,6 +265,8 @@ impl<'a> FluidModel<'a> {
                     self.rt.traffic(now);
                 }
                 Event::Delivery(side, servers) => self.rt.deliver(now, side, servers),
+                Event::NodeUp(node) => self.rt.node_up(now, node),
+                Event::ClusterScan => self.rt.cluster_scan(now),
                 Event::WarmupDone(server) => {
                     self.rt.finish_warmup(server, now);
                 }

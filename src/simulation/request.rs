@@ -215,6 +215,8 @@ impl<'a> RequestModel<'a> {
                 }
                 Event::RetryLaunches(side) => self.rt.retry_launches(now, side),
                 Event::Traffic => self.rt.traffic(now),
+                Event::NodeUp(node) => self.rt.node_up(now, node),
+                Event::ClusterScan => self.rt.cluster_scan(now),
                 Event::Sample => {
                     let busy = self.rt.fleet_busy(now);
                     self.rt.sample(now, busy, self.queue.len() as u64, progress);

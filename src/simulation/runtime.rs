@@ -6,6 +6,11 @@
 //! A policy runs one fleet, its *base*; a hybrid adds a second, its *burst* (cloud
 //! instances under their own autoscaler). Events name a server, or a slot, by a reference
 //! whose [`BURST`] bit says which fleet it is in, so one queue serves both.
+//!
+//! A `containers` policy runs its pods as the base fleet and adds a node pool under a
+//! cluster autoscaler ([`cluster`]): pods launch only where a node has room.
+
+mod cluster;
 
 use crate::billing::bandwidth::{self, BandwidthMeter};
 use crate::engine::{Engine, Time, to_seconds};
@@ -53,6 +58,10 @@ pub(super) enum Event {
     Delivery(Side, u32),
     /// A 5-minute bandwidth measurement (95th-percentile billing).
     Traffic,
+    /// Node `u32` of a `containers` policy finished booting.
+    NodeUp(u32),
+    /// The cluster autoscaler's scan.
+    ClusterScan,
     Sample,
     End,
 }
@@ -120,7 +129,8 @@ impl Fleetside {
         let policy = policy::build(kind);
         let tariff = policy.tariff();
         let price = tariff.linear_rate().unwrap_or(0.0);
-        let mut fleet = Fleet::new(scenario.service.slots_per_server, tariff);
+        let slots = kind.slots_per_server(scenario.service.slots_per_server);
+        let mut fleet = Fleet::new(slots, tariff);
         let mut spot = None;
         if let Some(purchase) = policy.purchase() {
             fleet = fleet.with_purchase(PurchaseBook::new(purchase, price));
@@ -163,6 +173,8 @@ pub(super) struct Runtime<'a> {
     pub spot_interruptions: u64,
     /// Requests (or fluid work) sent back to the queue by interrupted instances.
     pub requeued: u64,
+    /// A `containers` policy's nodes and cluster autoscaler.
+    cluster: Option<cluster::Cluster>,
 }
 
 impl<'a> Runtime<'a> {
@@ -203,6 +215,10 @@ impl<'a> Runtime<'a> {
             peak_servers: 0,
             spot_interruptions: 0,
             requeued: 0,
+            cluster: match &spec.kind {
+                PolicyKind::Containers(c) => Some(cluster::Cluster::new(c)),
+                _ => None,
+            },
         }
     }
 
@@ -330,9 +346,11 @@ impl<'a> Runtime<'a> {
         // Scheduled first, so it pops before anything else due at the horizon: the window
         // is [0, horizon).
         self.engine.schedule(self.scenario.horizon, Event::End);
+        self.start_cluster();
         for side in self.sides() {
             for _ in 0..self.side(side).policy.initial_servers() {
                 let server = self.launch(side, 0);
+                self.place_pod(server);
                 let (fleet, id) = self.fleet_of(server);
                 fleet.mark_ready(id, 0);
             }
@@ -501,14 +519,24 @@ impl<'a> Runtime<'a> {
     /// Launches what the provider grants of `side`'s pending launches, each with its own
     /// boot time, and schedules a retry for the rest.
     fn launch_granted(&mut self, side: Side, now: Time) {
-        let s = self.side_mut(side);
-        let granted = s.provider.grant(now, s.fleet.paid_servers.value());
+        let granted = match self.pod_room() {
+            Some(room) => self.side_mut(side).provider.cancel(room),
+            None => {
+                let s = self.side_mut(side);
+                s.provider.grant(now, s.fleet.paid_servers.value())
+            }
+        };
         for _ in 0..granted {
             let boot = self.side_mut(side).provider.boot_time();
             let server = self.launch(side, now);
+            self.place_pod(server);
             self.engine.schedule(now + boot, Event::BootDone(server));
         }
         self.peak_servers = self.peak_servers.max(self.paid_servers());
+        // Pods waiting for a node are placed when one has room, not retried.
+        if self.cluster.is_some() {
+            return;
+        }
         if let Some(at) = self.side_mut(side).provider.retry_at(now) {
             self.schedule_if_inside(at, Event::RetryLaunches(side));
         }
@@ -551,6 +579,7 @@ impl<'a> Runtime<'a> {
                 .map_or(0.0, |b| b.fleet.cost(now) + b.fleet.load_cost(busy.burst))
             + self.bandwidth_costs(now).0
             + self.egress_cost()
+            + self.cluster.as_ref().map_or(0.0, |c| c.cost(now))
     }
 
     fn take_sample(&mut self, now: Time, busy: Busy, queue_length: u64) {
@@ -627,7 +656,7 @@ impl<'a> Runtime<'a> {
         });
         let sum = |f: &dyn Fn(&Fleet) -> f64| self.fleets().map(f).sum::<f64>();
         let hybrid = self.burst.is_some();
-        let stats = PolicyStats {
+        let mut stats = PolicyStats {
             horizon: h,
             slots_per_server: base.slots_per_server(),
             billed_server_seconds: sum(&|f| f.billed_server_seconds(h)),
@@ -655,7 +684,9 @@ impl<'a> Runtime<'a> {
                 burst_cost,
                 served_burst: self.served_burst,
             }),
+            containers: None,
         };
+        self.containers_stats(&mut stats);
         let summary = stats.summary(&self.spec.name, self.spec.kind.type_name(), &self.recorder);
         PolicyOutcome {
             summary,

@@ -398,6 +398,12 @@ fn is_small(s: &Scenario) -> bool {
             PolicyKind::Autoscale(a) => {
                 u64::from(a.max) * slots <= 100_000 && per(a.scaling.period()) <= 10_000
             }
+            PolicyKind::Containers(c) => {
+                u64::from(c.pods.max) * u64::from(c.pods.slots) <= 100_000
+                    && per(c.scaling.period()) <= 10_000
+                    && per(10_000_000) <= 10_000
+                    && c.nodes.max <= 10_000
+            }
             PolicyKind::Hybrid(h) => {
                 let base = match &*h.base {
                     PolicyKind::Fixed(f) => f.servers,

@@ -8,6 +8,7 @@ mod bounds;
 mod break_even;
 mod cli;
 mod cloud_realism;
+mod containers;
 mod fidelity;
 mod fluid_saturation;
 mod hostile_input;

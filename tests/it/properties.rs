@@ -1341,6 +1341,32 @@ fn check_policy(
             }
         }
         PolicyKind::Autoscale(_) => {}
+        PolicyKind::Containers(c) => {
+            // Server columns count nodes, the pod columns pods; the bill is at least
+            // the control plane's.
+            check!(
+                s.peak_servers <= u64::from(c.nodes.max)
+                    && s.pods_peak <= u64::from(c.pods.max)
+                    && s.pods_peak >= u64::from(c.pods.min),
+                ctx,
+                "nodes peak {} (max {}), pods peak {} (min {}, max {})",
+                s.peak_servers,
+                c.nodes.max,
+                s.pods_peak,
+                c.pods.min,
+                c.pods.max
+            );
+            check!(
+                s.total_cost >= c.control_plane_per_hour * horizon_s / 3600.0 * (1.0 - 1e-12)
+                    && s.unrequested_cost <= s.total_cost * (1.0 + 1e-12)
+                    && s.unrequested_slot_seconds >= 0.0,
+                ctx,
+                "cost {}, unrequested {} / {}",
+                s.total_cost,
+                s.unrequested_cost,
+                s.unrequested_slot_seconds
+            );
+        }
         PolicyKind::Hybrid(h) => {
             check!(
                 close(
@@ -1549,6 +1575,13 @@ fn check_policy(
                 s.total_cost
             );
         }
+        PolicyKind::Containers(_) => check!(
+            close(s.committed_cost, s.total_cost, 1e-9),
+            ctx,
+            "cluster commits {} != cost {}",
+            s.committed_cost,
+            s.total_cost
+        ),
     }
     Ok(())
 }

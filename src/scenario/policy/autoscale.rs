@@ -16,6 +16,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub use billing::{BillingPreset, CloudBilling};
+pub(crate) use billing::{Raw as BillingRaw, check as check_billing};
 pub use limits::ProviderLimits;
 pub use purchase::Purchase;
 pub use schedule::ScheduledAction;

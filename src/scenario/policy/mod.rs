@@ -1,8 +1,10 @@
 //! `[[policy]]`: the ways of hosting to compare, one unit per `type` (its serde struct,
-//! defaults, checked struct and validation): [`fixed`], [`lease`], [`autoscale`] and
-//! [`hybrid`], which combines a fixed or lease base with an autoscale burst.
+//! defaults, checked struct and validation): [`fixed`], [`lease`], [`autoscale`],
+//! [`hybrid`], which combines a fixed or lease base with an autoscale burst, and
+//! [`containers`] (pods on autoscaled nodes).
 
 pub(crate) mod autoscale;
+pub(crate) mod containers;
 pub(crate) mod fixed;
 pub(crate) mod hybrid;
 pub(crate) mod lease;
@@ -15,6 +17,7 @@ pub use autoscale::{
     AppWarmup, AutoscaleSpec, BillingPreset, CloudBilling, Egress, ProviderLimits, Purchase,
     ScheduledAction,
 };
+pub use containers::{ContainersSpec, NodeSpec, PodSpec};
 pub use fixed::{FixedSpec, PurchaseRule};
 pub use hybrid::HybridSpec;
 pub use lease::{Bandwidth, LeaseSpec, Renewal};
@@ -32,10 +35,11 @@ pub enum PolicyKind {
     Lease(LeaseSpec),
     Autoscale(AutoscaleSpec),
     Hybrid(HybridSpec),
+    Containers(ContainersSpec),
 }
 
 /// Every policy `type`.
-const KINDS: [&str; 4] = ["fixed", "lease", "autoscale", "hybrid"];
+const KINDS: [&str; 5] = ["fixed", "lease", "autoscale", "hybrid", "containers"];
 
 impl PolicyKind {
     /// The `type` string of the scenario file.
@@ -45,6 +49,15 @@ impl PolicyKind {
             PolicyKind::Lease(_) => "lease",
             PolicyKind::Autoscale(_) => "autoscale",
             PolicyKind::Hybrid(_) => "hybrid",
+            PolicyKind::Containers(_) => "containers",
+        }
+    }
+
+    /// Slots of one of this policy's servers: a pod's for containers, else the service's.
+    pub fn slots_per_server(&self, service_slots: u32) -> u32 {
+        match self {
+            PolicyKind::Containers(c) => c.pods.slots,
+            _ => service_slots,
         }
     }
 
@@ -53,6 +66,8 @@ impl PolicyKind {
         match self {
             PolicyKind::Autoscale(a) => Some(a),
             PolicyKind::Hybrid(h) => Some(&h.burst),
+            // The pods' group: its "boot" is a pod's start, it has no price of its own.
+            PolicyKind::Containers(c) => Some(&c.group),
             _ => None,
         }
     }
@@ -129,6 +144,7 @@ pub(crate) fn check_block(s: &Scope, cx: Context, role: Role) -> Result<PolicyKi
         "autoscale" => {
             PolicyKind::Autoscale(autoscale::check(s, s.read_without(&skip)?, cx, role)?)
         }
+        "containers" => PolicyKind::Containers(containers::check(s, s.read_without(&skip)?, cx)?),
         _ => PolicyKind::Hybrid(hybrid::check(s, s.read_without(&skip)?, cx)?),
     })
 }
