@@ -134,3 +134,43 @@ desired = 0
     assert!(fleet_at(&out, 12.0) >= 2);
     assert_eq!(out.summary.dropped, 0);
 }
+
+/// Pods from zero on nodes from zero: at night neither pods nor nodes are paid; the
+/// first requests of the morning wait for a node's boot, then a pod's start.
+fn cluster_at_zero(fidelity: &str) {
+    let policy = r#"
+[[policy]]
+name = "k8s"
+type = "containers"
+pods = { slots = 4, cpu = 1.0, memory_gb = 2.0, start = "5s", min = 0, max = 40 }
+nodes = { cpus = 8.0, memory_gb = 32.0, boot_time = "90s", min = 0, max = 20, billing = { preset = "aws-linux", price_per_hour = 0.384 } }
+scaling = { type = "target-tracking", request_rate_target = 10.0 }
+"#;
+    let out = run_first(
+        &format!("{}{policy}", quiet_nights(fidelity, 100_000)),
+        "k8s",
+    );
+    let s = &out.summary;
+    assert_eq!(fleet_at(&out, 3.0), 0, "{fidelity}: no pods at 03:00");
+    assert!(fleet_at(&out, 12.0) >= 3, "{fidelity}: pods by day");
+    assert_eq!(s.dropped, 0, "{fidelity}");
+    // Three 60 s periods, a 90 s node boot and a 5 s pod start before the first serves.
+    assert!(s.response_max_s > 95.0, "{fidelity}: {}", s.response_max_s);
+    // One node by day (16 h of $0.384, the 60 s minimum aside), none by night.
+    assert!(s.total_cost < 17.0 * 0.384, "{fidelity}: {}", s.total_cost);
+    assert!(
+        s.mean_servers < 0.75,
+        "{fidelity}: {} nodes",
+        s.mean_servers
+    );
+}
+
+#[test]
+fn pods_and_nodes_scale_to_zero_at_request_level() {
+    cluster_at_zero("");
+}
+
+#[test]
+fn pods_and_nodes_scale_to_zero_in_the_fluid_fidelity() {
+    cluster_at_zero("fidelity = \"fluid\"");
+}

@@ -145,7 +145,7 @@ pub fn default_scaling() -> Scaling {
 }
 
 /// Checks a `containers` block (scope `s`).
-pub(crate) fn check(s: &Scope, _raw: Raw, _cx: Context) -> Result<ContainersSpec, ScenarioError> {
+pub(crate) fn check(s: &Scope, _raw: Raw, cx: Context) -> Result<ContainersSpec, ScenarioError> {
     let ps = s.scope("pods");
     if !ps.is_given() {
         return Err(s.error("pods", "missing field `pods`"));
@@ -166,13 +166,18 @@ pub(crate) fn check(s: &Scope, _raw: Raw, _cx: Context) -> Result<ContainersSpec
     )?;
     let start = ps.time("start", rp.start)?;
     let pods_max = ps.fleet_size("max", rp.max, 1, slots)?;
+    let scaling = if s.has("scaling") {
+        scaling::check(&s.scope("scaling"), pods_max, false)?
+    } else {
+        default_scaling()
+    };
+    // Pods scale to zero only under a pod autoscaler that sees load with no pod ready.
     if rp.min == 0 {
-        return Err(ps.error(
-            "min",
-            "scaling pods to zero is not supported yet (with no pod ready there is no utilisation to measure); use min ≥ 1",
-        ));
+        if let Err(why) = scaling.wakes_from_zero(cx.queueing) {
+            return Err(ps.error("min", why));
+        }
     }
-    let pods_min = ps.count("min", rp.min, 1, MAX_SERVERS)?;
+    let pods_min = ps.count("min", rp.min, 0, MAX_SERVERS)?;
     if pods_min > pods_max {
         return Err(ps.error(
             "min",
@@ -241,11 +246,6 @@ pub(crate) fn check(s: &Scope, _raw: Raw, _cx: Context) -> Result<ContainersSpec
     let initial_nodes = (needed as u32).max(nodes_min);
     let billing = autoscale::check_billing(&ns.scope("billing"), rn.billing)?;
 
-    let scaling = if s.has("scaling") {
-        scaling::check(&s.scope("scaling"), pods_max, false)?
-    } else {
-        default_scaling()
-    };
     if matches!(scaling, Scaling::Scheduled(_)) {
         return Err(s.error(
             "scaling",
