@@ -21,6 +21,10 @@
 //! - `spot/*`: `rules/cloud-foundation`'s policy as is, with half its instances on spot
 //!   (no interruptions: the same service, so the ratio is what tracking spot instances
 //!   costs per request), and with interruptions at 0.5 per instance-hour.
+//! - `functions/*`: the same spiky hour served by serverless functions (Lambda: one
+//!   request per instance; Cloud Run: 80), next to `functions/autoscale`, the
+//!   `rules/cloud-foundation` policy measured in the same group: what a per-request
+//!   instance model costs against the fleet model.
 
 use std::hint::black_box;
 
@@ -344,12 +348,61 @@ fn spot(c: &mut Criterion) {
     group.finish();
 }
 
+/// The spiky hour as functions, and the autoscaled cloud beside them.
+const FUNCTIONS: [(&str, &str); 3] = [
+    ("autoscale", ""),
+    (
+        "lambda",
+        r#"[[policy]]
+name = "lambda"
+type = "functions"
+preset = "aws-lambda"
+cold_start = "250ms"
+cold_start_p95 = "800ms"
+"#,
+    ),
+    (
+        "cloud-run",
+        r#"[[policy]]
+name = "cloud-run"
+type = "functions"
+preset = "cloud-run"
+cold_start = "1s"
+cold_start_p95 = "3s"
+"#,
+    ),
+];
+
+fn functions(c: &mut Criterion) {
+    let mut group = c.benchmark_group("functions");
+    group.sample_size(10);
+    for (name, policy) in FUNCTIONS {
+        let policy = if policy.is_empty() {
+            RULES[0].1
+        } else {
+            policy
+        };
+        let text = format!("{RULES_BASE}{policy}");
+        let scenario = provsim::scenario::parse(&text, "functions.toml", "functions")
+            .expect("bench scenario is valid");
+        let requests = provsim::simulation::run_quiet(&scenario).policies[0]
+            .summary
+            .arrived;
+        group.throughput(Throughput::Elements(requests));
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(provsim::simulation::run_quiet(&scenario)))
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
     hold_model,
     request_level,
     fluid_steps,
     later_rules,
-    spot
+    spot,
+    functions
 );
 criterion_main!(benches);

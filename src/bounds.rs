@@ -9,7 +9,8 @@
 //! request level) + the candidates thinning draws and rejects (λ's bound, recomputed
 //! every minute, times the horizon: a bound far above the rate costs draws) or fluid
 //! steps, + autoscaler decisions (every `period`), retries,
-//! scheduled actions, spot interruptions, lease renewals, purchase reviews, + samples
+//! scheduled actions, spot interruptions, lease renewals, purchase reviews, functions'
+//! cold starts (at most one per arrival), + samples
 //! (every `sample_every`), + the pieces the rate function is integrated in (a periodic
 //! shape's half-cycles or profile points). Arrivals are the mean of λ at 4,096 spread
 //! instants times the horizon (a trace of exact arrivals: its own count).
@@ -218,6 +219,8 @@ fn decisions(kind: &PolicyKind, h: f64) -> f64 {
         PolicyKind::Lease(l) => per(l.term) * if l.renewal.is_some() { 2.0 } else { 1.0 },
         PolicyKind::Autoscale(a) => autoscale_decisions(a, h),
         PolicyKind::Hybrid(hy) => decisions(&hy.base, h) + autoscale_decisions(&hy.burst, h),
+        // Instances come with the requests: their cold starts are counted with arrivals.
+        PolicyKind::Functions(_) => 0.0,
     }
 }
 
@@ -249,6 +252,11 @@ fn fleet(kind: &PolicyKind) -> f64 {
         PolicyKind::Lease(l) => l.renewal.as_ref().map_or(l.servers, |r| r.max_servers),
         PolicyKind::Autoscale(a) => a.max,
         PolicyKind::Hybrid(h) => return fleet(&h.base) + f64::from(h.burst.max),
+        // An instance, and a free-slot entry (8 bytes) per slot.
+        PolicyKind::Functions(f) => {
+            return f64::from(f.concurrency_limit)
+                * (1.0 + f64::from(f.concurrency) * 8.0 / SERVER_BYTES);
+        }
     })
 }
 
@@ -278,6 +286,11 @@ fn policy_run(s: &Scenario, p: &PolicySpec, (arrivals, candidates): (f64, f64)) 
             (s.service.queue_limit as f64).min(arrivals) * QUEUE_BYTES,
         ),
         Fidelity::Fluid { step } => (0.0, h / seconds(step), 0.0),
+    };
+    // Functions at request level: a cold start's end is an event, at most one per arrival.
+    let arrival_events = match (&p.kind, s.fidelity) {
+        (PolicyKind::Functions(_), Fidelity::Request) => arrival_events + arrivals,
+        _ => arrival_events,
     };
     let bandwidth = match &p.kind {
         PolicyKind::Lease(l) if l.bandwidth.is_some() => h / 300.0 * 8.0,

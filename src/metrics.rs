@@ -95,6 +95,10 @@ pub struct Summary {
     /// and the fidelity it ran in (`request` or `fluid`): what reproduces it.
     pub seed: u64,
     pub fidelity: String,
+    /// Functions: instances started by a request (cold starts), and requests refused
+    /// at `concurrency_limit` (also counted in `dropped`). 0 for other policies.
+    pub cold_starts: u64,
+    pub throttled: u64,
 }
 
 /// One `summary.csv` cell: a text, a count or a real number.
@@ -206,6 +210,8 @@ impl Summary {
             ("jitter_per_hour", |s| Real(s.jitter_per_hour)),
             ("seed", |s| Count(s.seed)),
             ("fidelity", |s| Text(&s.fidelity)),
+            ("cold_starts", |s| Count(s.cold_starts)),
+            ("throttled", |s| Count(s.throttled)),
         ];
         COLUMNS
     }
@@ -556,6 +562,8 @@ impl PolicyStats {
             // Filled in once the run is complete (`simulation::finish`).
             seed: 0,
             fidelity: String::new(),
+            cold_starts: 0,
+            throttled: 0,
         }
     }
 }

@@ -5,6 +5,7 @@
 
 mod autoscale;
 mod fixed;
+mod functions;
 mod lease;
 
 use crate::billing::Tariff;
@@ -77,5 +78,6 @@ pub(crate) fn build(kind: &PolicyKind) -> Box<dyn Policy> {
         PolicyKind::Lease(l) => Box::new(lease::IdcLease::new(l.clone())),
         PolicyKind::Autoscale(a) => Box::new(autoscale::Autoscaler::new(a.clone())),
         PolicyKind::Hybrid(h) => build(&h.base),
+        PolicyKind::Functions(_) => Box::new(functions::Serverless),
     }
 }

@@ -10,6 +10,7 @@ mod cli;
 mod cloud_realism;
 mod fidelity;
 mod fluid_saturation;
+mod functions;
 mod hostile_input;
 mod hybrid;
 mod leases;

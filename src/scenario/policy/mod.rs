@@ -1,9 +1,11 @@
 //! `[[policy]]`: the ways of hosting to compare, one unit per `type` (its serde struct,
 //! defaults, checked struct and validation): [`fixed`], [`lease`], [`autoscale`] and
-//! [`hybrid`], which combines a fixed or lease base with an autoscale burst.
+//! [`hybrid`], which combines a fixed or lease base with an autoscale burst; and
+//! [`functions`], serverless functions.
 
 pub(crate) mod autoscale;
 pub(crate) mod fixed;
+pub(crate) mod functions;
 pub(crate) mod hybrid;
 pub(crate) mod lease;
 
@@ -16,6 +18,7 @@ pub use autoscale::{
     ScheduledAction,
 };
 pub use fixed::{FixedSpec, PurchaseRule};
+pub use functions::{Basis, FunctionBilling, FunctionsPreset, FunctionsSpec};
 pub use hybrid::HybridSpec;
 pub use lease::{Bandwidth, LeaseSpec, Renewal};
 
@@ -32,10 +35,11 @@ pub enum PolicyKind {
     Lease(LeaseSpec),
     Autoscale(AutoscaleSpec),
     Hybrid(HybridSpec),
+    Functions(FunctionsSpec),
 }
 
 /// Every policy `type`.
-const KINDS: [&str; 4] = ["fixed", "lease", "autoscale", "hybrid"];
+const KINDS: [&str; 5] = ["fixed", "lease", "autoscale", "hybrid", "functions"];
 
 impl PolicyKind {
     /// The `type` string of the scenario file.
@@ -45,6 +49,7 @@ impl PolicyKind {
             PolicyKind::Lease(_) => "lease",
             PolicyKind::Autoscale(_) => "autoscale",
             PolicyKind::Hybrid(_) => "hybrid",
+            PolicyKind::Functions(_) => "functions",
         }
     }
 
@@ -127,6 +132,7 @@ pub(crate) fn check_block(s: &Scope, cx: Context, role: Role) -> Result<PolicyKi
         "autoscale" => {
             PolicyKind::Autoscale(autoscale::check(s, s.read_without(&skip)?, cx, role)?)
         }
+        "functions" => PolicyKind::Functions(functions::check(s, s.read_without(&skip)?, cx)?),
         _ => PolicyKind::Hybrid(hybrid::check(s, s.read_without(&skip)?, cx)?),
     })
 }
