@@ -25,6 +25,10 @@
 //!   group of VMs (`vm-hpa`) and once as pods on nodes under the cluster autoscaler
 //!   (`containers-hpa`: the same pods, 8 to a node, nodes booting in 90 s): what the node
 //!   layer costs per request.
+//! - `functions/*`: the same spiky hour served by serverless functions (Lambda: one
+//!   request per instance; Cloud Run: 80), next to `functions/autoscale`, the
+//!   `rules/cloud-foundation` policy measured in the same group: what a per-request
+//!   instance model costs against the fleet model.
 
 use std::hint::black_box;
 
@@ -377,12 +381,44 @@ control_plane_per_hour = 0.10
     ),
 ];
 
-fn containers(c: &mut Criterion) {
-    let mut group = c.benchmark_group("containers");
+/// The spiky hour as functions, and the autoscaled cloud beside them.
+const FUNCTIONS: [(&str, &str); 3] = [
+    ("autoscale", ""),
+    (
+        "lambda",
+        r#"[[policy]]
+name = "lambda"
+type = "functions"
+preset = "aws-lambda"
+cold_start = "250ms"
+cold_start_p95 = "800ms"
+"#,
+    ),
+    (
+        "cloud-run",
+        r#"[[policy]]
+name = "cloud-run"
+type = "functions"
+preset = "cloud-run"
+cold_start = "1s"
+cold_start_p95 = "3s"
+"#,
+    ),
+];
+
+/// Each `(name, policy)` of `policies` on the spiky hour in benchmark group `group` (an
+/// empty policy is `rules/cloud-foundation`'s, measured in the same group).
+fn policies_on_the_spiky_hour(c: &mut Criterion, group: &str, policies: &[(&str, &str)]) {
+    let mut group = c.benchmark_group(group);
     group.sample_size(10);
-    for (name, policy) in CONTAINERS {
+    for &(name, policy) in policies {
+        let policy = if policy.is_empty() {
+            RULES[0].1
+        } else {
+            policy
+        };
         let text = format!("{RULES_BASE}{policy}");
-        let scenario = provsim::scenario::parse(&text, "containers.toml", "containers")
+        let scenario = provsim::scenario::parse(&text, "bench.toml", "bench")
             .expect("bench scenario is valid");
         let requests = provsim::simulation::run_quiet(&scenario).policies[0]
             .summary
@@ -395,6 +431,14 @@ fn containers(c: &mut Criterion) {
     group.finish();
 }
 
+fn containers(c: &mut Criterion) {
+    policies_on_the_spiky_hour(c, "containers", &CONTAINERS);
+}
+
+fn functions(c: &mut Criterion) {
+    policies_on_the_spiky_hour(c, "functions", &FUNCTIONS);
+}
+
 criterion_group!(
     benches,
     hold_model,
@@ -402,6 +446,7 @@ criterion_group!(
     fluid_steps,
     later_rules,
     spot,
-    containers
+    containers,
+    functions
 );
 criterion_main!(benches);

@@ -64,7 +64,7 @@
 mod mmck;
 
 pub use mmck::{MMcK, MMcKWait, erlang_quantile, erlang_survival};
-pub(crate) use mmck::{geometric_mean_index, ln_geometric_sum};
+pub(crate) use mmck::{geometric_mean_index, ln_geometric_sum, poisson_window};
 
 /// Erlang B: the probability that an arrival to `c` slots with no waiting room, offered
 /// `a` Erlangs, finds every slot busy (and is lost). 1 when `c` is 0.

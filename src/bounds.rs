@@ -9,7 +9,8 @@
 //! request level) + the candidates thinning draws and rejects (λ's bound, recomputed
 //! every minute, times the horizon: a bound far above the rate costs draws) or fluid
 //! steps, + autoscaler decisions (every `period`), retries,
-//! scheduled actions, spot interruptions, lease renewals, purchase reviews, + samples
+//! scheduled actions, spot interruptions, lease renewals, purchase reviews, functions'
+//! cold starts (at most one per arrival), + samples
 //! (every `sample_every`), + the pieces the rate function is integrated in (a periodic
 //! shape's half-cycles or profile points). Arrivals are the mean of λ at 4,096 spread
 //! instants times the horizon (a trace of exact arrivals: its own count).
@@ -222,6 +223,8 @@ fn decisions(kind: &PolicyKind, h: f64) -> f64 {
         PolicyKind::Containers(c) => {
             autoscale_decisions(&c.group, h) + h / 10.0 * (1.0 + f64::from(c.nodes.max) / 64.0)
         }
+        // Instances come with the requests: their cold starts are counted with arrivals.
+        PolicyKind::Functions(_) => 0.0,
     }
 }
 
@@ -254,6 +257,11 @@ fn fleet(kind: &PolicyKind) -> f64 {
         PolicyKind::Autoscale(a) => a.max,
         PolicyKind::Hybrid(h) => return fleet(&h.base) + f64::from(h.burst.max),
         PolicyKind::Containers(c) => return f64::from(c.pods.max) + f64::from(c.nodes.max),
+        // An instance, and a free-slot entry (8 bytes) per slot.
+        PolicyKind::Functions(f) => {
+            return f64::from(f.concurrency_limit)
+                * (1.0 + f64::from(f.concurrency) * 8.0 / SERVER_BYTES);
+        }
     })
 }
 
@@ -283,6 +291,11 @@ fn policy_run(s: &Scenario, p: &PolicySpec, (arrivals, candidates): (f64, f64)) 
             (s.service.queue_limit as f64).min(arrivals) * QUEUE_BYTES,
         ),
         Fidelity::Fluid { step } => (0.0, h / seconds(step), 0.0),
+    };
+    // Functions at request level: a cold start's end is an event, at most one per arrival.
+    let arrival_events = match (&p.kind, s.fidelity) {
+        (PolicyKind::Functions(_), Fidelity::Request) => arrival_events + arrivals,
+        _ => arrival_events,
     };
     let bandwidth = match &p.kind {
         PolicyKind::Lease(l) if l.bandwidth.is_some() => h / 300.0 * 8.0,

@@ -35,6 +35,10 @@
 //!   A `hybrid` is cloud bursting: a `fixed` or `lease` base takes each request it has a
 //!   free slot for, and the overflow goes to an `autoscale` burst that sizes base and
 //!   burst as one fleet; responses served from the cloud pay egress.
+//!   `functions` are serverless (AWS Lambda, Cloud Run): instances of `concurrency` slots
+//!   start with the requests (a cold start each), go after `keep_alive` idle, are capped
+//!   by `concurrency_limit` (beyond it requests are throttled), and are billed per
+//!   request or per active instance time.
 //! - **Metrics**: paid slot-seconds − busy slot-seconds = idle slot-seconds, the capacity
 //!   you pay for and do not use; idle cost = total cost × idle fraction. Lost and late
 //!   traffic can be priced (`[service.penalty]`), giving an all-in cost to compare options

@@ -104,6 +104,10 @@ pub struct Summary {
     pub pods_peak: u64,
     pub unrequested_slot_seconds: f64,
     pub unrequested_cost: f64,
+    /// Functions: instances started by a request (cold starts), and requests refused
+    /// at `concurrency_limit` (also counted in `dropped`). 0 for other policies.
+    pub cold_starts: u64,
+    pub throttled: u64,
 }
 
 /// One `summary.csv` cell: a text, a count or a real number.
@@ -222,6 +226,8 @@ impl Summary {
                 Real(s.unrequested_slot_seconds)
             }),
             ("unrequested_cost", |s| Real(s.unrequested_cost)),
+            ("cold_starts", |s| Count(s.cold_starts)),
+            ("throttled", |s| Count(s.throttled)),
         ];
         COLUMNS
     }
@@ -600,6 +606,8 @@ impl PolicyStats {
             pods_peak: pods.pods_peak,
             unrequested_slot_seconds: pods.unrequested_slot_seconds,
             unrequested_cost: pods.unrequested_cost,
+            cold_starts: 0,
+            throttled: 0,
         }
     }
 }

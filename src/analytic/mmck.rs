@@ -444,7 +444,7 @@ fn invert(survival: impl Fn(f64) -> (f64, f64), target: f64, guess: f64) -> f64 
 
 /// The k that carry all but 10⁻¹⁵ of Poisson(x), within 9 standard deviations (+ 25) of
 /// x, and P(Poisson(x) = first): (first, last, probability).
-fn poisson_window(x: f64) -> (u64, u64, f64) {
+pub(crate) fn poisson_window(x: f64) -> (u64, u64, f64) {
     if x <= 0.0 {
         return (0, 0, 1.0);
     }

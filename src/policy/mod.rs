@@ -5,6 +5,7 @@
 
 mod autoscale;
 mod fixed;
+mod functions;
 mod lease;
 
 use crate::billing::Tariff;
@@ -79,5 +80,6 @@ pub(crate) fn build(kind: &PolicyKind) -> Box<dyn Policy> {
         PolicyKind::Hybrid(h) => build(&h.base),
         // The pod autoscaler; the cluster autoscaler runs in `simulation::cluster`.
         PolicyKind::Containers(c) => Box::new(autoscale::Autoscaler::new(c.group.clone())),
+        PolicyKind::Functions(_) => Box::new(functions::Serverless),
     }
 }

@@ -29,9 +29,10 @@ use crate::engine::Time;
 pub use error::{LineCol, ScenarioError};
 pub use input::{MAX_FILE_BYTES, STDIN_NAME, Source};
 pub use policy::{
-    AppWarmup, AutoscaleSpec, Bandwidth, BillingPreset, CloudBilling, ContainersSpec, Egress,
-    FixedSpec, HybridSpec, LeaseSpec, NodeSpec, PodSpec, PolicyKind, PolicySpec, ProviderLimits,
-    Purchase, PurchaseRule, Renewal, ScheduledAction,
+    AppWarmup, AutoscaleSpec, Bandwidth, Basis, BillingPreset, CloudBilling, ContainersSpec,
+    Egress, FixedSpec, FunctionBilling, FunctionsPreset, FunctionsSpec, HybridSpec, LeaseSpec,
+    NodeSpec, PodSpec, PolicyKind, PolicySpec, ProviderLimits, Purchase, PurchaseRule, Renewal,
+    ScheduledAction,
 };
 pub use scaling::{
     AdjustmentType, GcpMigScaling, HpaScaling, Metric, PredictiveScaling, Scaling,

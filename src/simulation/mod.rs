@@ -6,6 +6,7 @@
 //! reports never know which fidelity ran.
 
 mod fluid;
+mod functions;
 mod request;
 mod runtime;
 
@@ -63,6 +64,9 @@ fn run_policy(
     seed: u64,
     progress: &(dyn Fn(Time) + Sync),
 ) -> PolicyOutcome {
+    if let crate::scenario::PolicyKind::Functions(f) = &spec.kind {
+        return functions::run(scenario, spec, f, shared.table.as_ref(), seed, progress);
+    }
     match (scenario.fidelity, &shared.table) {
         (Fidelity::Fluid { step }, Some(table)) => {
             fluid::FluidModel::new(scenario, spec, step, table, seed).run(progress)
@@ -160,7 +164,10 @@ pub fn run_replications(
     progress: &(dyn Fn(Time) + Sync),
 ) -> Vec<Outcome> {
     let n = scenario.policies.len();
-    let lockstep = replications > 1 && scenario.fidelity == Fidelity::Request;
+    // Functions run their own model, which draws its own stream.
+    let functions = (scenario.policies.iter())
+        .any(|p| matches!(p.kind, crate::scenario::PolicyKind::Functions(_)));
+    let lockstep = replications > 1 && scenario.fidelity == Fidelity::Request && !functions;
     let shared = (!lockstep).then(|| Shared::new(scenario));
     (0..replications)
         .into_par_iter()

@@ -413,6 +413,9 @@ fn is_small(s: &Scenario) -> bool {
                 u64::from(base + h.burst.max) * slots <= 100_000
                     && per(h.burst.scaling.period()) <= 10_000
             }
+            PolicyKind::Functions(f) => {
+                u64::from(f.concurrency_limit) * u64::from(f.concurrency) <= 1_000_000
+            }
         })
 }
 

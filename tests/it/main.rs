@@ -11,6 +11,7 @@ mod cloud_realism;
 mod containers;
 mod fidelity;
 mod fluid_saturation;
+mod functions;
 mod hostile_input;
 mod hybrid;
 mod leases;

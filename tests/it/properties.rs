@@ -1367,6 +1367,17 @@ fn check_policy(
                 s.unrequested_slot_seconds
             );
         }
+        PolicyKind::Functions(f) => {
+            check!(
+                s.peak_servers <= u64::from(f.concurrency_limit) && s.throttled <= s.dropped,
+                ctx,
+                "peak {} instances above the limit {}, or throttled {} above dropped {}",
+                s.peak_servers,
+                f.concurrency_limit,
+                s.throttled,
+                s.dropped
+            );
+        }
         PolicyKind::Hybrid(h) => {
             check!(
                 close(
@@ -1454,6 +1465,7 @@ fn check_policy(
                 s.committed_cost
             );
         }
+        PolicyKind::Functions(_) => {}
         PolicyKind::Hybrid(_) => {
             // The burst's bill is the sum of its purchase options.
             let parts = s.cost_on_demand + s.cost_reserved + s.cost_spot;

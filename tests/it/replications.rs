@@ -261,10 +261,14 @@ fn replicated_files_hold_each_run_and_their_statistics() {
     );
 
     let plain_columns = single_run_columns(&one);
-    // The run columns follow the original metrics; later metrics (the containers
-    // columns) were appended after them.
+    // The run columns follow the original metrics; later metrics (the containers and
+    // functions columns) were appended after them.
     let run_at = plain_columns.iter().position(|c| c == "seed").unwrap();
     assert_eq!(plain_columns[run_at..run_at + 2], ["seed", "fidelity"]);
+    assert_eq!(
+        plain_columns[plain_columns.len() - 2..],
+        ["cold_starts", "throttled"]
+    );
     let reps = Csv::read(&three.join("replications.csv"));
     assert_eq!(reps.header[..1], ["replication"]);
     assert_eq!(reps.header[1..], plain_columns[..]);

@@ -1,11 +1,12 @@
 //! `[[policy]]`: the ways of hosting to compare, one unit per `type` (its serde struct,
 //! defaults, checked struct and validation): [`fixed`], [`lease`], [`autoscale`],
-//! [`hybrid`], which combines a fixed or lease base with an autoscale burst, and
-//! [`containers`] (pods on autoscaled nodes).
+//! [`hybrid`], which combines a fixed or lease base with an autoscale burst,
+//! [`containers`] (pods on autoscaled nodes) and [`functions`] (serverless functions).
 
 pub(crate) mod autoscale;
 pub(crate) mod containers;
 pub(crate) mod fixed;
+pub(crate) mod functions;
 pub(crate) mod hybrid;
 pub(crate) mod lease;
 
@@ -19,6 +20,7 @@ pub use autoscale::{
 };
 pub use containers::{ContainersSpec, NodeSpec, PodSpec};
 pub use fixed::{FixedSpec, PurchaseRule};
+pub use functions::{Basis, FunctionBilling, FunctionsPreset, FunctionsSpec};
 pub use hybrid::HybridSpec;
 pub use lease::{Bandwidth, LeaseSpec, Renewal};
 
@@ -36,10 +38,18 @@ pub enum PolicyKind {
     Autoscale(AutoscaleSpec),
     Hybrid(HybridSpec),
     Containers(ContainersSpec),
+    Functions(FunctionsSpec),
 }
 
 /// Every policy `type`.
-const KINDS: [&str; 5] = ["fixed", "lease", "autoscale", "hybrid", "containers"];
+const KINDS: [&str; 6] = [
+    "fixed",
+    "lease",
+    "autoscale",
+    "hybrid",
+    "containers",
+    "functions",
+];
 
 impl PolicyKind {
     /// The `type` string of the scenario file.
@@ -50,6 +60,7 @@ impl PolicyKind {
             PolicyKind::Autoscale(_) => "autoscale",
             PolicyKind::Hybrid(_) => "hybrid",
             PolicyKind::Containers(_) => "containers",
+            PolicyKind::Functions(_) => "functions",
         }
     }
 
@@ -145,6 +156,7 @@ pub(crate) fn check_block(s: &Scope, cx: Context, role: Role) -> Result<PolicyKi
             PolicyKind::Autoscale(autoscale::check(s, s.read_without(&skip)?, cx, role)?)
         }
         "containers" => PolicyKind::Containers(containers::check(s, s.read_without(&skip)?, cx)?),
+        "functions" => PolicyKind::Functions(functions::check(s, s.read_without(&skip)?, cx)?),
         _ => PolicyKind::Hybrid(hybrid::check(s, s.read_without(&skip)?, cx)?),
     })
 }
