@@ -111,14 +111,16 @@ fn other_policies_have_zero_container_columns() {
     );
     let names: Vec<&str> = Summary::columns().iter().map(|c| c.0).collect();
     assert_eq!(
-        &names[names.len() - 6..],
+        &names[names.len() - 8..],
         [
             "seed",
             "fidelity",
             "pods_mean",
             "pods_peak",
             "unrequested_slot_seconds",
-            "unrequested_cost"
+            "unrequested_cost",
+            "cold_starts",
+            "throttled"
         ]
     );
 }
