@@ -35,6 +35,11 @@
 //!   A `hybrid` is cloud bursting: a `fixed` or `lease` base takes each request it has a
 //!   free slot for, and the overflow goes to an `autoscale` burst that sizes base and
 //!   burst as one fleet; responses served from the cloud pay egress.
+//!   `containers` are pods (a pod's `slots`) on a node pool: a pod autoscaler (any
+//!   strategy, the HPA by default) sizes the pods, a cluster autoscaler launches nodes for
+//!   pending pods and removes nodes under half requested; nodes and the control plane are
+//!   billed, and node capacity no pod requested is its own idle (`unrequested_*`).
+//!   Groups may scale to zero (`min = 0`) under a strategy that sees load with no server.
 //!   `functions` are serverless (AWS Lambda, Cloud Run): instances of `concurrency` slots
 //!   start with the requests (a cold start each), go after `keep_alive` idle, are capped
 //!   by `concurrency_limit` (beyond it requests are throttled), and are billed per
