@@ -22,9 +22,9 @@ use rand_pcg::Pcg64Mcg;
 
 use crate::engine::{SECOND, Time, to_seconds};
 use crate::fleet::OptionCosts;
-use crate::metrics::{PolicyStats, Recorder, Summary};
+use crate::metrics::{PolicyStats, Recorder, Sample, Summary};
 use crate::scenario::{Basis, FunctionsSpec, PolicySpec, Scenario};
-use crate::workload::{RateTable, mix_seed};
+use crate::workload::{RateFunction, RateTable, mix_seed};
 
 use super::PolicyOutcome;
 
@@ -155,6 +155,66 @@ pub(crate) struct Totals {
     pub throttled: u64,
     /// Busy slot-seconds on provisioned instances (what of their cost was used).
     pub provisioned_busy_seconds: f64,
+}
+
+/// What a functions model measured over one sample interval `[at, now)`.
+pub(super) struct Interval {
+    pub at: Time,
+    pub now: Time,
+    /// Busy slot-seconds and instance-seconds within the interval.
+    pub busy_slot_seconds: f64,
+    pub instance_seconds: f64,
+    /// Instances alive at `now`, and how many of them are still cold-starting.
+    pub alive: u32,
+    pub booting: u32,
+    pub queue_length: u64,
+    /// The bill up to `now`.
+    pub cost: f64,
+}
+
+/// The time-series row of `interval` (both fidelities: the same columns, the same way).
+pub(super) fn sample(
+    spec: &PolicySpec,
+    f: &FunctionsSpec,
+    mean_service: f64,
+    rate: &RateFunction,
+    recorder: &mut Recorder,
+    interval: Interval,
+) -> Sample {
+    let Interval { at, now, .. } = interval;
+    let dt = to_seconds(now - at);
+    let c = f64::from(f.concurrency);
+    let busy_slots = interval.busy_slot_seconds / dt;
+    let paid_slots = interval.instance_seconds * c / dt;
+    let (arrived, served, dropped, slo_misses, p99) = recorder.take_interval();
+    let ready = interval.alive - interval.booting;
+    Sample {
+        policy: spec.name.clone(),
+        time_s: to_seconds(now),
+        offered_rate: rate.mean_over(at, now),
+        arrival_rate: arrived as f64 / dt,
+        servers_booting: interval.booting,
+        servers_ready: ready,
+        servers_draining: 0,
+        servers_pending: 0,
+        servers_on_demand: interval.alive,
+        servers_reserved: 0,
+        servers_spot: 0,
+        servers_burst: 0,
+        busy_slots,
+        idle_slots: (paid_slots - busy_slots).max(0.0),
+        capacity_rate: f64::from(ready) * c / mean_service,
+        queue_length: interval.queue_length,
+        served,
+        dropped,
+        slo_misses,
+        spot_interruptions: 0,
+        launches_refused: 0,
+        response_p99_s: p99,
+        cost_cumulative: interval.cost,
+        arrivals: arrived,
+        demand_servers: 0,
+    }
 }
 
 /// The summary row of a functions policy: server columns count instances, slots are

@@ -34,7 +34,7 @@ use crate::scenario::{Basis, FunctionsSpec, PolicySpec, Scenario, ServiceTime};
 use crate::workload::{RateFunction, RateTable};
 
 use super::super::PolicyOutcome;
-use super::{Bill, ColdStarts, Totals, round_up, summary};
+use super::{Bill, ColdStarts, Interval, Totals, round_up, sample, summary};
 
 /// Response-time bins: the service time's quantiles at the midpoints of this many equal
 /// bins (the p99 of the binned responses then falls within a few percent of the true
@@ -432,43 +432,29 @@ impl<'a> FluidFunctions<'a> {
     fn take_sample(&mut self, now: Time) {
         let (at, busy0, alive0) = self.last_sample;
         self.last_sample = (now, self.busy, self.instance_seconds);
-        let dt = to_seconds(now - at);
-        if dt <= 0.0 {
+        if now <= at {
             return;
         }
-        let c = f64::from(self.f.concurrency);
-        let busy_slots = (self.busy - busy0) / dt;
-        let paid_slots = (self.instance_seconds - alive0) * c / dt;
-        let (arrived, served, dropped, slo_misses, p99) = self.recorder.take_interval();
         let alive = self.alive_now.round() as u32;
-        let booting = (self.booting.round() as u32).min(alive);
-        self.series.push(Sample {
-            policy: self.spec.name.clone(),
-            time_s: to_seconds(now),
-            offered_rate: self.rate.mean_over(at, now),
-            arrival_rate: arrived as f64 / dt,
-            servers_booting: booting,
-            servers_ready: alive - booting,
-            servers_draining: 0,
-            servers_pending: 0,
-            servers_on_demand: alive,
-            servers_reserved: 0,
-            servers_spot: 0,
-            servers_burst: 0,
-            busy_slots,
-            idle_slots: (paid_slots - busy_slots).max(0.0),
-            capacity_rate: f64::from(alive - booting) * c / self.mean_service,
+        let interval = Interval {
+            at,
+            now,
+            busy_slot_seconds: self.busy - busy0,
+            instance_seconds: self.instance_seconds - alive0,
+            alive,
+            booting: (self.booting.round() as u32).min(alive),
             queue_length: 0,
-            served,
-            dropped,
-            slo_misses,
-            spot_interruptions: 0,
-            launches_refused: 0,
-            response_p99_s: p99,
-            cost_cumulative: self.bill.cost(self.f, now),
-            arrivals: arrived,
-            demand_servers: 0,
-        });
+            cost: self.bill.cost(self.f, now),
+        };
+        let row = sample(
+            self.spec,
+            self.f,
+            self.mean_service,
+            &self.rate,
+            &mut self.recorder,
+            interval,
+        );
+        self.series.push(row);
     }
 
     fn finish(mut self) -> PolicyOutcome {

@@ -17,7 +17,7 @@ use crate::scenario::{Basis, FunctionsSpec, PolicySpec, Scenario};
 use crate::workload::{RateFunction, Request, RequestStream};
 
 use super::super::PolicyOutcome;
-use super::{Bill, ColdStarts, Totals, round_up, summary};
+use super::{Bill, ColdStarts, Interval, Totals, round_up, sample, summary};
 
 #[derive(Debug, Clone, Copy)]
 enum Ev {
@@ -420,39 +420,26 @@ impl<'a> RequestFunctions<'a> {
         let busy = self.busy.integral(now);
         let alive = self.alive.integral(now);
         self.last_sample = (now, busy, alive);
-        let dt = to_seconds(now - at);
-        let c = f64::from(self.f.concurrency);
-        let busy_slots = (busy - busy0) / dt;
-        let paid_slots = (alive - alive0) * c / dt;
-        let (arrived, served, dropped, slo_misses, p99) = self.recorder.take_interval();
-        let ready = self.alive.value() as u32 - self.booting;
-        self.series.push(Sample {
-            policy: self.spec.name.clone(),
-            time_s: to_seconds(now),
-            offered_rate: self.rate.mean_over(at, now),
-            arrival_rate: arrived as f64 / dt,
-            servers_booting: self.booting,
-            servers_ready: ready,
-            servers_draining: 0,
-            servers_pending: 0,
-            servers_on_demand: self.alive.value() as u32,
-            servers_reserved: 0,
-            servers_spot: 0,
-            servers_burst: 0,
-            busy_slots,
-            idle_slots: (paid_slots - busy_slots).max(0.0),
-            capacity_rate: f64::from(ready) * c / self.scenario.service.service_time.mean(),
+        let interval = Interval {
+            at,
+            now,
+            busy_slot_seconds: busy - busy0,
+            instance_seconds: alive - alive0,
+            alive: self.alive.value() as u32,
+            booting: self.booting,
             queue_length: self.waiting.len() as u64,
-            served,
-            dropped,
-            slo_misses,
-            spot_interruptions: 0,
-            launches_refused: 0,
-            response_p99_s: p99,
-            cost_cumulative: self.bill_at(now).cost(self.f, now),
-            arrivals: arrived,
-            demand_servers: 0,
-        });
+            cost: self.bill_at(now).cost(self.f, now),
+        };
+        let mean_service = self.scenario.service.service_time.mean();
+        let row = sample(
+            self.spec,
+            self.f,
+            mean_service,
+            &self.rate,
+            &mut self.recorder,
+            interval,
+        );
+        self.series.push(row);
     }
 
     /// The bill at `now` with open active periods counted up to `now` (unrounded).
