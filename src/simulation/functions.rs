@@ -113,6 +113,10 @@ pub(crate) struct Bill {
     pub provisioned_gb_seconds: f64,
     /// Billed active instance-seconds (`Instance` basis).
     pub active_seconds: f64,
+    /// The part of `active_seconds` on provisioned instances, which pay the idle
+    /// (provisioned) rate all along: while active they pay the active rate instead, as
+    /// Cloud Run bills minimum instances.
+    pub provisioned_active_seconds: f64,
 }
 
 impl Bill {
@@ -125,8 +129,10 @@ impl Bill {
                     + self.provisioned_gb_seconds * b.provisioned_duration_price_per_gb_second
             }
             Basis::Instance => {
-                self.active_seconds
-                    * (f.memory_gb * b.price_per_gb_second + f.vcpu * b.price_per_vcpu_second)
+                let active = f.memory_gb * b.price_per_gb_second + f.vcpu * b.price_per_vcpu_second;
+                // Active seconds of a provisioned instance replace its idle rate.
+                let idle = provisioned_rate(f).min(active);
+                self.active_seconds * active - self.provisioned_active_seconds * idle
             }
         };
         self.requests * b.price_per_request + usage + provisioned_cost(f, now)
@@ -135,11 +141,13 @@ impl Bill {
 
 /// What the provisioned instances cost from 0 to `now`, used or not.
 pub(crate) fn provisioned_cost(f: &FunctionsSpec, now: Time) -> f64 {
+    f64::from(f.provisioned) * to_seconds(now) * provisioned_rate(f)
+}
+
+/// USD per second of one provisioned instance, used or not.
+fn provisioned_rate(f: &FunctionsSpec) -> f64 {
     let b = &f.billing;
-    f64::from(f.provisioned)
-        * to_seconds(now)
-        * (f.memory_gb * b.provisioned_price_per_gb_second
-            + f.vcpu * b.provisioned_price_per_vcpu_second)
+    f.memory_gb * b.provisioned_price_per_gb_second + f.vcpu * b.provisioned_price_per_vcpu_second
 }
 
 /// What a run of a functions policy adds up to, from either fidelity.

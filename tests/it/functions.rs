@@ -169,6 +169,26 @@ billing = { basis = "instance", price_per_request = 0.001, price_per_vcpu_second
     assert!((s.total_cost - 8.496).abs() < 1e-9, "{}", s.total_cost);
 }
 
+/// Cloud Run minimum instances (`provisioned`) pay the idle rate while idle and the
+/// active rate while a request is active — not both. The same log on one provisioned
+/// instance (nothing cold-starts): 3,600 s × (1 vCPU × $0.001 + 2 GiB × $0.0001) =
+/// $4.32 for having it, 648 active seconds × ($0.012 − $0.0012) = $6.9984 on top of
+/// that while serving, 720 requests × $0.001 = $0.72: $12.0384 (not $12.816).
+#[test]
+fn cloud_run_minimum_instances_pay_the_active_rate_instead_of_the_idle_one() {
+    let dir = tempfile::tempdir().unwrap();
+    log(dir.path(), 10, 2);
+    let policy = r#"preset = "cloud-run"
+memory_gb = 2.0
+vcpu = 1.0
+cold_start = "100ms"
+provisioned = 1
+billing = { basis = "instance", price_per_request = 0.001, price_per_vcpu_second = 0.01, price_per_gb_second = 0.001, granularity = "100ms", bill_init = true, provisioned_price_per_gb_second = 0.0001, provisioned_price_per_vcpu_second = 0.001 }"#;
+    let s = first(&scenario(dir.path(), "", policy));
+    assert_eq!((s.served, s.cold_starts, s.peak_servers), (720, 0, 1));
+    assert!((s.total_cost - 12.0384).abs() < 1e-9, "{}", s.total_cost);
+}
+
 /// With one instance at most, Poisson arrivals at rate λ, keep-alive T and S ≪ T,
 /// λS ≪ 1, a request finds the instance warm when the previous one came less than T
 /// ago: probability 1 − e^(−λT). Request level within 4 standard errors; the fluid

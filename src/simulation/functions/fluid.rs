@@ -398,6 +398,9 @@ impl<'a> FluidFunctions<'a> {
             Basis::Instance => {
                 let extra = (self.billed_service - self.mean_service).max(0.0);
                 self.bill.active_seconds += (cell.active + cell.starts * extra) * dt;
+                // Provisioned instances are used first: the active ones among them.
+                self.bill.provisioned_active_seconds +=
+                    cell.active.min(f64::from(f.provisioned)) * dt;
                 if bl.bill_init {
                     self.bill.active_seconds += cold as f64 * self.mean_cold;
                 }

@@ -240,7 +240,11 @@ impl<'a> RequestFunctions<'a> {
         let g = self.f.billing.granularity;
         let inst = &mut self.instances[id as usize];
         if let Some(since) = inst.open_since.take() {
-            self.bill.active_seconds += to_seconds(round_up(now - since, g));
+            let billed = to_seconds(round_up(now - since, g));
+            self.bill.active_seconds += billed;
+            if inst.provisioned {
+                self.bill.provisioned_active_seconds += billed;
+            }
         }
         inst.idle_since = now;
         if !inst.provisioned {
@@ -449,7 +453,11 @@ impl<'a> RequestFunctions<'a> {
             let g = self.f.billing.granularity;
             for i in self.instances.iter().filter(|i| i.alive) {
                 if let Some(since) = i.open_since {
-                    bill.active_seconds += to_seconds(round_up(now - since, g));
+                    let billed = to_seconds(round_up(now - since, g));
+                    bill.active_seconds += billed;
+                    if i.provisioned {
+                        bill.provisioned_active_seconds += billed;
+                    }
                 }
             }
         }
