@@ -147,6 +147,20 @@ billing = { price_per_request = 0.001, price_per_gb_second = 0.01, provisioned_p
     );
 }
 
+/// A Cloud Run policy of 1 vCPU and 2 GiB at $0.01 per vCPU-second, $0.001 per
+/// GiB-second and $0.001 per request, 100 ms rounding, startup billed, with
+/// `provisioned` minimum instances at the given idle prices per GiB- and vCPU-second.
+fn cloud_run_1vcpu_2gib(provisioned: u32, idle_per_gb: &str, idle_per_vcpu: &str) -> String {
+    format!(
+        r#"preset = "cloud-run"
+memory_gb = 2.0
+vcpu = 1.0
+cold_start = "100ms"
+provisioned = {provisioned}
+billing = {{ basis = "instance", price_per_request = 0.001, price_per_vcpu_second = 0.01, price_per_gb_second = 0.001, granularity = "100ms", bill_init = true, provisioned_price_per_gb_second = {idle_per_gb}, provisioned_price_per_vcpu_second = {idle_per_vcpu} }}"#
+    )
+}
+
 /// Cloud Run's request-based billing: two requests every 10 s, half a second apart,
 /// share one instance (concurrency 80). The instance is billable from the first one's
 /// start (its cold start included, as Cloud Run bills startup) to the second one's end,
@@ -157,12 +171,11 @@ billing = { price_per_request = 0.001, price_per_gb_second = 0.01, provisioned_p
 fn a_cloud_run_bill_shares_instance_time_between_concurrent_requests() {
     let dir = tempfile::tempdir().unwrap();
     log(dir.path(), 10, 2);
-    let policy = r#"preset = "cloud-run"
-memory_gb = 2.0
-vcpu = 1.0
-cold_start = "100ms"
-billing = { basis = "instance", price_per_request = 0.001, price_per_vcpu_second = 0.01, price_per_gb_second = 0.001, granularity = "100ms", bill_init = true, provisioned_price_per_gb_second = 0.0, provisioned_price_per_vcpu_second = 0.0 }"#;
-    let s = first(&scenario(dir.path(), "", policy));
+    let s = first(&scenario(
+        dir.path(),
+        "",
+        &cloud_run_1vcpu_2gib(0, "0.0", "0.0"),
+    ));
     assert_eq!((s.arrived, s.served), (720, 720));
     assert_eq!(s.cold_starts, 1);
     assert_eq!(s.peak_servers, 1);
@@ -178,13 +191,8 @@ billing = { basis = "instance", price_per_request = 0.001, price_per_vcpu_second
 fn cloud_run_minimum_instances_pay_the_active_rate_instead_of_the_idle_one() {
     let dir = tempfile::tempdir().unwrap();
     log(dir.path(), 10, 2);
-    let policy = r#"preset = "cloud-run"
-memory_gb = 2.0
-vcpu = 1.0
-cold_start = "100ms"
-provisioned = 1
-billing = { basis = "instance", price_per_request = 0.001, price_per_vcpu_second = 0.01, price_per_gb_second = 0.001, granularity = "100ms", bill_init = true, provisioned_price_per_gb_second = 0.0001, provisioned_price_per_vcpu_second = 0.001 }"#;
-    let s = first(&scenario(dir.path(), "", policy));
+    let policy = cloud_run_1vcpu_2gib(1, "0.0001", "0.001");
+    let s = first(&scenario(dir.path(), "", &policy));
     assert_eq!((s.served, s.cold_starts, s.peak_servers), (720, 0, 1));
     assert!((s.total_cost - 12.0384).abs() < 1e-9, "{}", s.total_cost);
 }
